@@ -1,0 +1,66 @@
+"""Pool set-up in one place: codecs, session settings and the statement timeout."""
+
+from collections.abc import Awaitable, Callable
+from typing import TYPE_CHECKING, Any, Final, TypeAlias
+
+import asyncpg
+import orjson
+
+if TYPE_CHECKING:
+    from asyncpg.pool import PoolConnectionProxy
+
+    # What db functions take: a bare connection, or one lent by a pool.
+    Connection: TypeAlias = asyncpg.Connection[asyncpg.Record] | PoolConnectionProxy[asyncpg.Record]
+else:
+    Connection = asyncpg.Connection
+
+APPLICATION_NAME: Final = "insighta"
+DEFAULT_STATEMENT_TIMEOUT_MS: Final = 30_000
+
+# asyncpg prepares every statement; after five runs PostgreSQL may switch an optional-filter
+# statement to a generic plan that ignores which filters are set (DESIGN.md, traps: 25 ms to
+# 6.7 s measured). Custom plans for every execution keep the index choice per call.
+SERVER_SETTINGS: Final = {
+    "application_name": APPLICATION_NAME,
+    "plan_cache_mode": "force_custom_plan",
+    "statement_timeout": str(DEFAULT_STATEMENT_TIMEOUT_MS),
+}
+
+
+async def init_connection(conn: asyncpg.Connection) -> None:
+    for type_name in ("json", "jsonb"):
+        await conn.set_type_codec(
+            type_name, encoder=_encode_json, decoder=orjson.loads, schema="pg_catalog"
+        )
+
+
+ConnectionHook = Callable[[asyncpg.Connection], Awaitable[None]]
+
+
+async def create_pool(
+    dsn: str, *, min_size: int = 1, max_size: int = 10, on_connect: ConnectionHook | None = None
+) -> asyncpg.Pool:
+    """A pool whose connections have our codecs; `on_connect` runs after them (tests log there)."""
+
+    async def init(conn: asyncpg.Connection) -> None:
+        await init_connection(conn)
+        if on_connect is not None:
+            await on_connect(conn)
+
+    pool = await asyncpg.create_pool(
+        dsn,
+        min_size=min_size,
+        max_size=max_size,
+        init=init,
+        server_settings=SERVER_SETTINGS,
+    )
+    assert pool is not None  # create_pool only returns None when awaited without a loop
+    return pool
+
+
+def _encode_json(value: Any) -> str:
+    return orjson.dumps(value).decode()
+
+
+async def ping(conn: Connection, *, wait_seconds: float) -> None:
+    await conn.fetchval("select 1", timeout=wait_seconds)

@@ -1,0 +1,94 @@
+"""Root fields for profiles: search, one profile, query interpretation and breakdowns."""
+
+from uuid import UUID
+
+import strawberry
+from strawberry.types import Info
+
+from graph.context import Context
+from graph.permissions import CanReadProfiles
+from graph.profiles.enums import ProfileDimension
+from graph.profiles.inputs import ProfileFilter, ProfileSortInput
+from graph.profiles.types import (
+    NormalizedFilter,
+    Profile,
+    ProfileConnection,
+    ProfileGroup,
+    QueryInterpretation,
+)
+from services.errors import bad_input
+from services.pagination import MAX_PAGE_SIZE, PageRequest
+from services.profiles import search
+from services.profiles.language import interpret_query
+
+MAX_GROUP_BY = 100
+
+
+@strawberry.type
+class ProfilesQuery:
+    @strawberry.field(
+        permission_classes=[CanReadProfiles],
+        description="Profiles matching `filter` and/or `query` (plain English); both must hold. "
+        f"`first` is 1..{MAX_PAGE_SIZE}. A query that cannot be interpreted fails with "
+        "UNINTERPRETABLE_QUERY.",
+    )
+    async def profiles(
+        self,
+        info: Info[Context, None],
+        filter: ProfileFilter | None = None,
+        query: str | None = None,
+        sort: ProfileSortInput | None = None,
+        first: int | None = search.DEFAULT_PAGE_SIZE,
+        after: str | None = None,
+    ) -> ProfileConnection:
+        profile_search = search.ProfileSearch(
+            filter=filter.to_filter_spec() if filter else None,
+            text=query,
+            sort=sort.to_sort_spec() if sort else search.DEFAULT_SORT,
+            page=PageRequest.parse(
+                first=search.DEFAULT_PAGE_SIZE if first is None else first, after=after
+            ),
+        )
+        page = await search.search_profiles(info.context.pool, profile_search)
+        return ProfileConnection.from_page(page)
+
+    @strawberry.field(permission_classes=[CanReadProfiles], description="One profile by id.")
+    async def profile(self, info: Info[Context, None], id: strawberry.ID) -> Profile | None:
+        try:
+            profile_id = UUID(id)
+        except ValueError:
+            raise bad_input(f"{id!r} is not a profile id (a UUID)", field="id") from None
+        profile = await search.get_profile(info.context.pool, profile_id)
+        return Profile.from_domain(profile) if profile else None
+
+    @strawberry.field(
+        permission_classes=[CanReadProfiles],
+        description="How a plain-English query is understood, without running it.",
+    )
+    def interpret_query(self, text: str) -> QueryInterpretation:
+        interpretation, canonical = interpret_query(text)
+        key = search.cache_key(canonical, search.DEFAULT_SORT, search.DEFAULT_PAGE)
+        return QueryInterpretation(
+            text=interpretation.text,
+            filter=NormalizedFilter.from_domain(canonical, key),
+            unmatched=list(interpretation.unmatched),
+        )
+
+    @strawberry.field(
+        permission_classes=[CanReadProfiles],
+        description="Exact counts per combination of `groupBy` dimensions, largest first; "
+        "an empty `groupBy` gives one group with the total.",
+    )
+    async def profile_stats(
+        self,
+        info: Info[Context, None],
+        group_by: list[ProfileDimension],
+        filter: ProfileFilter | None = None,
+        query: str | None = None,
+    ) -> list[ProfileGroup]:
+        if len(group_by) > MAX_GROUP_BY:
+            raise bad_input(f"groupBy takes at most {MAX_GROUP_BY} entries", field="groupBy")
+        groups = await search.profile_stats(
+            info.context.pool, filter.to_filter_spec() if filter else None, query, group_by
+        )
+        return [ProfileGroup.from_domain(group) for group in groups]

@@ -1,0 +1,22 @@
+"""The one schema: every domain's root fields, error masking and limits."""
+
+from typing import Any
+
+import strawberry
+from graphql.error import GraphQLError
+
+from graph.errors import MaskUnexpectedErrors
+from graph.profiles.schema import ProfilesQuery
+
+
+@strawberry.type
+class Query(ProfilesQuery):
+    pass
+
+
+class InsightaSchema(strawberry.Schema):
+    def process_errors(self, errors: list[GraphQLError], execution_context: Any = None) -> None:
+        """Client errors are answers, not incidents; MaskUnexpectedErrors logs the real ones."""
+
+
+schema = InsightaSchema(query=Query, extensions=[MaskUnexpectedErrors])

@@ -1,0 +1,83 @@
+"""Signed bearer tokens (JWT, HS256) carrying a role, an optional organisation and an expiry."""
+
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from enum import Enum
+from typing import Final
+
+import jwt
+
+from services.errors import ErrorCode, ServiceError
+from services.settings import Secret
+
+ALGORITHM: Final = "HS256"
+ISSUER: Final = "insighta"
+
+
+class Role(Enum):
+    ADMIN = "admin"
+    ANALYST = "analyst"
+    RECRUITER = "recruiter"
+
+
+@dataclass(frozen=True, slots=True)
+class Principal:
+    """Who is asking: the verified content of a token."""
+
+    subject: str
+    role: Role
+    organisation: str | None
+    expires_at: datetime
+
+
+def issue_token(
+    key: Secret,
+    *,
+    role: Role,
+    subject: str,
+    organisation: str | None = None,
+    ttl: timedelta,
+    now: datetime | None = None,
+) -> str:
+    issued = now or datetime.now(UTC)
+    claims: dict[str, object] = {
+        "iss": ISSUER,
+        "sub": subject,
+        "role": role.value,
+        "iat": issued,
+        "exp": issued + ttl,
+    }
+    if organisation is not None:
+        claims["org"] = organisation
+    return jwt.encode(claims, key.reveal(), algorithm=ALGORITHM)
+
+
+def verify_token(key: Secret, token: str, *, now: datetime | None = None) -> Principal:
+    """The principal a token proves, or UNAUTHENTICATED; only HS256 with our key is accepted."""
+    try:
+        claims = jwt.decode(
+            token,
+            key.reveal(),
+            algorithms=[ALGORITHM],
+            issuer=ISSUER,
+            options={"require": ["exp", "iat", "sub", "iss"]},
+            leeway=0,
+        )
+        if now is not None and datetime.fromtimestamp(claims["exp"], UTC) <= now:
+            raise jwt.ExpiredSignatureError("expired")
+        role = Role(claims["role"])
+        organisation = claims.get("org")
+        if organisation is not None and not isinstance(organisation, str):
+            raise jwt.InvalidTokenError("org must be a string")
+    except jwt.ExpiredSignatureError:
+        raise ServiceError(
+            ErrorCode.UNAUTHENTICATED, "the token has expired: get a new one"
+        ) from None
+    except (jwt.InvalidTokenError, KeyError, ValueError, TypeError):
+        raise ServiceError(ErrorCode.UNAUTHENTICATED, "the token is not valid") from None
+    return Principal(
+        subject=str(claims["sub"]),
+        role=role,
+        organisation=organisation,
+        expires_at=datetime.fromtimestamp(claims["exp"], UTC),
+    )

@@ -1,0 +1,60 @@
+"""Opening the database the settings point at: the given DSN, or the embedded server."""
+
+import asyncio
+import logging
+from dataclasses import dataclass
+
+import asyncpg
+
+from db.embedded import EmbeddedPostgres
+from db.migrations import apply_migrations
+from db.pool import create_pool, ping
+from services.settings import Settings
+
+logger = logging.getLogger(__name__)
+
+# The graph layer names the pool through this alias and never imports the driver itself.
+ConnectionPool = asyncpg.Pool
+
+
+@dataclass(slots=True)
+class Database:
+    pool: asyncpg.Pool
+    embedded: EmbeddedPostgres | None
+    # True when this start created the schema: an empty database that may want the demo data.
+    created_now: bool
+
+    async def close(self) -> None:
+        await self.pool.close()
+        if self.embedded is not None:
+            await asyncio.to_thread(self.embedded.stop)
+
+
+async def open_database(settings: Settings, *, max_size: int = 10) -> Database:
+    """Start the embedded server if no DATABASE_URL is set, connect, apply migrations."""
+    embedded = None
+    if settings.database_url is not None:
+        dsn = settings.database_url.reveal()
+    else:
+        embedded = EmbeddedPostgres(settings.data_dir)
+        dsn = await asyncio.to_thread(embedded.start)
+    try:
+        pool = await create_pool(dsn, max_size=max_size)
+        async with pool.acquire() as conn:
+            applied = await apply_migrations(conn)
+    except BaseException:
+        if embedded is not None:
+            await asyncio.to_thread(embedded.stop)
+        raise
+    created_now = bool(applied) and applied[0] == "0001_profiles"
+    return Database(pool=pool, embedded=embedded, created_now=created_now)
+
+
+async def is_reachable(pool: ConnectionPool, *, wait_seconds: float = 5.0) -> bool:
+    try:
+        async with pool.acquire(timeout=wait_seconds) as conn:
+            await ping(conn, wait_seconds=wait_seconds)
+    except (TimeoutError, OSError, asyncpg.PostgresError, asyncpg.InterfaceError):
+        logger.exception("database health check failed")
+        return False
+    return True

@@ -1,0 +1,654 @@
+"""Plain English to a profile filter: rule-based and deterministic, no AI.
+
+`interpret("Nigerian females between ages 20 and 45").spec ->
+FilterSpec(gender=FEMALE, country_id="NG", min_age=20, max_age=45)`.
+
+The text is cut into tokens (words, numbers, "+", and the dash of "20-45"). From left to right,
+every recogniser is tried at the current token and the longest match wins, so "Isle of Man" is a
+country rather than the word "man", and "older than 30" an age bound rather than "older" (senior).
+Each match carries a meaning; the meanings are then combined into one `FilterSpec`:
+
+- genders: one gender is kept; both named ("men and women") means no gender.
+- countries: one only; two different countries are BAD_USER_INPUT.
+- age groups and decades: several of a kind are joined when their ages touch ("children and
+  teenagers" -> 0..19, "30s and 40s" -> 30..49); one group alone stays the group.
+- age bounds ("over 30", "aged 25", "young"): all must hold. Bounds are inclusive, "above 30"
+  and "under 18" included, as DESIGN.md says. "young" and "young adults" -> 16..24, "middle-aged"
+  -> 40..59, "minors" -> 0..17.
+- words with no meaning of their own ("show me", "living in", "years old") are skipped; other
+  words the parser cannot use are returned in `unmatched`, as written.
+
+A query of filler and "everyone" words only ("show me all profiles") asks for everything. A query
+with nothing understood, or only "everyone" words beside unknown ones ("people from Atlantis"), is
+UNINTERPRETABLE_QUERY rather than a silent "all profiles". Negation ("not from Kenya") cannot be
+expressed by a filter, so it is BAD_USER_INPUT instead of being read as its opposite.
+"""
+
+import re
+import unicodedata
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass
+from enum import Enum, auto
+from typing import Final
+
+from services.errors import ErrorCode, ServiceError, bad_input
+from services.profiles.age_groups import AGE_GROUP_RANGES
+from services.profiles.countries import (
+    MAX_PHRASE_WORDS,
+    country_name,
+    match_country,
+    match_region,
+    phrase_key,
+)
+from services.profiles.enums import AgeGroup, Gender
+from services.profiles.filters import CanonicalFilter, FilterSpec, normalize
+
+MAX_QUERY_LENGTH: Final = 500
+
+
+@dataclass(frozen=True, slots=True)
+class Interpretation:
+    text: str  # the input as given
+    spec: FilterSpec  # raw spec, not yet normalised
+    unmatched: tuple[str, ...]  # words that carried no usable meaning, in input order, as written
+
+
+def interpret(text: str) -> Interpretation:
+    """Read a plain-English query into a raw `FilterSpec`; raises ServiceError.
+
+    `interpret("male and female teenagers above 17")` -> spec with age_group=TEENAGER, min_age=17.
+    """
+    if len(text) > MAX_QUERY_LENGTH:
+        raise bad_input(
+            f"the query is {len(text)} characters long; at most {MAX_QUERY_LENGTH} are allowed",
+            field="query",
+        )
+    meanings, unmatched = _read(_tokenize(text))
+    _check_understood(text, meanings, unmatched)
+    return Interpretation(text=text, spec=_spec_from(meanings), unmatched=tuple(unmatched))
+
+
+def interpret_query(text: str) -> tuple[Interpretation, CanonicalFilter]:
+    """`interpret` then `normalize`: contradictions ("children above 60") are BAD_USER_INPUT."""
+    interpretation = interpret(text)
+    return interpretation, normalize(interpretation.spec)
+
+
+# --- Tokens -------------------------------------------------------------------------------------
+
+
+class _Kind(Enum):
+    WORD = auto()
+    NUMBER = auto()
+    PLUS = auto()
+    DASH = auto()
+
+
+@dataclass(frozen=True, slots=True)
+class _Token:
+    kind: _Kind
+    raw: str  # as written
+    norm: str  # folded as country phrases are: "cote", "divoire", "usa", "20", "+", "-"
+    start: int
+    end: int
+    value: int | None = None  # NUMBER: the whole number; None for a fraction such as "20.5"
+    plural: bool = False  # NUMBER written as a decade or a crowd: "30s", "over 60s"
+
+
+_TOKEN_PATTERN: Final = re.compile(
+    r"(?P<number>\d+(?:\.\d+)?)(?P<plural>['’]?s(?![^\W\d_]))?"
+    # Single letters joined by dots are one word: "U.S.A." -> "usa", "D.R. Congo" -> "dr congo".
+    r"|(?P<abbreviation>[^\W\d_](?:\.[^\W\d_])+\.?(?![^\W\d_]))"
+    r"|(?P<word>[^\W\d_]+(?:['’ʼ][^\W\d_]+)*)"
+    r"|(?P<plus>\+)"
+    r"|(?P<dash>[-\u2010-\u2015\u2212])"
+    r"|(?P<ampersand>&)"
+)
+_UNITS: Final = {
+    word: n
+    for n, word in enumerate(
+        (
+            *("zero", "one", "two", "three", "four", "five", "six", "seven", "eight", "nine"),
+            *("ten", "eleven", "twelve", "thirteen", "fourteen", "fifteen", "sixteen"),
+            *("seventeen", "eighteen", "nineteen"),
+        )
+    )
+}
+_TENS: Final = {
+    word: 10 * n
+    for n, word in enumerate(
+        ("twenty", "thirty", "forty", "fifty", "sixty", "seventy", "eighty", "ninety"), 2
+    )
+}
+
+
+def _tokenize(text: str) -> list[_Token]:
+    """Words, numbers and the two symbols that carry meaning; other punctuation separates."""
+    normalized = unicodedata.normalize("NFKC", text)
+    tokens = [_token_from(match) for match in _TOKEN_PATTERN.finditer(normalized)]
+    tokens = _join_number_words(normalized, tokens)
+    return _resolve_dashes(normalized, tokens)
+
+
+def _token_from(match: re.Match[str]) -> _Token:
+    raw, start, end = match.group(), match.start(), match.end()
+    if match.group("number") is not None:
+        digits = match.group("number")
+        value = int(digits) if digits.isdigit() else None
+        plural = match.group("plural") is not None
+        return _Token(_Kind.NUMBER, raw, digits, start, end, value, plural)
+    if match.group("plus") is not None:
+        return _Token(_Kind.PLUS, raw, "+", start, end)
+    if match.group("dash") is not None:
+        return _Token(_Kind.DASH, raw, "-", start, end)
+    if match.group("ampersand") is not None:
+        return _Token(_Kind.WORD, raw, "and", start, end)
+    return _Token(_Kind.WORD, raw, phrase_key(raw), start, end)
+
+
+def _join_number_words(text: str, tokens: list[_Token]) -> list[_Token]:
+    """Number words become numbers: "thirty" -> 30, "twenty-five" and "twenty five" -> 25."""
+    joined: list[_Token] = []
+    i = 0
+    while i < len(tokens):
+        token = tokens[i]
+        value = _TENS.get(token.norm, _UNITS.get(token.norm))
+        if token.kind is not _Kind.WORD or value is None:
+            joined.append(token)
+            i += 1
+            continue
+        end = i + 1
+        if token.norm in _TENS:
+            unit_at = i + 2 if end < len(tokens) and tokens[end].kind is _Kind.DASH else end
+            if unit_at < len(tokens) and 0 < _UNITS.get(tokens[unit_at].norm, 0) < 10:
+                value += _UNITS[tokens[unit_at].norm]
+                end = unit_at + 1
+        first, last = token, tokens[end - 1]
+        raw = text[first.start : last.end]
+        joined.append(_Token(_Kind.NUMBER, raw, str(value), first.start, last.end, value))
+        i = end
+    return joined
+
+
+def _resolve_dashes(text: str, tokens: list[_Token]) -> list[_Token]:
+    """Keep the dash of a range ("20-45"), read "under -5" as minus five (then BAD_USER_INPUT),
+    drop hyphens ("mid-30s", "25-year-old")."""
+    resolved: list[_Token] = []
+    i = 0
+    while i < len(tokens):
+        token, before = tokens[i], resolved[-1] if resolved else None
+        after = tokens[i + 1] if i + 1 < len(tokens) else None
+        i += 1
+        if token.kind is not _Kind.DASH:
+            resolved.append(token)
+        elif after is None or after.kind is not _Kind.NUMBER:
+            continue
+        elif before is not None and before.kind is _Kind.NUMBER:
+            resolved.append(token)
+        elif after.start == token.end and (before is None or before.end < token.start):
+            value = None if after.value is None else -after.value
+            raw = text[token.start : after.end]
+            resolved.append(
+                _Token(_Kind.NUMBER, raw, raw, token.start, after.end, value, after.plural)
+            )
+            i += 1
+    return resolved
+
+
+# --- Meanings -----------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class _Gender:
+    gender: Gender
+
+
+@dataclass(frozen=True, slots=True)
+class _Group:
+    group: AgeGroup
+
+
+@dataclass(frozen=True, slots=True)
+class _Decade:
+    """An age band of which several are joined: "in their 30s and 40s" -> 30..49."""
+
+    low: int
+    high: int
+
+
+@dataclass(frozen=True, slots=True)
+class _Ages:
+    """Inclusive bounds that must all hold: "over 30", "aged 25", "young"."""
+
+    low: int | None
+    high: int | None
+
+
+@dataclass(frozen=True, slots=True)
+class _Country:
+    code: str
+
+
+@dataclass(frozen=True, slots=True)
+class _Everyone:
+    """Words for everyone ("people", "both genders"): understood, and ask for no filter."""
+
+
+@dataclass(frozen=True, slots=True)
+class _Filler:
+    """Filler ("show me", "living in", "years old"): no meaning of its own, never reported."""
+
+
+@dataclass(frozen=True, slots=True)
+class _Region:
+    """A region ("South America"), consumed whole so "america" is not the US; reported."""
+
+
+@dataclass(frozen=True, slots=True)
+class _Negation:
+    word: str
+
+
+_Meaning = _Gender | _Group | _Decade | _Ages | _Country | _Everyone | _Filler | _Region | _Negation
+_CONSTRAINTS: Final = (_Gender, _Group, _Decade, _Ages, _Country)
+
+
+@dataclass(frozen=True, slots=True)
+class _Match:
+    end: int  # index of the first token after the match
+    meaning: _Meaning
+
+
+# --- Vocabulary: fixed words and phrases --------------------------------------------------------
+
+_YOUNG: Final = _Ages(16, 24)
+_MALE: Final = _Gender(Gender.MALE)
+_FEMALE: Final = _Gender(Gender.FEMALE)
+
+
+def _phrases(words: str) -> frozenset[tuple[str, ...]]:
+    """`"older_than over"` -> {("older", "than"), ("over",)}: "_" joins the words of a phrase."""
+    return frozenset(tuple(phrase.split("_")) for phrase in words.split())
+
+
+def _entries(words: str, meaning: _Meaning) -> dict[tuple[str, ...], _Meaning]:
+    return dict.fromkeys(_phrases(words), meaning)
+
+
+_VOCABULARY: Final[dict[tuple[str, ...], _Meaning]] = {
+    **_entries(
+        "show me us list find get give display fetch return search searching look looking see "
+        "view want need would like can could you i we please what which who whom whose whos that "
+        "thats those these there here them they their his her are is be were was been being have "
+        "has having how many much count number total a an the of in on at to for from by with "
+        "within into and or but both either any some only just also every each "
+        "live lives living lived reside resides residing based located staying born originally "
+        "currently age aged ages year years yrs country countries nation nationality gender "
+        "genders sex group groups",
+        _Filler(),
+    ),
+    **_entries(
+        "people persons person everyone everybody everything anyone anybody all individuals "
+        "individual humans human folks folk profiles profile users user records entries "
+        "residents citizens nationals natives inhabitants population both_genders both_sexes "
+        "all_genders all_sexes any_gender any_sex either_gender either_sex all_ages any_age",
+        _Everyone(),
+    ),
+    **_entries("male males man men mens boy boys guy guys gentleman gentlemen gents lads", _MALE),
+    **_entries("female females woman women womens girl girls lady ladies gals", _FEMALE),
+    **_entries("child children kid kids", _Group(AgeGroup.CHILD)),
+    **_entries(
+        "teen teens teenager teenagers teenage teenaged adolescent adolescents",
+        _Group(AgeGroup.TEENAGER),
+    ),
+    **_entries("adult adults grownup grownups grown_up grown_ups", _Group(AgeGroup.ADULT)),
+    # "older adults" is the usual euphemism for seniors, not adults who happen to be older.
+    **_entries(
+        "senior seniors elderly elder elders old older pensioner pensioners retiree retirees "
+        "retired oaps old_adults older_adults elderly_adults",
+        _Group(AgeGroup.SENIOR),
+    ),
+    # "young adults" is the everyday name for the same bracket as "young"; reading it as
+    # adult (20+) and young (16..24) would silently drop the 16-19 year olds it is meant to cover.
+    **_entries("young youth youths youngsters young_adults young_adult", _YOUNG),
+    **_entries("middle_aged middleaged", _Ages(40, 59)),
+    **_entries("minors underage", _Ages(None, 17)),
+    **_entries("sexagenarian sexagenarians", _Decade(60, 69)),
+    **_entries("septuagenarian septuagenarians", _Decade(70, 79)),
+    **_entries("octogenarian octogenarians", _Decade(80, 89)),
+    **_entries("nonagenarian nonagenarians", _Decade(90, 99)),
+    **_entries("centenarian centenarians", _Ages(100, None)),
+}
+# Negations keep the word as written for the error message, so they are matched separately.
+_NEGATIONS: Final = frozenset(
+    {
+        *("not", "no", "non", "nor", "neither", "never", "except", "excluding", "exclude"),
+        *("excludes", "without", "isnt", "arent", "dont", "doesnt"),
+    }
+)
+_NEGATION_PHRASES: Final = _phrases("other_than apart_from aside_from but_not")
+# Adjectives that modify an age-group noun rather than add a range: "young children" is
+# children (we cannot say how young), "old teenagers" teenagers; the adjective is reported.
+_AGE_ADJECTIVES: Final = frozenset(
+    {"young", "old", "older", "elderly", "senior", "adult", "teen", "teenage", "teenaged"}
+)
+_LONGEST_VOCABULARY: Final = max(len(phrase) for phrase in _VOCABULARY)
+
+_DECADE_WORDS: Final = {
+    word: 10 * n
+    for n, word in enumerate(
+        ("twenties", "thirties", "forties", "fifties", "sixties", "seventies", "eighties"), 2
+    )
+} | {"nineties": 90}
+_DECADE_PARTS: Final = {"early": (0, 3), "mid": (4, 6), "late": (7, 9)}
+
+# Age grammar. N is a number with an optional unit ("30 years old", "30yo", "30-year-old").
+_AGE_LEADS: Final = _phrases("aged age ages age_of ages_of the_age_of the_ages_of who_are that_are")
+_AGE_UNITS: Final = _phrases(
+    "years year yrs yr yo y y_o years_old year_old yrs_old years_olds year_olds years_of_age "
+    "yrs_of_age",
+)
+_MIN_BEFORE: Final = _phrases(
+    "above over older_than at_least more_than greater_than no_younger_than not_younger_than "
+    "no_less_than not_less_than not_under not_below min minimum",
+)
+_MAX_BEFORE: Final = _phrases(
+    "below under younger_than at_most less_than no_older_than not_older_than no_more_than "
+    "not_more_than not_over not_above up_to max maximum",
+)
+_MIN_AFTER: Final = _phrases(
+    "and_above and_over and_older and_up and_upwards and_upward and_beyond or_older or_over "
+    "or_above or_more + plus",
+)
+_MAX_AFTER: Final = _phrases(
+    "or_younger or_under or_below or_less and_under and_below and_younger and_less"
+)
+_RANGE_OPENERS: Final = _phrases("between from")
+_RANGE_JOINERS: Final = _phrases("to - through thru until till")
+_BETWEEN_JOINERS: Final = _phrases("and to - through")
+
+
+# --- Recognisers: the match starting at token i, or None ----------------------------------------
+
+_Recogniser = Callable[[Sequence[_Token], int], _Match | None]
+
+
+def _phrase_end(tokens: Sequence[_Token], i: int, phrases: Iterable[tuple[str, ...]]) -> int | None:
+    """Where the longest of `phrases` that starts at token i ends."""
+    ends = [
+        i + len(phrase)
+        for phrase in phrases
+        if tuple(token.norm for token in tokens[i : i + len(phrase)]) == phrase
+    ]
+    return max(ends, default=None)
+
+
+def _skip(tokens: Sequence[_Token], i: int, phrases: Iterable[tuple[str, ...]]) -> int:
+    end = _phrase_end(tokens, i, phrases)
+    return i if end is None else end
+
+
+@dataclass(frozen=True, slots=True)
+class _AgeNumber:
+    value: int
+    end: int
+    has_unit: bool  # "30 years old", "30yo"
+    plural: bool  # "30s"
+
+
+def _age_number(tokens: Sequence[_Token], i: int) -> _AgeNumber | None:
+    token = tokens[i] if i < len(tokens) else None
+    # A fraction ("20.5") is no age: it is left unmatched rather than rounded.
+    if token is None or token.kind is not _Kind.NUMBER or token.value is None:
+        return None
+    unit_end = _phrase_end(tokens, i + 1, _AGE_UNITS)
+    end = i + 1 if unit_end is None else unit_end
+    return _AgeNumber(token.value, end, unit_end is not None, token.plural)
+
+
+def _match_ages(tokens: Sequence[_Token], i: int) -> _Match | None:
+    """Age bounds and ranges, after an optional "aged", "ages", "the age of", "who are"."""
+    start = _skip(tokens, i, _AGE_LEADS)
+    found = [
+        _bound_before(tokens, start),
+        _bound_after(tokens, start),
+        _age_range(tokens, start),
+        _exact_age(tokens, start, after_lead=start > i),
+    ]
+    return max((match for match in found if match is not None), key=_end, default=None)
+
+
+def _bound_before(tokens: Sequence[_Token], i: int) -> _Match | None:
+    """Bound word first: "over 30", "older than the age of 30", "under 18s", "at most twenty"."""
+    for phrases, bound in ((_MIN_BEFORE, _at_least), (_MAX_BEFORE, _at_most)):
+        end = _phrase_end(tokens, i, phrases)
+        number = None if end is None else _age_number(tokens, _skip(tokens, end, _AGE_LEADS))
+        if number is not None:
+            return _Match(number.end, bound(number.value))
+    return None
+
+
+def _bound_after(tokens: Sequence[_Token], i: int) -> _Match | None:
+    """Bound word after: "30+", "30 and over", "30 years or older", "18 or younger"."""
+    number = _age_number(tokens, i)
+    if number is None:
+        return None
+    for phrases, bound in ((_MIN_AFTER, _at_least), (_MAX_AFTER, _at_most)):
+        end = _phrase_end(tokens, number.end, phrases)
+        if end is not None:
+            return _Match(_skip(tokens, end, _AGE_UNITS), bound(number.value))
+    return None
+
+
+def _age_range(tokens: Sequence[_Token], i: int) -> _Match | None:
+    """Ranges: "20-45", "20 to 45 years old", "from 20 to 45", "between ages 20 and 45"."""
+    opener = _phrase_end(tokens, i, _RANGE_OPENERS)
+    joiners = _BETWEEN_JOINERS if opener and tokens[i].norm == "between" else _RANGE_JOINERS
+    low = _age_number(tokens, i if opener is None else _skip(tokens, opener, _AGE_LEADS))
+    joiner = None if low is None or low.plural else _phrase_end(tokens, low.end, joiners)
+    high = None if joiner is None else _age_number(tokens, _skip(tokens, joiner, _AGE_LEADS))
+    if low is None or high is None or high.plural:
+        return None
+    # "between 45 and 20" means what "between 20 and 45" means.
+    ages = _Ages(min(low.value, high.value), max(low.value, high.value))
+    return _Match(high.end, ages)
+
+
+def _exact_age(tokens: Sequence[_Token], i: int, *, after_lead: bool) -> _Match | None:
+    """One age: "aged 25", "25 years old", "25-year-old", "25yo"; a bare "25" is too vague."""
+    number = _age_number(tokens, i)
+    if number is None or number.plural or not (after_lead or number.has_unit):
+        return None
+    return _Match(number.end, _Ages(number.value, number.value))
+
+
+def _at_least(age: int) -> _Ages:
+    return _Ages(age, None)
+
+
+def _at_most(age: int) -> _Ages:
+    return _Ages(None, age)
+
+
+def _end(match: _Match) -> int:
+    return match.end
+
+
+def _match_decade(tokens: Sequence[_Token], i: int) -> _Match | None:
+    """Decades: "30s", "thirties", "early 30s" (30..33), "mid-30s" (34..36), "late 30s" (37..39)."""
+    part = _DECADE_PARTS.get(tokens[i].norm)
+    at = i if part is None else i + 1
+    decade = _decade_at(tokens, at)
+    if decade is None:
+        return None
+    low, high = (0, 9) if part is None else part
+    return _Match(at + 1, _Decade(decade + low, decade + high))
+
+
+def _decade_at(tokens: Sequence[_Token], i: int) -> int | None:
+    if i >= len(tokens):
+        return None
+    token = tokens[i]
+    if token.kind is _Kind.NUMBER and token.plural and token.value is not None:
+        return token.value if token.value >= 10 and token.value % 10 == 0 else None
+    return _DECADE_WORDS.get(token.norm)
+
+
+def _match_country(tokens: Sequence[_Token], i: int) -> _Match | None:
+    words = [token.norm for token in tokens[i : i + MAX_PHRASE_WORDS]]
+    region_end = match_region(words, 0)
+    found = match_country(words, 0)
+    if region_end is not None and (found is None or region_end >= found[0]):
+        return _Match(i + region_end, _Region())
+    if found is None:
+        return None
+    end, code = found
+    if words[:end] == ["us"] and not _names_the_us(tokens, i):
+        return None
+    return _Match(i + end, _Country(code))
+
+
+def _names_the_us(tokens: Sequence[_Token], i: int) -> bool:
+    # "show us women" (even shouted) is the pronoun; "the US", "in us", "US", "U.S." the country.
+    before = tokens[i - 1].norm if i > 0 else ""
+    if before in {"show", "give", "tell", "let", "send", "get", "find", "help"}:
+        return False
+    return tokens[i].raw == "US" or "." in tokens[i].raw or before in {"the", "in", "from"}
+
+
+def _match_vocabulary(tokens: Sequence[_Token], i: int) -> _Match | None:
+    for length in range(min(_LONGEST_VOCABULARY, len(tokens) - i), 0, -1):
+        meaning = _VOCABULARY.get(tuple(token.norm for token in tokens[i : i + length]))
+        if meaning is not None:
+            if length == 1 and _modifies_another_group(tokens, i, meaning):
+                return None
+            return _Match(i + length, meaning)
+    return None
+
+
+def _modifies_another_group(tokens: Sequence[_Token], i: int, meaning: _Meaning) -> bool:
+    if tokens[i].norm not in _AGE_ADJECTIVES or i + 1 >= len(tokens):
+        return False
+    following = _VOCABULARY.get((tokens[i + 1].norm,))
+    return isinstance(following, _Group) and following != meaning
+
+
+def _match_negation(tokens: Sequence[_Token], i: int) -> _Match | None:
+    end = _phrase_end(tokens, i, _NEGATION_PHRASES)
+    if end is None and tokens[i].norm in _NEGATIONS:
+        end = i + 1
+    if end is None:
+        return None
+    return _Match(end, _Negation(" ".join(token.raw for token in tokens[i:end])))
+
+
+# Ties go to the earlier recogniser: a one-word country beats the filler "us" it may also be.
+_RECOGNISERS: Final[tuple[_Recogniser, ...]] = (
+    _match_ages,
+    _match_decade,
+    _match_country,
+    _match_vocabulary,
+    _match_negation,
+)
+
+
+def _read(tokens: Sequence[_Token]) -> tuple[list[_Meaning], list[str]]:
+    """The meanings found left to right, longest match first, and the words left over."""
+    meanings: list[_Meaning] = []
+    unmatched: list[str] = []
+    i = 0
+    while i < len(tokens):
+        found = [match for recognise in _RECOGNISERS if (match := recognise(tokens, i))]
+        if not found:
+            if tokens[i].kind in (_Kind.WORD, _Kind.NUMBER):
+                unmatched.append(tokens[i].raw)
+            i += 1
+            continue
+        match = max(found, key=_end)
+        if isinstance(match.meaning, _Region):
+            unmatched.extend(token.raw for token in tokens[i : match.end])
+        meanings.append(match.meaning)
+        i = match.end
+    return meanings, unmatched
+
+
+# --- From meanings to a FilterSpec --------------------------------------------------------------
+
+_UNDERSTOOD: Final = (
+    "a query can name a gender (women, men), an age group (children, teenagers, adults, "
+    "seniors, young people), ages (over 30, under 18, between 20 and 45, aged 25, in their 30s) "
+    "and one country by name or nationality (Nigeria, Kenyans, from the UK)"
+)
+
+
+def _check_understood(text: str, meanings: Sequence[_Meaning], unmatched: Sequence[str]) -> None:
+    if any(isinstance(meaning, _CONSTRAINTS) for meaning in meanings):
+        return
+    if not unmatched and any(isinstance(meaning, _Everyone) for meaning in meanings):
+        return
+    if not text.strip():
+        message = f"the query is empty: {_UNDERSTOOD}"
+    else:
+        unknown = f" (not understood: {', '.join(unmatched)})" if unmatched else ""
+        message = f"could not find a filter in {text!r}{unknown}; {_UNDERSTOOD}"
+    raise ServiceError(ErrorCode.UNINTERPRETABLE_QUERY, message, field="query")
+
+
+def _spec_from(meanings: Sequence[_Meaning]) -> FilterSpec:
+    _refuse_negation(meanings)
+    genders = {meaning.gender for meaning in meanings if isinstance(meaning, _Gender)}
+    groups = sorted(
+        {meaning.group for meaning in meanings if isinstance(meaning, _Group)},
+        key=AGE_GROUP_RANGES.__getitem__,
+    )
+    bounds = [(meaning.low, meaning.high) for meaning in meanings if isinstance(meaning, _Ages)]
+    decades = [(meaning.low, meaning.high) for meaning in meanings if isinstance(meaning, _Decade)]
+    if decades:
+        bounds.append(_joined(decades, "decades"))
+    if len(groups) > 1:
+        bounds.append(_joined([AGE_GROUP_RANGES[group] for group in groups], "age groups"))
+    return FilterSpec(
+        # Both genders named ("men and women", "male and female") means either.
+        gender=next(iter(genders)) if len(genders) == 1 else None,
+        age_group=groups[0] if len(groups) == 1 else None,
+        country_id=_one_country(meanings),
+        min_age=max((low for low, _ in bounds if low is not None), default=None),
+        max_age=min((high for _, high in bounds if high is not None), default=None),
+    )
+
+
+def _refuse_negation(meanings: Sequence[_Meaning]) -> None:
+    for meaning in meanings:
+        if isinstance(meaning, _Negation):
+            raise bad_input(
+                f"negation ({meaning.word!r}) is not supported: say which profiles to include, "
+                "e.g. 'women from Kenya'",
+                field="query",
+            )
+
+
+def _one_country(meanings: Sequence[_Meaning]) -> str | None:
+    codes = list(
+        dict.fromkeys(meaning.code for meaning in meanings if isinstance(meaning, _Country))
+    )
+    if len(codes) > 1:
+        named = " and ".join(f"{country_name(code)} ({code})" for code in codes)
+        raise bad_input(
+            f"only one country per query is supported; the query names {named}", field="query"
+        )
+    return codes[0] if codes else None
+
+
+def _joined(ranges: Sequence[tuple[int, int]], what: str) -> tuple[int, int]:
+    """One range from ranges that touch: 0..12 and 13..19 -> 0..19; a gap is BAD_USER_INPUT."""
+    ordered = sorted(ranges)
+    low, high = ordered[0]
+    for next_low, next_high in ordered[1:]:
+        if next_low > high + 1:
+            raise bad_input(
+                f"the {what} in the query are not one continuous age range; ask for each "
+                "in its own query",
+                field="query",
+            )
+        high = max(high, next_high)
+    return low, high

@@ -1,0 +1,21 @@
+"""A stored demographic profile, as services hand it out."""
+
+from dataclasses import dataclass
+from datetime import datetime
+from uuid import UUID
+
+from services.profiles.enums import AgeGroup, Gender
+
+
+@dataclass(frozen=True, slots=True)
+class Profile:
+    id: UUID
+    name: str
+    gender: Gender
+    gender_probability: float | None
+    age: int
+    age_group: AgeGroup
+    country_id: str
+    country_name: str
+    country_probability: float | None
+    created_at: datetime

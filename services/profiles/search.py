@@ -1,0 +1,212 @@
+"""Profile reads: filtered keyset pages with exact totals, single profiles, breakdowns."""
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any, Final
+from uuid import UUID
+
+import asyncpg
+
+from db import profiles as profiles_db
+from services.errors import bad_input
+from services.pagination import Cursor, PageRequest, encode_cursor
+from services.profiles.age_groups import MAX_AGE, MIN_AGE
+from services.profiles.enums import AgeGroup, Gender, ProfileDimension, ProfileSortField, SortOrder
+from services.profiles.filters import CanonicalFilter, FilterSpec, combine, normalize
+from services.profiles.language import interpret_query
+from services.profiles.profile import Profile
+
+
+@dataclass(frozen=True, slots=True)
+class ProfileSort:
+    field: ProfileSortField = ProfileSortField.CREATED_AT
+    order: SortOrder = SortOrder.DESC
+
+    @property
+    def name(self) -> str:
+        return f"{self.field.name}:{self.order.name}"
+
+
+DEFAULT_SORT: Final = ProfileSort()
+DEFAULT_PAGE_SIZE: Final = 20
+DEFAULT_PAGE: Final = PageRequest(first=DEFAULT_PAGE_SIZE, after=None, after_text=None)
+
+
+@dataclass(frozen=True, slots=True)
+class ProfileSearch:
+    filter: FilterSpec | None = None
+    text: str | None = None
+    sort: ProfileSort = DEFAULT_SORT
+    page: PageRequest = DEFAULT_PAGE
+
+
+@dataclass(frozen=True, slots=True)
+class ProfileEdge:
+    cursor: str
+    node: Profile
+
+
+@dataclass(frozen=True, slots=True)
+class ProfilePage:
+    edges: list[ProfileEdge]
+    has_next_page: bool
+    has_previous_page: bool
+    total_count: int
+    filter: CanonicalFilter
+    cache_key: str
+
+
+@dataclass(frozen=True, slots=True)
+class ProfileGroup:
+    key: dict[str, str | int]
+    count: int
+
+
+def resolve_filter(spec: FilterSpec | None, text: str | None) -> CanonicalFilter:
+    """The one canonical filter for a structured filter and/or a plain-English query."""
+    if text is None:
+        return normalize(spec or FilterSpec())
+    _, from_text = interpret_query(text)
+    return from_text if spec is None else combine(spec, from_text)
+
+
+def cache_key(canonical: CanonicalFilter, sort: ProfileSort, page: PageRequest) -> str:
+    """Stable text of filter, sort and page: equal meaning gives an equal key."""
+    return (
+        f"{canonical.describe()}|sort={sort.name}|first={page.first}|after={page.after_text or ''}"
+    )
+
+
+async def search_profiles(pool: asyncpg.Pool, search: ProfileSearch) -> ProfilePage:
+    canonical = resolve_filter(search.filter, search.text)
+    after = _cursor_position(search.page.after, search.sort)
+    values = _filter_values(canonical)
+    async with pool.acquire() as conn:
+        rows = await profiles_db.select_profiles_page(
+            conn,
+            values,
+            sort_key=search.sort.field.value,
+            descending=search.sort.order is SortOrder.DESC,
+            after=after,
+            limit=search.page.first + 1,
+        )
+        total = await profiles_db.count_profiles(conn, values)
+    edges = [
+        ProfileEdge(
+            cursor=encode_cursor(Cursor(search.sort.name, row["sort_value"], row["id"])),
+            node=profile_from_row(row),
+        )
+        for row in rows[: search.page.first]
+    ]
+    return ProfilePage(
+        edges=edges,
+        has_next_page=len(rows) > search.page.first,
+        has_previous_page=search.page.after is not None,
+        total_count=total,
+        filter=canonical,
+        cache_key=cache_key(canonical, search.sort, search.page),
+    )
+
+
+async def get_profile(pool: asyncpg.Pool, profile_id: UUID) -> Profile | None:
+    async with pool.acquire() as conn:
+        row = await profiles_db.get_profile(conn, profile_id)
+    return profile_from_row(row) if row is not None else None
+
+
+async def profile_stats(
+    pool: asyncpg.Pool,
+    spec: FilterSpec | None,
+    text: str | None,
+    group_by: Sequence[ProfileDimension],
+) -> list[ProfileGroup]:
+    """Exact counts per combination of `group_by`, largest first; `[]` gives the total."""
+    canonical = resolve_filter(spec, text)
+    dimensions = list(dict.fromkeys(group_by))
+    async with pool.acquire() as conn:
+        if not dimensions:
+            total = await profiles_db.count_profiles(conn, _filter_values(canonical))
+            return [ProfileGroup(key={}, count=total)]
+        rows = await profiles_db.select_profile_groups(
+            conn, _filter_values(canonical), [dimension.value for dimension in dimensions]
+        )
+    return [
+        ProfileGroup(
+            key={_KEY_NAMES[d]: _group_value(d, row[d.value]) for d in dimensions},
+            count=int(row["count"]),
+        )
+        for row in rows
+    ]
+
+
+_KEY_NAMES: Final = {
+    ProfileDimension.GENDER: "gender",
+    ProfileDimension.AGE_GROUP: "ageGroup",
+    ProfileDimension.COUNTRY: "country",
+    ProfileDimension.AGE: "age",
+}
+
+
+def _group_value(dimension: ProfileDimension, value: Any) -> str | int:
+    if dimension is ProfileDimension.GENDER:
+        return Gender(value).name
+    if dimension is ProfileDimension.AGE_GROUP:
+        return AgeGroup(value).name
+    if dimension is ProfileDimension.AGE:
+        return int(value)
+    return str(value)
+
+
+def profile_from_row(row: asyncpg.Record) -> Profile:
+    return Profile(
+        id=row["id"],
+        name=row["name"],
+        gender=Gender(row["gender"]),
+        gender_probability=row["gender_probability"],
+        age=row["age"],
+        age_group=AgeGroup(row["age_group"]),
+        country_id=row["country_id"],
+        country_name=row["country_name"],
+        country_probability=row["country_probability"],
+        created_at=row["created_at"],
+    )
+
+
+def _filter_values(canonical: CanonicalFilter) -> profiles_db.ProfileFilterValues:
+    low, high = canonical.age_range()
+    return profiles_db.ProfileFilterValues(
+        gender=canonical.gender.value if canonical.gender else None,
+        country_id=canonical.country_id,
+        min_age=low,
+        max_age=high,
+        min_gender_probability=canonical.min_gender_probability,
+        min_country_probability=canonical.min_country_probability,
+    )
+
+
+def _cursor_position(cursor: Cursor | None, sort: ProfileSort) -> tuple[Any, UUID] | None:
+    if cursor is None:
+        return None
+    if cursor.sort != sort.name:
+        raise bad_input(
+            f"this cursor belongs to sort {cursor.sort}, not {sort.name}:"
+            " start again without after",
+            field="after",
+        )
+    value = cursor.value
+    expected = _CURSOR_VALUE_TYPES[sort.field]
+    if isinstance(value, bool) or not isinstance(value, expected):
+        raise bad_input("after is not a cursor this API gave out", field="after")
+    if isinstance(value, int) and not MIN_AGE - 1 <= value <= MAX_AGE + 1:
+        raise bad_input("after is not a cursor this API gave out", field="after")
+    return value, cursor.id
+
+
+_CURSOR_VALUE_TYPES: Final[dict[ProfileSortField, type | tuple[type, ...]]] = {
+    ProfileSortField.CREATED_AT: datetime,
+    ProfileSortField.AGE: int,
+    ProfileSortField.GENDER_PROBABILITY: (int, float),
+    ProfileSortField.COUNTRY_PROBABILITY: (int, float),
+    ProfileSortField.NAME: str,
+}

@@ -1,0 +1,186 @@
+"""Shared fixtures: a real PostgreSQL (embedded, or the one INSIGHTA_TEST_DATABASE_URL names),
+a fresh database per test run, the app behind an in-process HTTP client, and a statement counter.
+"""
+
+import contextlib
+import os
+import shutil
+import tempfile
+import uuid
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
+from dataclasses import dataclass, field
+from datetime import timedelta
+from pathlib import Path
+from typing import Any
+
+import asyncpg
+import httpx
+import pytest
+
+from db.embedded import EmbeddedPostgres
+from db.migrations import apply_migrations
+from db.pool import create_pool
+from graph.app import create_app
+from services.auth.tokens import Role, issue_token
+from services.profiles.seed import seed_demo_profiles
+from services.settings import Secret, Settings
+
+TEST_SECRET = Secret("insighta-test-secret-key-0123456789abcdef")
+
+
+@pytest.fixture(scope="session")
+def server_dsn() -> Iterator[str]:
+    """A PostgreSQL server: INSIGHTA_TEST_DATABASE_URL if set, else an embedded one."""
+    external = os.environ.get("INSIGHTA_TEST_DATABASE_URL")
+    if external:
+        yield external
+        return
+    directory = Path(tempfile.mkdtemp(prefix="insighta-test-"))
+    server = EmbeddedPostgres(directory)
+    try:
+        yield server.start()
+    finally:
+        server.stop()
+        shutil.rmtree(directory, ignore_errors=True)
+
+
+@pytest.fixture(scope="session")
+async def database_dsn(server_dsn: str) -> AsyncIterator[str]:
+    """A database created for this run and dropped after it, with migrations applied."""
+    name = f"insighta_test_{uuid.uuid4().hex[:12]}"
+    admin = await asyncpg.connect(server_dsn)
+    try:
+        await admin.execute(f'create database "{name}"')
+        dsn = _with_database(server_dsn, name)
+        conn = await asyncpg.connect(dsn)
+        try:
+            await apply_migrations(conn)
+        finally:
+            await conn.close()
+        yield dsn
+        await admin.execute(f'drop database if exists "{name}" with (force)')
+    finally:
+        await admin.close()
+
+
+_POOL_RESET = "SELECT pg_advisory_unlock_all()"
+
+
+@dataclass
+class StatementLog:
+    """Counts statements sent by the test pool (asyncpg query logger)."""
+
+    statements: list[str] = field(default_factory=list)
+    recording: bool = False
+
+    def record(self, query: Any) -> None:
+        # The pool's own reset on release is housekeeping, not a statement a resolver sent.
+        if self.recording and not query.query.startswith(_POOL_RESET):
+            self.statements.append(query.query)
+
+    @contextlib.contextmanager
+    def counting(self) -> Iterator["Counted"]:
+        counted = Counted()
+        self.recording, self.statements = True, []
+        try:
+            yield counted
+        finally:
+            self.recording = False
+            counted.statements = len(self.statements)
+
+
+@dataclass
+class Counted:
+    statements: int = 0
+
+
+@pytest.fixture(scope="session")
+def sql_log() -> StatementLog:
+    return StatementLog()
+
+
+@pytest.fixture(scope="session")
+async def pool(database_dsn: str, sql_log: StatementLog) -> AsyncIterator[asyncpg.Pool]:
+    async def log_statements(conn: asyncpg.Connection) -> None:
+        conn.add_query_logger(sql_log.record)
+
+    test_pool = await create_pool(database_dsn, max_size=5, on_connect=log_statements)
+    yield test_pool
+    await test_pool.close()
+
+
+@pytest.fixture
+async def empty_profiles(pool: asyncpg.Pool) -> None:
+    async with pool.acquire() as conn:
+        await conn.execute("truncate profiles")
+
+
+_seeded_version: list[int] = []
+
+
+@pytest.fixture
+async def demo_profiles(pool: asyncpg.Pool) -> None:
+    """The 2026 demo profiles and nothing else (reloaded only if a test changed the table)."""
+    async with pool.acquire() as conn:
+        version = await conn.fetchval("select version from data_version")
+        if _seeded_version and _seeded_version[0] == version:
+            return
+        await conn.execute("truncate profiles")
+    await seed_demo_profiles(pool)
+    async with pool.acquire() as conn:
+        _seeded_version[:] = [await conn.fetchval("select version from data_version")]
+
+
+@pytest.fixture(scope="session")
+def settings(tmp_path_factory: pytest.TempPathFactory) -> Settings:
+    return Settings(secret_key=TEST_SECRET, data_dir=tmp_path_factory.mktemp("data"))
+
+
+def make_token(
+    role: Role = Role.ADMIN, *, organisation: str | None = None, ttl: float = 3600
+) -> str:
+    return issue_token(
+        TEST_SECRET,
+        role=role,
+        subject=f"test-{role.value}",
+        organisation=organisation,
+        ttl=timedelta(seconds=ttl),
+    )
+
+
+GraphQLCall = Callable[..., Awaitable[dict[str, Any]]]
+
+
+@pytest.fixture(scope="session")
+async def client(settings: Settings, pool: asyncpg.Pool) -> AsyncIterator[httpx.AsyncClient]:
+    app = create_app(settings, pool=pool)
+    transport = httpx.ASGITransport(app=app)
+    async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as http:
+        yield http
+
+
+@pytest.fixture(scope="session")
+def gql(client: httpx.AsyncClient) -> GraphQLCall:
+    """POST a GraphQL document with variables; returns the decoded JSON body."""
+    admin = make_token(Role.ADMIN)
+
+    async def call(
+        query: str, variables: dict[str, Any] | None = None, *, token: str | None = admin
+    ) -> dict[str, Any]:
+        headers = {"Authorization": f"Bearer {token}"} if token else {}
+        response = await client.post(
+            "/graphql", json={"query": query, "variables": variables or {}}, headers=headers
+        )
+        assert response.status_code == 200, response.text
+        body: dict[str, Any] = response.json()
+        return body
+
+    return call
+
+
+def _with_database(dsn: str, name: str) -> str:
+    """The same server DSN pointed at database `name` (URL path, or a unix-socket query)."""
+    prefix, _, rest = dsn.partition("://")
+    authority, _, path_and_query = rest.partition("/")
+    _, question, query = path_and_query.partition("?")
+    return f"{prefix}://{authority}/{name}" + (f"?{query}" if question else "")

@@ -1,0 +1,119 @@
+"""The profile tables on a real PostgreSQL: rollup counts and data version stay exact."""
+
+from datetime import UTC, datetime
+
+import asyncpg
+import pytest
+
+from db import profiles as profiles_db
+from db.migrations import apply_migrations
+from db.pool import Connection
+from services.ids import uuid7
+from services.profiles.names import name_key
+
+pytestmark = pytest.mark.usefixtures("empty_profiles")
+
+
+def row(
+    name: str, *, gender: str = "female", age: int = 30, country: str = "NG"
+) -> tuple[object, ...]:
+    return (
+        uuid7(),
+        name,
+        name_key(name),
+        gender,
+        0.9,
+        age,
+        country,
+        "Nigeria",
+        0.5,
+        datetime.now(UTC),
+    )
+
+
+async def rollup(conn: Connection) -> dict[tuple[str, str, int], int]:
+    rows = await conn.fetch(
+        "select country_id, gender, age, count from profile_counts where count > 0"
+    )
+    return {(r["country_id"], r["gender"], r["age"]): r["count"] for r in rows}
+
+
+async def actual(conn: Connection) -> dict[tuple[str, str, int], int]:
+    rows = await conn.fetch(
+        "select country_id, gender, age, count(*) as count from profiles group by 1, 2, 3"
+    )
+    return {(r["country_id"], r["gender"], r["age"]): r["count"] for r in rows}
+
+
+async def test_rollup_follows_inserts_deletes_and_updates(pool: asyncpg.Pool) -> None:
+    async with pool.acquire() as conn:
+        async with conn.transaction():
+            inserted = await profiles_db.insert_profiles(
+                conn,
+                [
+                    row("Ada Obi"),
+                    row("Bola Ade", gender="male", age=12),
+                    row("Chi Eze", country="KE"),
+                ],
+            )
+        assert inserted == 3
+        assert await rollup(conn) == await actual(conn)
+        await conn.execute("update profiles set age = 61 where name = 'Ada Obi'")
+        assert await rollup(conn) == await actual(conn)
+        await conn.execute("delete from profiles where country_id = 'KE'")
+        assert await rollup(conn) == await actual(conn)
+        assert (
+            await profiles_db.count_profiles(
+                conn, profiles_db.ProfileFilterValues(None, None, 0, 150)
+            )
+            == 2
+        )
+
+
+async def test_duplicate_names_are_skipped_case_insensitively(pool: asyncpg.Pool) -> None:
+    async with pool.acquire() as conn:
+        async with conn.transaction():
+            first = await profiles_db.insert_profiles(conn, [row("Ada Obi"), row("ADA OBI")])
+        async with conn.transaction():
+            second = await profiles_db.insert_profiles(conn, [row("ada obi"), row("Eme Uko")])
+        assert (first, second) == (1, 1)
+        assert await conn.fetchval("select count(*) from profiles") == 2
+        assert await rollup(conn) == await actual(conn)
+
+
+async def test_every_committed_write_bumps_the_data_version(pool: asyncpg.Pool) -> None:
+    async with pool.acquire() as conn:
+        before = await profiles_db.get_data_version(conn)
+        async with conn.transaction():
+            await profiles_db.insert_profiles(conn, [row("Ada Obi")])
+        after_insert = await profiles_db.get_data_version(conn)
+        await conn.execute("delete from profiles")
+        after_delete = await profiles_db.get_data_version(conn)
+    assert before < after_insert < after_delete
+
+
+async def test_age_group_is_derived_from_age(pool: asyncpg.Pool) -> None:
+    async with pool.acquire() as conn:
+        async with conn.transaction():
+            await profiles_db.insert_profiles(
+                conn, [row(f"P{age}", age=age) for age in (0, 12, 13, 19, 20, 59, 60, 150)]
+            )
+        rows = await conn.fetch("select age, age_group from profiles order by age")
+        groups = {row["age"]: row["age_group"] for row in rows}
+    assert groups == {
+        0: "child", 12: "child", 13: "teenager", 19: "teenager",
+        20: "adult", 59: "adult", 60: "senior", 150: "senior",
+    }  # fmt: skip
+
+
+async def test_database_generates_uuid_v7_ids(pool: asyncpg.Pool) -> None:
+    async with pool.acquire() as conn:
+        generated = await conn.fetchval("select uuid_v7()")
+    assert generated.version == 7
+
+
+async def test_migrations_apply_once(pool: asyncpg.Pool) -> None:
+    async with pool.acquire() as conn:
+        assert await apply_migrations(conn) == []
+        versions = await conn.fetch("select version from schema_migrations")
+    assert [r["version"] for r in versions][:1] == ["0001_profiles"]

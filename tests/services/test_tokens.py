@@ -1,0 +1,63 @@
+from datetime import UTC, datetime, timedelta
+
+import jwt
+import pytest
+
+from services.auth.tokens import Role, issue_token, verify_token
+from services.errors import ErrorCode, ServiceError
+from services.settings import Secret
+
+KEY = Secret("k" * 40)
+
+
+def test_token_round_trips_role_and_organisation() -> None:
+    token = issue_token(
+        KEY, role=Role.RECRUITER, subject="u1", organisation="acme", ttl=timedelta(minutes=5)
+    )
+    principal = verify_token(KEY, token)
+    assert (principal.role, principal.organisation, principal.subject) == (
+        Role.RECRUITER,
+        "acme",
+        "u1",
+    )
+
+
+@pytest.mark.parametrize(
+    "token",
+    [
+        "",
+        "not-a-jwt",
+        issue_token(
+            Secret("another key" * 4), role=Role.ADMIN, subject="x", ttl=timedelta(hours=1)
+        ),
+        jwt.encode(
+            {"sub": "x", "role": "admin", "iss": "insighta", "iat": 0, "exp": 2**40},
+            "",
+            algorithm="none",
+        ),
+        jwt.encode(
+            {"sub": "x", "role": "emperor", "iss": "insighta", "iat": 0, "exp": 2**40},
+            KEY.reveal(),
+            algorithm="HS256",
+        ),
+        jwt.encode(
+            {"sub": "x", "role": "admin", "iat": 0, "exp": 2**40}, KEY.reveal(), algorithm="HS256"
+        ),
+    ],
+    ids=["empty", "garbage", "other-key", "alg-none", "unknown-role", "no-issuer"],
+)
+def test_bad_tokens_are_unauthenticated(token: str) -> None:
+    with pytest.raises(ServiceError) as raised:
+        verify_token(KEY, token)
+    assert raised.value.code is ErrorCode.UNAUTHENTICATED
+
+
+def test_expired_token_says_so() -> None:
+    issued = datetime(2026, 1, 1, tzinfo=UTC)
+    token = issue_token(KEY, role=Role.ADMIN, subject="x", ttl=timedelta(minutes=1), now=issued)
+    with pytest.raises(ServiceError, match="expired"):
+        verify_token(KEY, token)
+
+
+def test_secret_repr_hides_the_value() -> None:
+    assert "k" * 40 not in repr(KEY)
