@@ -7,18 +7,21 @@ from collections.abc import AsyncIterator, Awaitable, Callable
 from typing import Any
 
 import orjson
+from cross_web import AsyncHTTPRequestAdapter, HTTPException
 from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route, WebSocketRoute
+from starlette.types import Receive, Scope, Send
 from starlette.websockets import WebSocket
 from strawberry.asgi import GraphQL
+from strawberry.http import GraphQLRequestData
 
 from graph.context import Context
 from graph.schema import schema
 from services.auth.tokens import verify_token
 from services.database import ConnectionPool, Database, is_reachable, open_database
-from services.errors import ServiceError
+from services.errors import ErrorCode, ServiceError
 from services.profiles.seed import seed_demo_profiles
 from services.settings import Secret, Settings
 
@@ -51,11 +54,39 @@ class InsightaGraphQL(GraphQL[Context, None]):
                 context.auth_error = error
         return context
 
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        """Strawberry answers a malformed HTTP request with plain text; ours answers GraphQL-shaped
+        JSON with a code, so every client can handle every error the same way."""
+        if scope["type"] != "http":
+            await super().__call__(scope, receive, send)
+            return
+        request = Request(scope=scope, receive=receive)
+        try:
+            response = await self.run(request)
+        except HTTPException as error:
+            response = _error_response(error.status_code, error.reason)
+        await response(scope, receive, send)
+
+    async def parse_http_body(
+        self, request: AsyncHTTPRequestAdapter
+    ) -> GraphQLRequestData | list[GraphQLRequestData]:
+        try:
+            return await super().parse_http_body(request)
+        except (AttributeError, TypeError):
+            # A JSON body that is not an object ("str", 5): strawberry assumes a dict.
+            raise HTTPException(400, "the request body must be a JSON object") from None
+
     def encode_json(self, data: object) -> bytes:
         return orjson.dumps(data)
 
     def decode_json(self, data: str | bytes) -> object:
         return orjson.loads(data)
+
+
+def _error_response(status_code: int, message: str) -> Response:
+    code = ErrorCode.BAD_USER_INPUT if status_code < 500 else ErrorCode.INTERNAL
+    body = {"data": None, "errors": [{"message": message, "extensions": {"code": code.value}}]}
+    return Response(orjson.dumps(body), status_code=status_code, media_type="application/json")
 
 
 def _bearer_token(header: str | None) -> str | None:
