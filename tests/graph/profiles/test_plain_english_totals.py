@@ -1,7 +1,7 @@
 """Totals on the demo data for phrasings a reasonable user would type, against an oracle that
 reads the demo JSON directly (no parser, no SQL)."""
 
-from typing import Any
+from collections.abc import Callable
 
 import pytest
 
@@ -13,12 +13,13 @@ pytestmark = pytest.mark.usefixtures("demo_profiles")
 TOTAL = "query Total($query: String) { profiles(query: $query, first: 1) { totalCount } }"
 
 
-def where(**conditions: Any) -> Any:
+Predicate = Callable[[Record], bool]
+
+
+def where(
+    *, gender: str | None = None, country: str | None = None, low: int = 0, high: int = 150
+) -> Predicate:
     def predicate(record: Record) -> bool:
-        gender = conditions.get("gender")
-        country = conditions.get("country")
-        low = conditions.get("low", 0)
-        high = conditions.get("high", 150)
         return (
             (gender is None or record["gender"] == gender)
             and (country is None or record["country_id"] == country)
@@ -28,7 +29,7 @@ def where(**conditions: Any) -> Any:
     return predicate
 
 
-PHRASINGS: list[tuple[str, Any]] = [
+PHRASINGS: list[tuple[str, Predicate]] = [
     ("Nigerian females aged 20 to 45", where(gender="female", country="NG", low=20, high=45)),
     (
         "Nigerian females between ages 20 and 45",
@@ -85,7 +86,7 @@ PHRASINGS: list[tuple[str, Any]] = [
 
 @pytest.mark.parametrize(("text", "predicate"), PHRASINGS, ids=[p[0] for p in PHRASINGS])
 async def test_plain_english_total_matches_the_data(
-    gql: GraphQLCall, text: str, predicate: Any
+    gql: GraphQLCall, text: str, predicate: Predicate
 ) -> None:
     body = await gql(TOTAL, {"query": text})
     assert "errors" not in body, body
