@@ -20,10 +20,11 @@ def where(
     *, gender: str | None = None, country: str | None = None, low: int = 0, high: int = 150
 ) -> Predicate:
     def predicate(record: Record) -> bool:
+        age: int = record["age"]
         return (
-            (gender is None or record["gender"] == gender)
-            and (country is None or record["country_id"] == country)
-            and low <= record["age"] <= high
+            gender in (None, record["gender"])
+            and country in (None, record["country_id"])
+            and low <= age <= high
         )
 
     return predicate
