@@ -6,6 +6,7 @@ import strawberry
 from graphql.error import GraphQLError
 
 from graph.errors import MaskUnexpectedErrors
+from graph.limits import query_limits
 from graph.profiles.schema import ProfilesQuery
 
 
@@ -19,4 +20,4 @@ class InsightaSchema(strawberry.Schema):
         """Client errors are answers, not incidents; MaskUnexpectedErrors logs the real ones."""
 
 
-schema = InsightaSchema(query=Query, extensions=[MaskUnexpectedErrors])
+schema = InsightaSchema(query=Query, extensions=[MaskUnexpectedErrors, *query_limits()])

@@ -1,0 +1,42 @@
+"""Query limits whose validation rules are built once, so the validation cache keeps hitting.
+
+Strawberry builds a fresh extension per request; `QueryDepthLimiter(...)` and
+`MaxAliasesLimiter(...)` each create a new rule class when constructed, and the validation cache
+is keyed by the rule classes, so every request would miss. Here the rule classes are made once
+at import and one extension adds them. Introspection fields are not counted as depth, so
+GraphiQL's schema query passes; our deepest real query (profiles -> edges -> node) is 3 levels.
+"""
+
+from collections.abc import Callable
+from typing import Final
+
+from strawberry.extensions import (
+    AddValidationRules,
+    MaxTokensLimiter,
+    SchemaExtension,
+    ValidationCache,
+)
+from strawberry.extensions.max_aliases import create_validator as alias_rule
+from strawberry.extensions.query_depth_limiter import create_validator as depth_rule
+
+MAX_QUERY_DEPTH: Final = 10
+MAX_ALIASES: Final = 30
+MAX_TOKENS: Final = 5_000
+# Distinct documents kept validated; clients send few distinct documents. (No ParserCache: it
+# parses inside its hook, so a syntax error escapes the error masking and loses its code.)
+DOCUMENT_CACHE_SIZE: Final = 1_024
+
+_RULES: Final = (depth_rule(MAX_QUERY_DEPTH, should_ignore=None), alias_rule(MAX_ALIASES))
+
+
+class DepthAndAliasLimits(AddValidationRules):
+    def __init__(self) -> None:
+        super().__init__(list(_RULES))
+
+
+def query_limits() -> list[type[SchemaExtension] | Callable[[], SchemaExtension]]:
+    return [
+        lambda: MaxTokensLimiter(max_token_count=MAX_TOKENS),
+        DepthAndAliasLimits,
+        lambda: ValidationCache(maxsize=DOCUMENT_CACHE_SIZE),
+    ]

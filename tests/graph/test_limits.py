@@ -1,0 +1,92 @@
+"""Hostile documents are refused with BAD_USER_INPUT before they cost anything."""
+
+from typing import Any
+
+import strawberry
+from strawberry.extensions.validation_cache import _get_validate_cache
+
+from graph.limits import (
+    DOCUMENT_CACHE_SIZE,
+    MAX_ALIASES,
+    MAX_QUERY_DEPTH,
+    MAX_TOKENS,
+    query_limits,
+)
+from tests.conftest import GraphQLCall
+
+
+async def test_alias_flood_is_refused(gql: GraphQLCall) -> None:
+    aliases = " ".join(
+        f"a{i}: profileStats(groupBy: []) {{ count }}" for i in range(MAX_ALIASES + 1)
+    )
+    body = await gql(f"{{ {aliases} }}")
+    assert body["errors"][0]["extensions"]["code"] == "BAD_USER_INPUT"
+    assert "aliases" in body["errors"][0]["message"]
+
+
+async def test_aliases_within_the_limit_are_answered(gql: GraphQLCall) -> None:
+    aliases = " ".join(f"a{i}: profileStats(groupBy: []) {{ count }}" for i in range(3))
+    body = await gql(f"{{ {aliases} }}")
+    assert set(body["data"]) == {"a0", "a1", "a2"}
+
+
+async def test_too_many_tokens_is_refused(gql: GraphQLCall) -> None:
+    fields = " ".join(["count"] * (MAX_TOKENS + 1))
+    body = await gql(f"{{ profileStats(groupBy: []) {{ {fields} }} }}")
+    assert body["errors"][0]["extensions"]["code"] == "BAD_USER_INPUT"
+
+
+@strawberry.type
+class Node:
+    @strawberry.field
+    def child(self) -> "Node":
+        return Node()
+
+    name: str = "n"
+
+
+@strawberry.type
+class RecursiveQuery:
+    @strawberry.field
+    def root(self) -> Node:
+        return Node()
+
+
+# Our own types do not nest, so the depth rule is proved on a schema whose type does.
+recursive_schema = strawberry.Schema(query=RecursiveQuery, extensions=query_limits())
+
+
+def nested(depth: int) -> str:
+    inner = "name"
+    for _ in range(depth - 1):
+        inner = f"child {{ {inner} }}"
+    return f"{{ root {{ {inner} }} }}"
+
+
+async def test_document_at_the_depth_limit_is_answered() -> None:
+    result = await recursive_schema.execute(nested(MAX_QUERY_DEPTH))
+    assert result.errors is None
+
+
+async def test_deeper_document_is_refused() -> None:
+    result = await recursive_schema.execute(nested(MAX_QUERY_DEPTH + 1))
+    assert result.errors is not None
+    assert "exceeds maximum operation depth" in result.errors[0].message
+
+
+async def test_introspection_is_not_counted_as_depth(gql: GraphQLCall) -> None:
+    body = await gql(
+        "{ __schema { types { fields { type { ofType { ofType { ofType { ofType "
+        "{ ofType { ofType { name } } } } } } } } } } }"
+    )
+    assert "errors" not in body
+
+
+async def test_validation_cache_hits_for_a_repeated_document(gql: GraphQLCall) -> None:
+    """Rules built once keep the validation cache keyed the same across requests."""
+    cache: Any = _get_validate_cache(DOCUMENT_CACHE_SIZE)  # an lru_cache wrapper
+    document = "{ profileStats(groupBy: [GENDER]) { count } }"
+    await gql(document)
+    hits = cache.cache_info().hits
+    await gql(document)
+    assert cache.cache_info().hits == hits + 1
