@@ -36,6 +36,7 @@ from services.profiles.age_groups import AGE_GROUP_RANGES
 from services.profiles.countries import (
     MAX_PHRASE_WORDS,
     country_name,
+    is_country_code,
     match_country,
     match_region,
     phrase_key,
@@ -501,11 +502,32 @@ def _match_country(tokens: Sequence[_Token], i: int) -> _Match | None:
     if region_end is not None and (found is None or region_end >= found[0]):
         return _Match(i + region_end, _Region())
     if found is None:
-        return None
+        code = _country_code(tokens, i)
+        return _Match(i + 1, _Country(code)) if code else None
     end, code = found
     if words[:end] == ["us"] and not _names_the_us(tokens, i):
         return None
     return _Match(i + end, _Country(code))
+
+
+def _country_code(tokens: Sequence[_Token], i: int) -> str | None:
+    """An ISO code written as one ("women in NG"). Codes that are also English words ("IN",
+    "ME"), and any code in a shouted query ("SHOW ME WOMEN IN GHANA"), count only after
+    in/from/of or alone."""
+    raw = tokens[i].raw
+    if len(raw) != 2 or not raw.isascii() or not raw.isupper() or not is_country_code(raw):
+        return None
+    shouted = all(token.raw.isupper() for token in tokens if token.kind is _Kind.WORD)
+    before = tokens[i - 1].norm if i > 0 else ""
+    ambiguous = shouted or raw in _CODES_THAT_ARE_WORDS
+    if ambiguous and len(tokens) > 1 and before not in {"in", "from", "of"}:
+        return None
+    return raw
+
+
+_CODES_THAT_ARE_WORDS: Final = frozenset(
+    {"AM", "AS", "AT", "BE", "BY", "DO", "ID", "IN", "IS", "IT", "ME", "MY", "NO", "SO", "TO"}
+)
 
 
 def _names_the_us(tokens: Sequence[_Token], i: int) -> bool:

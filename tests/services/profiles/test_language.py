@@ -272,6 +272,14 @@ PHRASINGS: list[tuple[str, FilterSpec]] = [
     ("Tanzanian teenagers under 16", FilterSpec(None, TEENAGER, "TZ", None, 16)),
     ("men 40 and older in South Africa", FilterSpec(MALE, None, "ZA", 40)),
     ("  Women   from   NIGERIA  ", FilterSpec(FEMALE, None, "NG")),
+    # ISO codes written as codes; those that are English words only after in/from/of or alone
+    ("NG", FilterSpec(country_id="NG")),
+    ("women in NG", FilterSpec(FEMALE, None, "NG")),
+    ("WOMEN FROM NG", FilterSpec(FEMALE, None, "NG")),
+    ("men from KE aged 30", FilterSpec(MALE, None, "KE", 30, 30)),
+    ("SHOW ME WOMEN IN GHANA", FilterSpec(FEMALE, None, "GH")),
+    ("people IN Kenya", FilterSpec(country_id="KE")),
+    ("men from IT", FilterSpec(MALE, None, "IT")),
 ]
 
 
