@@ -314,6 +314,9 @@ _VOCABULARY: Final[dict[tuple[str, ...], _Meaning]] = {
     **_entries("young youth youths youngsters young_adults young_adult", _YOUNG),
     **_entries("middle_aged middleaged", _Ages(40, 59)),
     **_entries("minors underage", _Ages(None, 17)),
+    # Ages are whole years: a baby or an infant is 0 or 1, a toddler 1 to 3.
+    **_entries("baby babies infant infants newborn newborns", _Ages(None, 1)),
+    **_entries("toddler toddlers", _Ages(1, 3)),
     **_entries("sexagenarian sexagenarians", _Decade(60, 69)),
     **_entries("septuagenarian septuagenarians", _Decade(70, 79)),
     **_entries("octogenarian octogenarians", _Decade(80, 89)),

@@ -280,6 +280,9 @@ PHRASINGS: list[tuple[str, FilterSpec]] = [
     ("SHOW ME WOMEN IN GHANA", FilterSpec(FEMALE, None, "GH")),
     ("people IN Kenya", FilterSpec(country_id="KE")),
     ("men from IT", FilterSpec(MALE, None, "IT")),
+    ("infants in Kenya", FilterSpec(None, None, "KE", None, 1)),
+    ("baby girls", FilterSpec(FEMALE, None, None, None, 1)),
+    ("toddlers", FilterSpec(min_age=1, max_age=3)),
 ]
 
 
