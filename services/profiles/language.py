@@ -24,11 +24,8 @@ UNINTERPRETABLE_QUERY rather than a silent "all profiles". Negation ("not from K
 expressed by a filter, so it is BAD_USER_INPUT instead of being read as its opposite.
 """
 
-import re
-import unicodedata
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
-from enum import Enum, auto
 from typing import Final
 
 from services.errors import ErrorCode, ServiceError, bad_input
@@ -39,10 +36,10 @@ from services.profiles.countries import (
     is_country_code,
     match_country,
     match_region,
-    phrase_key,
 )
 from services.profiles.enums import AgeGroup, Gender
 from services.profiles.filters import CanonicalFilter, FilterSpec, normalize
+from services.profiles.query_tokens import Token, TokenKind, tokenize
 
 MAX_QUERY_LENGTH: Final = 500
 
@@ -64,7 +61,7 @@ def interpret(text: str) -> Interpretation:
             f"the query is {len(text)} characters long; at most {MAX_QUERY_LENGTH} are allowed",
             field="query",
         )
-    meanings, unmatched = _read(_tokenize(text))
+    meanings, unmatched = _read(tokenize(text))
     _check_understood(text, meanings, unmatched)
     return Interpretation(text=text, spec=_spec_from(meanings), unmatched=tuple(unmatched))
 
@@ -73,127 +70,6 @@ def interpret_query(text: str) -> tuple[Interpretation, CanonicalFilter]:
     """`interpret` then `normalize`: contradictions ("children above 60") are BAD_USER_INPUT."""
     interpretation = interpret(text)
     return interpretation, normalize(interpretation.spec)
-
-
-# --- Tokens -------------------------------------------------------------------------------------
-
-
-class _Kind(Enum):
-    WORD = auto()
-    NUMBER = auto()
-    PLUS = auto()
-    DASH = auto()
-
-
-@dataclass(frozen=True, slots=True)
-class _Token:
-    kind: _Kind
-    raw: str  # as written
-    norm: str  # folded as country phrases are: "cote", "divoire", "usa", "20", "+", "-"
-    start: int
-    end: int
-    value: int | None = None  # NUMBER: the whole number; None for a fraction such as "20.5"
-    plural: bool = False  # NUMBER written as a decade or a crowd: "30s", "over 60s"
-
-
-_TOKEN_PATTERN: Final = re.compile(
-    r"(?P<number>\d+(?:\.\d+)?)(?P<plural>['’]?s(?![^\W\d_]))?"
-    # Single letters joined by dots are one word: "U.S.A." -> "usa", "D.R. Congo" -> "dr congo".
-    r"|(?P<abbreviation>[^\W\d_](?:\.[^\W\d_])+\.?(?![^\W\d_]))"
-    r"|(?P<word>[^\W\d_]+(?:['’ʼ][^\W\d_]+)*)"
-    r"|(?P<plus>\+)"
-    r"|(?P<dash>[-\u2010-\u2015\u2212])"
-    r"|(?P<ampersand>&)"
-)
-_UNITS: Final = {
-    word: n
-    for n, word in enumerate(
-        (
-            *("zero", "one", "two", "three", "four", "five", "six", "seven", "eight", "nine"),
-            *("ten", "eleven", "twelve", "thirteen", "fourteen", "fifteen", "sixteen"),
-            *("seventeen", "eighteen", "nineteen"),
-        )
-    )
-}
-_TENS: Final = {
-    word: 10 * n
-    for n, word in enumerate(
-        ("twenty", "thirty", "forty", "fifty", "sixty", "seventy", "eighty", "ninety"), 2
-    )
-}
-
-
-def _tokenize(text: str) -> list[_Token]:
-    """Words, numbers and the two symbols that carry meaning; other punctuation separates."""
-    normalized = unicodedata.normalize("NFKC", text)
-    tokens = [_token_from(match) for match in _TOKEN_PATTERN.finditer(normalized)]
-    tokens = _join_number_words(normalized, tokens)
-    return _resolve_dashes(normalized, tokens)
-
-
-def _token_from(match: re.Match[str]) -> _Token:
-    raw, start, end = match.group(), match.start(), match.end()
-    if match.group("number") is not None:
-        digits = match.group("number")
-        value = int(digits) if digits.isdigit() else None
-        plural = match.group("plural") is not None
-        return _Token(_Kind.NUMBER, raw, digits, start, end, value, plural)
-    if match.group("plus") is not None:
-        return _Token(_Kind.PLUS, raw, "+", start, end)
-    if match.group("dash") is not None:
-        return _Token(_Kind.DASH, raw, "-", start, end)
-    if match.group("ampersand") is not None:
-        return _Token(_Kind.WORD, raw, "and", start, end)
-    return _Token(_Kind.WORD, raw, phrase_key(raw), start, end)
-
-
-def _join_number_words(text: str, tokens: list[_Token]) -> list[_Token]:
-    """Number words become numbers: "thirty" -> 30, "twenty-five" and "twenty five" -> 25."""
-    joined: list[_Token] = []
-    i = 0
-    while i < len(tokens):
-        token = tokens[i]
-        value = _TENS.get(token.norm, _UNITS.get(token.norm))
-        if token.kind is not _Kind.WORD or value is None:
-            joined.append(token)
-            i += 1
-            continue
-        end = i + 1
-        if token.norm in _TENS:
-            unit_at = i + 2 if end < len(tokens) and tokens[end].kind is _Kind.DASH else end
-            if unit_at < len(tokens) and 0 < _UNITS.get(tokens[unit_at].norm, 0) < 10:
-                value += _UNITS[tokens[unit_at].norm]
-                end = unit_at + 1
-        first, last = token, tokens[end - 1]
-        raw = text[first.start : last.end]
-        joined.append(_Token(_Kind.NUMBER, raw, str(value), first.start, last.end, value))
-        i = end
-    return joined
-
-
-def _resolve_dashes(text: str, tokens: list[_Token]) -> list[_Token]:
-    """Keep the dash of a range ("20-45"), read "under -5" as minus five (then BAD_USER_INPUT),
-    drop hyphens ("mid-30s", "25-year-old")."""
-    resolved: list[_Token] = []
-    i = 0
-    while i < len(tokens):
-        token, before = tokens[i], resolved[-1] if resolved else None
-        after = tokens[i + 1] if i + 1 < len(tokens) else None
-        i += 1
-        if token.kind is not _Kind.DASH:
-            resolved.append(token)
-        elif after is None or after.kind is not _Kind.NUMBER:
-            continue
-        elif before is not None and before.kind is _Kind.NUMBER:
-            resolved.append(token)
-        elif after.start == token.end and (before is None or before.end < token.start):
-            value = None if after.value is None else -after.value
-            raw = text[token.start : after.end]
-            resolved.append(
-                _Token(_Kind.NUMBER, raw, raw, token.start, after.end, value, after.plural)
-            )
-            i += 1
-    return resolved
 
 
 # --- Meanings -----------------------------------------------------------------------------------
@@ -374,10 +250,10 @@ _BETWEEN_JOINERS: Final = _phrases("and to - through")
 
 # --- Recognisers: the match starting at token i, or None ----------------------------------------
 
-_Recogniser = Callable[[Sequence[_Token], int], _Match | None]
+_Recogniser = Callable[[Sequence[Token], int], _Match | None]
 
 
-def _phrase_end(tokens: Sequence[_Token], i: int, phrases: Iterable[tuple[str, ...]]) -> int | None:
+def _phrase_end(tokens: Sequence[Token], i: int, phrases: Iterable[tuple[str, ...]]) -> int | None:
     """Where the longest of `phrases` that starts at token i ends."""
     ends = [
         i + len(phrase)
@@ -387,7 +263,7 @@ def _phrase_end(tokens: Sequence[_Token], i: int, phrases: Iterable[tuple[str, .
     return max(ends, default=None)
 
 
-def _skip(tokens: Sequence[_Token], i: int, phrases: Iterable[tuple[str, ...]]) -> int:
+def _skip(tokens: Sequence[Token], i: int, phrases: Iterable[tuple[str, ...]]) -> int:
     end = _phrase_end(tokens, i, phrases)
     return i if end is None else end
 
@@ -400,17 +276,17 @@ class _AgeNumber:
     plural: bool  # "30s"
 
 
-def _age_number(tokens: Sequence[_Token], i: int) -> _AgeNumber | None:
+def _age_number(tokens: Sequence[Token], i: int) -> _AgeNumber | None:
     token = tokens[i] if i < len(tokens) else None
     # A fraction ("20.5") is no age: it is left unmatched rather than rounded.
-    if token is None or token.kind is not _Kind.NUMBER or token.value is None:
+    if token is None or token.kind is not TokenKind.NUMBER or token.value is None:
         return None
     unit_end = _phrase_end(tokens, i + 1, _AGE_UNITS)
     end = i + 1 if unit_end is None else unit_end
     return _AgeNumber(token.value, end, unit_end is not None, token.plural)
 
 
-def _match_ages(tokens: Sequence[_Token], i: int) -> _Match | None:
+def _match_ages(tokens: Sequence[Token], i: int) -> _Match | None:
     """Age bounds and ranges, after an optional "aged", "ages", "the age of", "who are"."""
     start = _skip(tokens, i, _AGE_LEADS)
     found = [
@@ -422,7 +298,7 @@ def _match_ages(tokens: Sequence[_Token], i: int) -> _Match | None:
     return max((match for match in found if match is not None), key=_end, default=None)
 
 
-def _bound_before(tokens: Sequence[_Token], i: int) -> _Match | None:
+def _bound_before(tokens: Sequence[Token], i: int) -> _Match | None:
     """Bound word first: "over 30", "older than the age of 30", "under 18s", "at most twenty"."""
     for phrases, bound in ((_MIN_BEFORE, _at_least), (_MAX_BEFORE, _at_most)):
         end = _phrase_end(tokens, i, phrases)
@@ -432,7 +308,7 @@ def _bound_before(tokens: Sequence[_Token], i: int) -> _Match | None:
     return None
 
 
-def _bound_after(tokens: Sequence[_Token], i: int) -> _Match | None:
+def _bound_after(tokens: Sequence[Token], i: int) -> _Match | None:
     """Bound word after: "30+", "30 and over", "30 years or older", "18 or younger"."""
     number = _age_number(tokens, i)
     if number is None:
@@ -444,7 +320,7 @@ def _bound_after(tokens: Sequence[_Token], i: int) -> _Match | None:
     return None
 
 
-def _age_range(tokens: Sequence[_Token], i: int) -> _Match | None:
+def _age_range(tokens: Sequence[Token], i: int) -> _Match | None:
     """Ranges: "20-45", "20 to 45 years old", "from 20 to 45", "between ages 20 and 45"."""
     opener = _phrase_end(tokens, i, _RANGE_OPENERS)
     joiners = _BETWEEN_JOINERS if opener and tokens[i].norm == "between" else _RANGE_JOINERS
@@ -458,7 +334,7 @@ def _age_range(tokens: Sequence[_Token], i: int) -> _Match | None:
     return _Match(high.end, ages)
 
 
-def _exact_age(tokens: Sequence[_Token], i: int, *, after_lead: bool) -> _Match | None:
+def _exact_age(tokens: Sequence[Token], i: int, *, after_lead: bool) -> _Match | None:
     """One age: "aged 25", "25 years old", "25-year-old", "25yo"; a bare "25" is too vague."""
     number = _age_number(tokens, i)
     if number is None or number.plural or not (after_lead or number.has_unit):
@@ -478,7 +354,7 @@ def _end(match: _Match) -> int:
     return match.end
 
 
-def _match_decade(tokens: Sequence[_Token], i: int) -> _Match | None:
+def _match_decade(tokens: Sequence[Token], i: int) -> _Match | None:
     """Decades: "30s", "thirties", "early 30s" (30..33), "mid-30s" (34..36), "late 30s" (37..39)."""
     part = _DECADE_PARTS.get(tokens[i].norm)
     at = i if part is None else i + 1
@@ -489,16 +365,16 @@ def _match_decade(tokens: Sequence[_Token], i: int) -> _Match | None:
     return _Match(at + 1, _Decade(decade + low, decade + high))
 
 
-def _decade_at(tokens: Sequence[_Token], i: int) -> int | None:
+def _decade_at(tokens: Sequence[Token], i: int) -> int | None:
     if i >= len(tokens):
         return None
     token = tokens[i]
-    if token.kind is _Kind.NUMBER and token.plural and token.value is not None:
+    if token.kind is TokenKind.NUMBER and token.plural and token.value is not None:
         return token.value if token.value >= 10 and token.value % 10 == 0 else None
     return _DECADE_WORDS.get(token.norm)
 
 
-def _match_country(tokens: Sequence[_Token], i: int) -> _Match | None:
+def _match_country(tokens: Sequence[Token], i: int) -> _Match | None:
     words = [token.norm for token in tokens[i : i + MAX_PHRASE_WORDS]]
     region_end = match_region(words, 0)
     found = match_country(words, 0)
@@ -513,14 +389,14 @@ def _match_country(tokens: Sequence[_Token], i: int) -> _Match | None:
     return _Match(i + end, _Country(code))
 
 
-def _country_code(tokens: Sequence[_Token], i: int) -> str | None:
+def _country_code(tokens: Sequence[Token], i: int) -> str | None:
     """An ISO code written as one ("women in NG"). Codes that are also English words ("IN",
     "ME"), and any code in a shouted query ("SHOW ME WOMEN IN GHANA"), count only after
     in/from/of or alone."""
     raw = tokens[i].raw
     if len(raw) != 2 or not raw.isascii() or not raw.isupper() or not is_country_code(raw):
         return None
-    shouted = all(token.raw.isupper() for token in tokens if token.kind is _Kind.WORD)
+    shouted = all(token.raw.isupper() for token in tokens if token.kind is TokenKind.WORD)
     before = tokens[i - 1].norm if i > 0 else ""
     ambiguous = shouted or raw in _CODES_THAT_ARE_WORDS
     if ambiguous and len(tokens) > 1 and before not in {"in", "from", "of"}:
@@ -533,7 +409,7 @@ _CODES_THAT_ARE_WORDS: Final = frozenset(
 )
 
 
-def _names_the_us(tokens: Sequence[_Token], i: int) -> bool:
+def _names_the_us(tokens: Sequence[Token], i: int) -> bool:
     # "show us women" (even shouted) is the pronoun; "the US", "in us", "US", "U.S." the country.
     before = tokens[i - 1].norm if i > 0 else ""
     if before in {"show", "give", "tell", "let", "send", "get", "find", "help"}:
@@ -541,7 +417,7 @@ def _names_the_us(tokens: Sequence[_Token], i: int) -> bool:
     return tokens[i].raw == "US" or "." in tokens[i].raw or before in {"the", "in", "from"}
 
 
-def _match_vocabulary(tokens: Sequence[_Token], i: int) -> _Match | None:
+def _match_vocabulary(tokens: Sequence[Token], i: int) -> _Match | None:
     for length in range(min(_LONGEST_VOCABULARY, len(tokens) - i), 0, -1):
         meaning = _VOCABULARY.get(tuple(token.norm for token in tokens[i : i + length]))
         if meaning is not None:
@@ -551,14 +427,14 @@ def _match_vocabulary(tokens: Sequence[_Token], i: int) -> _Match | None:
     return None
 
 
-def _modifies_another_group(tokens: Sequence[_Token], i: int, meaning: _Meaning) -> bool:
+def _modifies_another_group(tokens: Sequence[Token], i: int, meaning: _Meaning) -> bool:
     if tokens[i].norm not in _AGE_ADJECTIVES or i + 1 >= len(tokens):
         return False
     following = _VOCABULARY.get((tokens[i + 1].norm,))
     return isinstance(following, _Group) and following != meaning
 
 
-def _match_negation(tokens: Sequence[_Token], i: int) -> _Match | None:
+def _match_negation(tokens: Sequence[Token], i: int) -> _Match | None:
     end = _phrase_end(tokens, i, _NEGATION_PHRASES)
     if end is None and tokens[i].norm in _NEGATIONS:
         end = i + 1
@@ -577,7 +453,7 @@ _RECOGNISERS: Final[tuple[_Recogniser, ...]] = (
 )
 
 
-def _read(tokens: Sequence[_Token]) -> tuple[list[_Meaning], list[str]]:
+def _read(tokens: Sequence[Token]) -> tuple[list[_Meaning], list[str]]:
     """The meanings found left to right, longest match first, and the words left over."""
     meanings: list[_Meaning] = []
     unmatched: list[str] = []
@@ -585,7 +461,7 @@ def _read(tokens: Sequence[_Token]) -> tuple[list[_Meaning], list[str]]:
     while i < len(tokens):
         found = [match for recognise in _RECOGNISERS if (match := recognise(tokens, i))]
         if not found:
-            if tokens[i].kind in (_Kind.WORD, _Kind.NUMBER):
+            if tokens[i].kind in (TokenKind.WORD, TokenKind.NUMBER):
                 unmatched.append(tokens[i].raw)
             i += 1
             continue
