@@ -7,9 +7,10 @@ at import and one extension adds them. Introspection fields are not counted as d
 GraphiQL's schema query passes; our deepest real query (profiles -> edges -> node) is 3 levels.
 """
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from typing import Final
 
+from graphql.validation import NoSchemaIntrospectionCustomRule
 from strawberry.extensions import (
     AddValidationRules,
     MaxTokensLimiter,
@@ -34,9 +35,24 @@ class DepthAndAliasLimits(AddValidationRules):
         super().__init__(list(_RULES))
 
 
+class IntrospectionSwitch(SchemaExtension):
+    """Refuses introspection when `GRAPHQL_INTROSPECTION` is off (the rule set then differs by
+    one fixed class, so the validation cache keeps two stable keys)."""
+
+    def on_operation(self) -> Iterator[None]:
+        context = self.execution_context.context
+        if context is not None and not context.settings.graphql_introspection:
+            self.execution_context.validation_rules = (
+                *self.execution_context.validation_rules,
+                NoSchemaIntrospectionCustomRule,
+            )
+        yield
+
+
 def query_limits() -> list[type[SchemaExtension] | Callable[[], SchemaExtension]]:
     return [
         lambda: MaxTokensLimiter(max_token_count=MAX_TOKENS),
         DepthAndAliasLimits,
+        IntrospectionSwitch,
         lambda: ValidationCache(maxsize=DOCUMENT_CACHE_SIZE),
     ]

@@ -43,6 +43,7 @@ class Settings:
     cache_ttl_seconds: int = DEFAULT_CACHE_TTL_SECONDS
     max_upload_bytes: int = DEFAULT_MAX_UPLOAD_BYTES
     token_ttl_seconds: int = DEFAULT_TOKEN_TTL_SECONDS
+    graphql_introspection: bool = True
     gemini_api_key: Secret | None = None
     gemini_base_url: str | None = None
     gemini_model: str = "gemini-2.5-flash"
@@ -65,6 +66,7 @@ class Settings:
             cache_ttl_seconds=_int(env, "CACHE_TTL_SECONDS", DEFAULT_CACHE_TTL_SECONDS),
             max_upload_bytes=_int(env, "MAX_UPLOAD_BYTES", DEFAULT_MAX_UPLOAD_BYTES),
             token_ttl_seconds=_int(env, "TOKEN_TTL_SECONDS", DEFAULT_TOKEN_TTL_SECONDS),
+            graphql_introspection=_bool(env, "GRAPHQL_INTROSPECTION", default=True),
             gemini_api_key=_secret(env.get("GEMINI_API_KEY")),
             gemini_base_url=env.get("GEMINI_BASE_URL") or None,
             gemini_model=env.get("GEMINI_MODEL") or "gemini-2.5-flash",
@@ -95,6 +97,17 @@ class Settings:
 
 def _secret(value: str | None) -> Secret | None:
     return Secret(value) if value else None
+
+
+def _bool(env: dict[str, str], name: str, *, default: bool) -> bool:
+    raw = env.get(name, "").strip().lower()
+    if not raw:
+        return default
+    if raw in {"1", "true", "yes", "on"}:
+        return True
+    if raw in {"0", "false", "no", "off"}:
+        return False
+    raise ValueError(f"{name} must be true or false, got {raw!r}")
 
 
 def _int(env: dict[str, str], name: str, default: int) -> int:

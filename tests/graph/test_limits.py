@@ -1,10 +1,14 @@
 """Hostile documents are refused with BAD_USER_INPUT before they cost anything."""
 
+from dataclasses import replace
 from typing import Any
 
+import asyncpg
+import httpx
 import strawberry
 from strawberry.extensions.validation_cache import _get_validate_cache
 
+from graph.app import create_app
 from graph.limits import (
     DOCUMENT_CACHE_SIZE,
     MAX_ALIASES,
@@ -12,7 +16,8 @@ from graph.limits import (
     MAX_TOKENS,
     query_limits,
 )
-from tests.conftest import GraphQLCall
+from services.settings import Settings
+from tests.conftest import GraphQLCall, make_token
 
 
 async def test_alias_flood_is_refused(gql: GraphQLCall) -> None:
@@ -90,3 +95,19 @@ async def test_validation_cache_hits_for_a_repeated_document(gql: GraphQLCall) -
     hits = cache.cache_info().hits
     await gql(document)
     assert cache.cache_info().hits == hits + 1
+
+
+async def test_introspection_can_be_switched_off(settings: Settings, pool: asyncpg.Pool) -> None:
+    closed = replace(settings, graphql_introspection=False)
+    transport = httpx.ASGITransport(app=create_app(closed, pool=pool))
+    async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as http:
+        headers = {"Authorization": f"Bearer {make_token()}"}
+        refused = await http.post(
+            "/graphql", json={"query": "{ __schema { types { name } } }"}, headers=headers
+        )
+        answered = await http.post(
+            "/graphql", json={"query": "{ profileStats(groupBy: []) { count } }"}, headers=headers
+        )
+    assert refused.json()["errors"][0]["extensions"]["code"] == "BAD_USER_INPUT"
+    assert "introspection" in refused.json()["errors"][0]["message"]
+    assert answered.json()["data"]["profileStats"][0]["count"] >= 0

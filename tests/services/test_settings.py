@@ -1,0 +1,47 @@
+from pathlib import Path
+
+import pytest
+
+from services.settings import DEFAULT_DATA_DIR, Settings
+
+
+def test_defaults_need_no_environment() -> None:
+    settings = Settings.from_env({})
+    assert settings.database_url is None
+    assert settings.data_dir == DEFAULT_DATA_DIR
+    assert settings.graphql_introspection is True
+    assert settings.cache_ttl_seconds == 300
+    assert settings.max_upload_bytes == 1 << 30
+
+
+def test_values_come_from_the_environment() -> None:
+    settings = Settings.from_env(
+        {
+            "DATABASE_URL": "postgresql://u:pw@h/db",
+            "INSIGHTA_DATA_DIR": "/var/lib/insighta",
+            "CACHE_TTL_SECONDS": "60",
+            "GRAPHQL_INTROSPECTION": "off",
+        }
+    )
+    assert settings.database_url is not None
+    assert settings.database_url.reveal() == "postgresql://u:pw@h/db"
+    assert "pw" not in repr(settings)
+    assert settings.data_dir == Path("/var/lib/insighta")
+    assert settings.cache_ttl_seconds == 60
+    assert settings.graphql_introspection is False
+
+
+@pytest.mark.parametrize(
+    ("name", "value"),
+    [("CACHE_TTL_SECONDS", "soon"), ("MAX_UPLOAD_BYTES", "-1"), ("GRAPHQL_INTROSPECTION", "maybe")],
+)
+def test_bad_values_fail_at_start_up_with_the_name(name: str, value: str) -> None:
+    with pytest.raises(ValueError, match=name):
+        Settings.from_env({name: value})
+
+
+def test_secret_key_is_made_once_and_kept(tmp_path: Path) -> None:
+    settings = Settings.from_env({"INSIGHTA_DATA_DIR": str(tmp_path)})
+    first = settings.resolved_secret_key()
+    assert settings.resolved_secret_key() == first
+    assert (tmp_path / "secret_key").stat().st_mode & 0o777 == 0o600
