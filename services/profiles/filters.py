@@ -30,16 +30,8 @@ class FilterSpec:
 
 
 @dataclass(frozen=True, slots=True)
-class CanonicalFilter:
-    """A checked filter with every redundant bound dropped."""
-
-    gender: Gender | None = None
-    age_group: AgeGroup | None = None
-    country_id: str | None = None
-    min_age: int | None = None
-    max_age: int | None = None
-    min_gender_probability: float | None = None
-    min_country_probability: float | None = None
+class CanonicalFilter(FilterSpec):
+    """A checked filter with every redundant bound dropped; only `normalize` makes one."""
 
     def age_range(self) -> tuple[int, int]:
         """The inclusive ages this filter admits, group and bounds together."""
@@ -73,7 +65,7 @@ class CanonicalFilter:
         return ";".join(part for part in parts if part) or "all"
 
 
-def normalize(spec: FilterSpec | CanonicalFilter) -> CanonicalFilter:
+def normalize(spec: FilterSpec) -> CanonicalFilter:
     """Check a filter and bring it to canonical form.
 
     `FilterSpec(age_group=TEENAGER, min_age=17, max_age=30)` -> `CanonicalFilter(age_group=TEENAGER,
@@ -103,9 +95,7 @@ def normalize(spec: FilterSpec | CanonicalFilter) -> CanonicalFilter:
     )
 
 
-def combine(
-    first: FilterSpec | CanonicalFilter, second: FilterSpec | CanonicalFilter
-) -> CanonicalFilter:
+def combine(first: FilterSpec, second: FilterSpec) -> CanonicalFilter:
     """Both filters must hold: the canonical intersection, or BAD_USER_INPUT if none can."""
     a, b = normalize(first), normalize(second)
     if a.gender and b.gender and a.gender != b.gender:
