@@ -83,7 +83,8 @@ class Settings:
             gemini_base_url=env.get("GEMINI_BASE_URL") or None,
             gemini_model=env.get("GEMINI_MODEL") or "gemini-2.5-flash",
             resend_api_key=_secret(env.get("RESEND_API_KEY")),
-            resend_base_url=env.get("RESEND_BASE_URL") or None,
+            # The resend SDK's own variable is honoured too, so either spelling works.
+            resend_base_url=env.get("RESEND_BASE_URL") or env.get("RESEND_API_URL") or None,
             email_from=env.get("EMAIL_FROM") or "Insighta <no-reply@insighta.local>",
             livekit_url=env.get("LIVEKIT_URL") or None,
             livekit_api_key=env.get("LIVEKIT_API_KEY") or None,
