@@ -6,11 +6,18 @@ import strawberry
 from graphql.error import GraphQLError
 
 from graph.errors import MaskUnexpectedErrors
+from graph.interviews.mutations import InterviewsMutation
+from graph.interviews.schema import InterviewsQuery
 from graph.profiles.schema import ProfilesQuery
 
 
 @strawberry.type
-class Query(ProfilesQuery):
+class Query(ProfilesQuery, InterviewsQuery):
+    pass
+
+
+@strawberry.type
+class Mutation(InterviewsMutation):
     pass
 
 
@@ -19,4 +26,4 @@ class InsightaSchema(strawberry.Schema):
         """Client errors are answers, not incidents; MaskUnexpectedErrors logs the real ones."""
 
 
-schema = InsightaSchema(query=Query, extensions=[MaskUnexpectedErrors])
+schema = InsightaSchema(query=Query, mutation=Mutation, extensions=[MaskUnexpectedErrors])
