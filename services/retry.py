@@ -1,10 +1,15 @@
 """The one retry policy for calls to outside services (Gemini, Resend, LiveKit), on `backoff`.
 
-Exponential backoff with full jitter: before retry n (n = 1, 2, ...) the wait is drawn from
-[0, min(max_delay, initial_delay * 2 ** (n - 1))], so the first wait is bounded by the initial
-delay itself, not twice it. When the upstream names a Retry-After, that exact value is the wait:
-the jitter runs inside our own wait generator and backoff gets `jitter=None`, otherwise backoff
-would randomise the server's value (DESIGN.md, traps). Only failures that can succeed later are
+Exponential backoff with full jitter over each doubling: the bound before retry n (n = 1, 2,
+...) is min(max_delay, initial_delay * 2 ** (n - 1)), so the first is the initial delay itself,
+not twice it; the wait is drawn uniformly from the whole new interval, [0, bound 1] for the first
+retry and [bound n-1, bound n] after it. Plain full jitter ([0, bound n] every time) lets a
+later wait come out shorter than an earlier one; drawing over the new interval keeps every wait
+random and within its bound and makes waits grow from one attempt to the next. Once the bound
+reaches max_delay the draw is from [max_delay / 2, max_delay]. When the upstream names a
+Retry-After, that exact value is the wait: the jitter runs inside our own wait generator and
+backoff gets `jitter=None`, otherwise backoff would randomise the server's value (DESIGN.md,
+traps). Only failures that can succeed later are
 retried: timeouts, connection errors, 408, 429 and 5xx; any other 4xx or a malformed answer
 fails at once. One warning per failed attempt, one error on give-up, and the caller sees
 `UPSTREAM_UNAVAILABLE`. The SDKs' own retries stay off so that retries never multiply.
@@ -124,18 +129,31 @@ class RetryConfig:
         """The exponential bound before retry `retry_number` (1-based): initial * 2**(n-1)."""
         return float(min(self.max_delay, self.initial_delay * 2 ** (retry_number - 1)))
 
+    def floor(self, retry_number: int) -> float:
+        """Where retry `retry_number`'s draw starts: the previous bound (0 for the first), or
+        half the cap once the bound stops growing."""
+        if retry_number == 1:
+            return 0.0
+        previous, bound = self.cap(retry_number - 1), self.cap(retry_number)
+        return previous if previous < bound else bound / 2
+
 
 def wait_times(config: RetryConfig, jitter: Jitter) -> Generator[float, Any, None]:
     """backoff's wait generator: receives each failure (backoff sends it) and yields the wait.
 
-    A Retry-After is yielded as is; otherwise the exponential bound goes through `jitter`.
+    A Retry-After is yielded as is; otherwise floor + jitter(bound - floor), where `jitter(x)`
+    draws from [0, x] (backoff.full_jitter; tests pass the identity to get the bounds).
     """
     retry_number = 0
     error = yield 0.0  # backoff primes the generator with send(None) before any failure
     while True:
         retry_number += 1
         retry_after = error.retry_after if isinstance(error, UpstreamFailure) else None
-        wait = retry_after if retry_after is not None else jitter(config.cap(retry_number))
+        if retry_after is not None:
+            wait = retry_after
+        else:
+            floor = config.floor(retry_number)
+            wait = floor + jitter(config.cap(retry_number) - floor)
         error = yield wait
 
 

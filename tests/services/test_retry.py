@@ -45,24 +45,27 @@ def test_first_wait_is_the_initial_delay_then_doubles_up_to_the_cap() -> None:
     assert waits(config, [status(503)] * 5) == [2.0, 4.0, 8.0, 10.0, 10.0]
 
 
-def test_full_jitter_draws_each_wait_below_its_growing_bound() -> None:
-    config = RetryConfig(tries=5, initial_delay=1.0, max_delay=60.0)
-    draws: list[float] = []
+def test_jitter_spans_each_new_doubling_interval() -> None:
+    config = RetryConfig(tries=6, initial_delay=1.0, max_delay=8.0)
+    spans: list[float] = []
 
-    def recording_jitter(bound: float) -> float:
-        draws.append(bound)
-        return bound * 0.25
+    def quarter_of_the_span(span: float) -> float:
+        spans.append(span)
+        return span * 0.25
 
-    assert waits(config, [status(500)] * 4, recording_jitter) == [0.25, 0.5, 1.0, 2.0]
-    assert draws == [1.0, 2.0, 4.0, 8.0]
+    waits_seen = waits(config, [status(500)] * 5, quarter_of_the_span)
+    assert spans == [1.0, 1.0, 2.0, 4.0, 4.0]  # [0,1], [1,2], [2,4], [4,8], then [4,8] at the cap
+    assert waits_seen == [0.25, 1.25, 2.5, 5.0, 5.0]
 
 
-@given(st.lists(st.sampled_from([500, 502, 503, 429, 408]), min_size=1, max_size=8))
-def test_default_jitter_stays_within_zero_and_the_bound(codes: list[int]) -> None:
+@given(st.lists(st.sampled_from([500, 502, 503, 429, 408]), min_size=2, max_size=8))
+def test_random_waits_stay_within_their_bound_and_keep_growing(codes: list[int]) -> None:
     config = RetryConfig(tries=9, initial_delay=0.5, max_delay=5.0)
     policy_waits = waits(config, [status(code) for code in codes], RetryPolicy("t", config)._jitter)
     for number, wait in enumerate(policy_waits, start=1):
-        assert 0.0 <= wait <= config.cap(number)
+        assert config.floor(number) <= wait <= config.cap(number)
+    growing = [wait for number, wait in enumerate(policy_waits, 1) if config.cap(number) < 5.0]
+    assert growing == sorted(growing)
 
 
 def test_retry_after_is_the_wait_exactly_and_is_not_jittered() -> None:
@@ -72,7 +75,7 @@ def test_retry_after_is_the_wait_exactly_and_is_not_jittered() -> None:
         return bound / 2
 
     failures: list[BaseException] = [status(429, 7.0), status(503), status(429, 3.0)]
-    assert waits(config, failures, jitter_that_would_halve) == [7.0, 1.0, 3.0]
+    assert waits(config, failures, jitter_that_would_halve) == [7.0, 1.5, 3.0]
 
 
 def test_parse_retry_after_reads_seconds_fractions_and_http_dates() -> None:
