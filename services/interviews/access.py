@@ -13,6 +13,7 @@ from services.errors import ErrorCode, ServiceError, bad_input
 
 # Where an admin's candidates go when neither the token nor the input names an organisation.
 DEFAULT_ORGANISATION: Final = "default"
+MAX_ORGANISATION: Final = 100
 
 
 def organisation_scope(principal: Principal) -> str | None:
@@ -20,9 +21,10 @@ def organisation_scope(principal: Principal) -> str | None:
     if principal.role is Role.ADMIN:
         return None
     if principal.role is Role.RECRUITER:
-        if not principal.organisation:
+        if not principal.organisation or len(principal.organisation) > MAX_ORGANISATION:
             raise ServiceError(
-                ErrorCode.FORBIDDEN, "this recruiter token names no organisation (org claim)"
+                ErrorCode.FORBIDDEN,
+                "this recruiter token names no usable organisation (org claim)",
             )
         return principal.organisation
     raise ServiceError(
@@ -33,6 +35,10 @@ def organisation_scope(principal: Principal) -> str | None:
 def owning_organisation(principal: Principal, requested: str | None) -> str:
     """The organisation a new candidate belongs to."""
     requested = requested.strip() if requested else None
+    if requested is not None and len(requested) > MAX_ORGANISATION:
+        raise bad_input(
+            f"organisation is longer than {MAX_ORGANISATION} characters", field="organisation"
+        )
     if principal.role is Role.ADMIN:
         return requested or principal.organisation or DEFAULT_ORGANISATION
     own = organisation_scope(principal)

@@ -17,6 +17,7 @@ from services.auth.tokens import Principal
 from services.errors import ErrorCode, ServiceError, bad_input
 from services.interviews.access import not_found, organisation_scope, owning_organisation
 from services.interviews.records import Candidate
+from services.interviews.text_rules import storable_text
 
 MAX_NAME: Final = 200
 MAX_EMAIL: Final = 254
@@ -37,6 +38,13 @@ class NewCandidate:
 
 def validated(candidate: NewCandidate) -> NewCandidate:
     """Trimmed and checked; every problem names its field."""
+    for field, value in (
+        ("name", candidate.name),
+        ("email", candidate.email),
+        ("resumeText", candidate.resume_text or ""),
+        ("organisation", candidate.organisation or ""),
+    ):
+        storable_text(value, field=field)
     name = " ".join(candidate.name.split())
     if not name:
         raise bad_input("name must not be empty", field="name")

@@ -17,6 +17,7 @@ from services.errors import bad_input
 from services.interviews.access import not_found, organisation_scope
 from services.interviews.candidates import get_candidate
 from services.interviews.records import Interview, InterviewStatus
+from services.interviews.text_rules import storable_text
 
 MAX_ROLE_TITLE: Final = 200
 MAX_JOB_DESCRIPTION: Final = 20_000
@@ -36,6 +37,8 @@ class NewInterview:
 
 
 def validated(interview: NewInterview) -> NewInterview:
+    storable_text(interview.role_title, field="roleTitle")
+    storable_text(interview.job_description, field="jobDescription")
     title = " ".join(interview.role_title.split())
     if not title:
         raise bad_input("roleTitle must not be empty", field="roleTitle")

@@ -8,7 +8,6 @@ from typing import Any, Final
 from uuid import UUID
 
 import asyncpg
-import orjson
 
 from db import interviews as interviews_db
 from db.pool import Connection
@@ -24,6 +23,7 @@ from services.interviews.records import (
     Speaker,
     TranscriptTurn,
 )
+from services.interviews.text_rules import storable_json, storable_text
 from services.settings import Secret
 from services.video.rooms import VideoRooms
 from services.video.tokens import LiveKitKeys, participant_tokens
@@ -117,6 +117,7 @@ async def start_session(
 
 
 def validated_turn(turn: NewTurn) -> NewTurn:
+    storable_text(turn.text, field="text")
     speaker = turn.speaker.strip().lower()
     if speaker not in {s.value for s in Speaker}:
         raise bad_input(
@@ -188,14 +189,8 @@ async def complete_session(
 ) -> Interview:
     """Mark the session and interview completed, keep the transcript JSON, queue the
     assessment. `principal` None is the verified LiveKit webhook (no tenancy to check)."""
-    if (
-        transcript_json is not None
-        and len(orjson.dumps(transcript_json)) > MAX_TRANSCRIPT_JSON_BYTES
-    ):
-        raise bad_input(
-            f"transcriptJson is larger than {MAX_TRANSCRIPT_JSON_BYTES} bytes",
-            field="transcriptJson",
-        )
+    if transcript_json is not None:
+        storable_json(transcript_json, field="transcriptJson", max_bytes=MAX_TRANSCRIPT_JSON_BYTES)
     scope = None if principal is None else turn_writer_scope(principal, interview_id)
     async with pool.acquire() as conn, conn.transaction():
         interview = await lock_interview(conn, interview_id, scope=scope)

@@ -2,6 +2,7 @@
 
 from typing import Any
 
+import asyncpg
 import pytest
 
 from services.auth.tokens import Role
@@ -228,3 +229,53 @@ async def test_a_completed_interview_cannot_start_again(offline_api: Api, org: s
     await offline_api.data(COMPLETE, {"id": interview_id, "json": None}, token=token)
     body = await offline_api.gql(START_SESSION, {"id": interview_id}, token=token)
     assert error_code(body) == "BAD_USER_INPUT"
+
+
+async def test_nul_characters_are_bad_input_not_a_crash(offline_api: Api, org: str) -> None:
+    token = recruiter(org)
+    candidate = await offline_api.gql(
+        CREATE_CANDIDATE, {"input": {"name": "A\u0000B", "email": "a@example.com"}}, token=token
+    )
+    assert error_code(candidate) == "BAD_USER_INPUT"
+    assert candidate["errors"][0]["extensions"]["field"] == "name"
+    interview_id = await create_interview(offline_api, token, resume=None)
+    turn = {"speaker": "ai", "text": "Hi\u0000", "timestampSec": 0}
+    body = await offline_api.gql(APPEND_TURN, {"id": interview_id, "turn": turn}, token=token)
+    assert error_code(body) == "BAD_USER_INPUT"
+    transcript = [{"speaker": "ai", "text": "Hi\u0000"}]
+    completed = await offline_api.gql(
+        COMPLETE, {"id": interview_id, "json": transcript}, token=token
+    )
+    assert error_code(completed) == "BAD_USER_INPUT"
+    assert completed["errors"][0]["extensions"]["field"] == "transcriptJson"
+
+
+async def test_an_overlong_organisation_is_bad_input(offline_api: Api) -> None:
+    body = await offline_api.gql(
+        CREATE_CANDIDATE,
+        {"input": {"name": "A", "email": "a@example.com", "organisation": "o" * 101}},
+    )
+    assert error_code(body) == "BAD_USER_INPUT"
+    long_claim = await offline_api.gql(
+        CREATE_CANDIDATE,
+        {"input": {"name": "A", "email": "a@example.com"}},
+        token=recruiter("o" * 101),
+    )
+    assert error_code(long_claim) == "FORBIDDEN"
+
+
+async def test_a_transcript_json_of_any_shape_is_kept_for_the_transcript_work(
+    offline_api: Api, org: str, pool: asyncpg.Pool
+) -> None:
+    token = recruiter(org)
+    interview_id = await create_interview(offline_api, token, resume=None)
+    await offline_api.data(COMPLETE, {"id": interview_id, "json": {"not": "a list"}}, token=token)
+    async with pool.acquire() as conn:
+        stored = await conn.fetchval(
+            "select transcript_json from interview_sessions where interview_id = $1::uuid",
+            interview_id,
+        )
+    assert stored == {"not": "a list"}
+    await offline_api.run_jobs()  # an unusable transcript still gets an assessment
+    data = await offline_api.data(INTERVIEW, {"id": interview_id}, token=token)
+    assert data["interview"]["assessment"]["status"] == "COMPLETED"
