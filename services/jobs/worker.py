@@ -197,8 +197,10 @@ class JobWorker:
             self._wake.clear()
             try:
                 job = await self.run_once()
-            except (OSError, asyncpg.PostgresError, asyncpg.InterfaceError):
-                logger.exception("job worker could not claim work; trying again")
+            except Exception:
+                # The database away, a pool timeout, a bug: the loop must outlive all of them,
+                # or queued work would wait for the next restart.
+                logger.exception("job worker failed; trying again after the poll interval")
                 job = None
             if job is not None:
                 continue

@@ -8,7 +8,7 @@ from services.settings import Settings
 def test_defaults_need_no_environment() -> None:
     settings = Settings.from_env({})
     assert settings.upstream_timeout_seconds == 30.0
-    assert (settings.job_lease_seconds, settings.job_poll_seconds) == (30.0, 1.0)
+    assert (settings.job_lease_seconds, settings.job_poll_seconds) == (15.0, 1.0)
     assert settings.interview_join_url.endswith("/interviews/{interview_id}/join")
     assert settings.gemini_api_key is None
     assert settings.resend_api_key is None

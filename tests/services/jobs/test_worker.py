@@ -196,3 +196,30 @@ async def test_the_background_loop_picks_up_notified_work(pool: asyncpg.Pool) ->
         assert row["claims"] == 1
     finally:
         await background.stop()
+
+
+async def test_the_background_loop_outlives_a_failing_claim(pool: asyncpg.Pool) -> None:
+    handler = Recorder(pool)
+
+    class FlakyWorker(JobWorker):
+        failures = 1
+
+        async def run_once(self) -> Job | None:
+            if self.failures:
+                self.failures -= 1
+                raise TimeoutError("no connection within the pool timeout")
+            return await super().run_once()
+
+    background = FlakyWorker(pool, {KIND: handler}, poll_seconds=0.05, concurrency=1)
+    job_id = await queue(pool, "after-a-failure")
+    background.start()
+    try:
+        await eventually(
+            lambda: job_row(pool, job_id),
+            until=lambda row: row["status"] == "COMPLETED",
+            within=5,
+            message="the job completed after the loop's failure",
+        )
+    finally:
+        await background.stop()
+    assert background.failures == 0
