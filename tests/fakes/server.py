@@ -96,7 +96,8 @@ class FakeServer:
         app = web.Application()
         for method, path, handler in self.routes():
             app.router.add_route(method, path, self._wrap(handler))
-        self._runner = web.AppRunner(app, access_log=None)
+        # Handlers still sleeping in a slow fault are not worth waiting for at close.
+        self._runner = web.AppRunner(app, access_log=None, shutdown_timeout=0.1)
         await self._runner.setup()
         site = web.TCPSite(self._runner, "127.0.0.1", 0)
         await site.start()
