@@ -18,10 +18,13 @@ from strawberry.asgi import GraphQL
 from strawberry.http import GraphQLRequestData
 
 from graph.context import Context
+from graph.interviews.dataloaders import InterviewLoaders
 from graph.schema import schema
+from graph.webhooks import livekit_webhook
 from services.auth.tokens import verify_token
 from services.database import ConnectionPool, Database, is_reachable, open_database
 from services.errors import ErrorCode, ServiceError
+from services.interviews.runtime import build_interview_services
 from services.profiles.seed import seed_demo_profiles
 from services.settings import Secret, Settings
 
@@ -39,12 +42,15 @@ class InsightaGraphQL(GraphQL[Context, None]):
         self.secret_key = secret_key
 
     async def get_context(self, request: Request | WebSocket, response: Any) -> Context:
+        pool = request.app.state.pool
         context = Context(
             request=request,
             response=response,
-            pool=request.app.state.pool,
+            pool=pool,
             settings=self.settings,
             request_id=request.headers.get("x-request-id") or uuid.uuid4().hex,
+            interviews=request.app.state.interviews,
+            loaders=InterviewLoaders.build(pool),
         )
         token = _bearer_token(request.headers.get("authorization"))
         if token is not None:
@@ -108,7 +114,8 @@ def create_app(
     pool: ConnectionPool | None = None,
     on_ready: OnReady | None = None,
 ) -> Starlette:
-    """The app. With `pool` given (tests) it uses that; else its lifespan opens the database."""
+    """The app. With `pool` given (tests) it uses that, and nothing runs in the background
+    (tests drive the job worker); else its lifespan opens the database and starts the worker."""
     secret_key = settings.resolved_secret_key()
     graphql = InsightaGraphQL(settings, secret_key)
 
@@ -127,7 +134,13 @@ def create_app(
                 if outcome is not None:
                     await outcome
             app.state.pool = database.pool
-            yield
+            interviews = build_interview_services(settings, database.pool, secret_key)
+            app.state.interviews = interviews
+            interviews.start()
+            try:
+                yield
+            finally:
+                await interviews.aclose()
         finally:
             await _close(database)
 
@@ -136,11 +149,13 @@ def create_app(
             Route("/graphql", graphql, methods=["GET", "POST"]),
             WebSocketRoute("/graphql", graphql),
             Route("/healthz", healthz, methods=["GET"]),
+            Route("/livekit/webhook", livekit_webhook, methods=["POST"]),
         ],
         lifespan=lifespan,
     )
     if pool is not None:
         app.state.pool = pool
+        app.state.interviews = build_interview_services(settings, pool, secret_key)
     return app
 
 

@@ -1,4 +1,5 @@
-"""One request, one context: who is asking, the database pool and the settings."""
+"""One request, one context: who is asking, the database pool, the settings, the interview
+services and this request's dataloaders."""
 
 from dataclasses import dataclass
 
@@ -6,9 +7,11 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.websockets import WebSocket
 
+from graph.interviews.dataloaders import InterviewLoaders
 from services.auth.tokens import Principal
 from services.database import ConnectionPool
 from services.errors import ServiceError
+from services.interviews.runtime import InterviewServices
 from services.settings import Settings
 
 
@@ -19,6 +22,8 @@ class Context:
     pool: ConnectionPool
     settings: Settings
     request_id: str
+    interviews: InterviewServices
+    loaders: InterviewLoaders
     principal: Principal | None = None
     # Why there is no principal (missing, expired or forged token); raised by permissions.
     auth_error: ServiceError | None = None

@@ -37,3 +37,19 @@ class _HasRole(BasePermission):
 
 class CanReadProfiles(_HasRole):
     roles = frozenset({Role.ADMIN, Role.ANALYST})
+
+
+class CanUseInterviews(_HasRole):
+    """Admins, and recruiters within their own organisation (checked by the services)."""
+
+    roles = frozenset({Role.ADMIN, Role.RECRUITER})
+
+
+class CanWriteTranscripts(_HasRole):
+    """Also the AI interviewer agent, with a token scoped to the one interview."""
+
+    roles = frozenset({Role.ADMIN, Role.RECRUITER, Role.AGENT})
+
+
+class CanReadEmailOutbox(_HasRole):
+    roles = frozenset({Role.ADMIN})

@@ -6,12 +6,19 @@ import strawberry
 from graphql.error import GraphQLError
 
 from graph.errors import MaskUnexpectedErrors
+from graph.interviews.mutations import InterviewsMutation
+from graph.interviews.schema import InterviewsQuery
 from graph.limits import query_limits
 from graph.profiles.schema import ProfilesQuery
 
 
 @strawberry.type
-class Query(ProfilesQuery):
+class Query(ProfilesQuery, InterviewsQuery):
+    pass
+
+
+@strawberry.type
+class Mutation(InterviewsMutation):
     pass
 
 
@@ -20,4 +27,6 @@ class InsightaSchema(strawberry.Schema):
         """Client errors are answers, not incidents; MaskUnexpectedErrors logs the real ones."""
 
 
-schema = InsightaSchema(query=Query, extensions=[MaskUnexpectedErrors, *query_limits()])
+schema = InsightaSchema(
+    query=Query, mutation=Mutation, extensions=[MaskUnexpectedErrors, *query_limits()]
+)

@@ -1,8 +1,10 @@
 """Configuration from the environment, read once at start-up. The README documents every name."""
 
 import os
+import re
 import secrets
-from dataclasses import dataclass
+from collections.abc import Mapping
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Final
 
@@ -10,6 +12,12 @@ DEFAULT_DATA_DIR: Final = Path(".insighta")
 DEFAULT_CACHE_TTL_SECONDS: Final = 300
 DEFAULT_MAX_UPLOAD_BYTES: Final = 1 << 30
 DEFAULT_TOKEN_TTL_SECONDS: Final = 12 * 3600
+DEFAULT_UPSTREAM_TIMEOUT_SECONDS: Final = 30.0
+DEFAULT_JOB_LEASE_SECONDS: Final = 15.0
+DEFAULT_JOB_POLL_SECONDS: Final = 1.0
+DEFAULT_INTERVIEW_JOIN_URL: Final = "http://127.0.0.1:3000/interviews/{interview_id}/join"
+# RETRY_<TASK>_<FIELD>, e.g. RETRY_GENERATE_ASSESSMENT_TRIES=5 (services/retry_tasks.py).
+_RETRY_ENV: Final = re.compile(r"^RETRY_([A-Z_]+?)_(TRIES|INITIAL_DELAY|MAX_DELAY)$")
 
 
 class Secret:
@@ -53,6 +61,12 @@ class Settings:
     livekit_url: str | None = None
     livekit_api_key: str | None = None
     livekit_api_secret: Secret | None = None
+    upstream_timeout_seconds: float = DEFAULT_UPSTREAM_TIMEOUT_SECONDS
+    # {"generate_assessment": {"tries": 5.0}}: per-task retry overrides from RETRY_* variables.
+    retry_overrides: Mapping[str, Mapping[str, float]] = field(default_factory=dict)
+    job_lease_seconds: float = DEFAULT_JOB_LEASE_SECONDS
+    job_poll_seconds: float = DEFAULT_JOB_POLL_SECONDS
+    interview_join_url: str = DEFAULT_INTERVIEW_JOIN_URL
 
     @classmethod
     def from_env(cls, environ: dict[str, str] | None = None) -> "Settings":
@@ -71,11 +85,19 @@ class Settings:
             gemini_base_url=env.get("GEMINI_BASE_URL") or None,
             gemini_model=env.get("GEMINI_MODEL") or "gemini-2.5-flash",
             resend_api_key=_secret(env.get("RESEND_API_KEY")),
-            resend_base_url=env.get("RESEND_BASE_URL") or None,
+            # The resend SDK's own variable is honoured too, so either spelling works.
+            resend_base_url=env.get("RESEND_BASE_URL") or env.get("RESEND_API_URL") or None,
             email_from=env.get("EMAIL_FROM") or "Insighta <no-reply@insighta.local>",
             livekit_url=env.get("LIVEKIT_URL") or None,
             livekit_api_key=env.get("LIVEKIT_API_KEY") or None,
             livekit_api_secret=_secret(env.get("LIVEKIT_API_SECRET")),
+            upstream_timeout_seconds=_float(
+                env, "UPSTREAM_TIMEOUT_SECONDS", DEFAULT_UPSTREAM_TIMEOUT_SECONDS
+            ),
+            retry_overrides=_retry_overrides(env),
+            job_lease_seconds=_float(env, "JOB_LEASE_SECONDS", DEFAULT_JOB_LEASE_SECONDS),
+            job_poll_seconds=_float(env, "JOB_POLL_SECONDS", DEFAULT_JOB_POLL_SECONDS),
+            interview_join_url=env.get("INTERVIEW_JOIN_URL") or DEFAULT_INTERVIEW_JOIN_URL,
         )
 
     def resolved_secret_key(self) -> Secret:
@@ -121,3 +143,27 @@ def _int(env: dict[str, str], name: str, default: int) -> int:
     if value < 0:
         raise ValueError(f"{name} must not be negative, got {value}")
     return value
+
+
+def _float(env: Mapping[str, str], name: str, default: float) -> float:
+    raw = env.get(name)
+    if not raw:
+        return default
+    try:
+        value = float(raw)
+    except ValueError:
+        raise ValueError(f"{name} must be a number, got {raw!r}") from None
+    if not value >= 0 or value == float("inf"):
+        raise ValueError(f"{name} must be a finite number >= 0, got {raw!r}")
+    return value
+
+
+def _retry_overrides(env: Mapping[str, str]) -> dict[str, dict[str, float]]:
+    overrides: dict[str, dict[str, float]] = {}
+    for name in sorted(env):
+        match = _RETRY_ENV.match(name)
+        if match is None or not env[name]:
+            continue
+        task, setting = match.group(1).lower(), match.group(2).lower()
+        overrides.setdefault(task, {})[setting] = _float(env, name, 0.0)
+    return overrides

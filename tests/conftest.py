@@ -27,6 +27,9 @@ from services.settings import Secret, Settings
 
 TEST_SECRET = Secret("insighta-test-secret-key-0123456789abcdef")
 
+# Fake Gemini, Resend and LiveKit servers (tests/fakes/) as fixtures.
+pytest_plugins = ["tests.fakes.fixtures"]
+
 
 @pytest.fixture(scope="session")
 def server_dsn() -> Iterator[str]:

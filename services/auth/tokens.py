@@ -18,6 +18,9 @@ class Role(Enum):
     ADMIN = "admin"
     ANALYST = "analyst"
     RECRUITER = "recruiter"
+    # The AI interviewer agent: a token scoped to one interview (`interview` claim), issued
+    # when its session starts, good for appending that interview's transcript turns.
+    AGENT = "agent"
 
 
 @dataclass(frozen=True, slots=True)
@@ -28,6 +31,7 @@ class Principal:
     role: Role
     organisation: str | None
     expires_at: datetime
+    interview: str | None = None  # the one interview an agent token is good for
 
 
 def issue_token(
@@ -38,6 +42,7 @@ def issue_token(
     organisation: str | None = None,
     ttl: timedelta,
     now: datetime | None = None,
+    interview: str | None = None,
 ) -> str:
     issued = now or datetime.now(UTC)
     claims: dict[str, object] = {
@@ -49,6 +54,8 @@ def issue_token(
     }
     if organisation is not None:
         claims["org"] = organisation
+    if interview is not None:
+        claims["interview"] = interview
     return jwt.encode(claims, key.reveal(), algorithm=ALGORITHM)
 
 
@@ -69,6 +76,9 @@ def verify_token(key: Secret, token: str, *, now: datetime | None = None) -> Pri
         organisation = claims.get("org")
         if organisation is not None and not isinstance(organisation, str):
             raise jwt.InvalidTokenError("org must be a string")
+        interview = claims.get("interview")
+        if interview is not None and not isinstance(interview, str):
+            raise jwt.InvalidTokenError("interview must be a string")
     except jwt.ExpiredSignatureError:
         raise ServiceError(
             ErrorCode.UNAUTHENTICATED, "the token has expired: get a new one"
@@ -80,4 +90,5 @@ def verify_token(key: Secret, token: str, *, now: datetime | None = None) -> Pri
         role=role,
         organisation=organisation,
         expires_at=datetime.fromtimestamp(claims["exp"], UTC),
+        interview=interview,
     )

@@ -34,15 +34,14 @@ OURS: Final = schema._schema
 # Contract parts owned by open issues: CSV ingestion (#3), interviews (#5), transcripts (#6).
 PENDING_TYPES: Final = frozenset(
     {
-        "Upload", "IngestionStatus", "ReasonCount", "RowError", "IngestionJob", "Mutation",
-        "Subscription", "TranscriptSource", "AssessmentStatus", "ExportFormat", "TranscriptTurn",
-        "Transcript", "Assessment", "Interview", "Candidate", "InterviewSession", "CandidateInput",
-        "InterviewInput", "TranscriptTurnInput",
+        "Upload", "IngestionStatus", "ReasonCount", "RowError", "IngestionJob",
+        "Subscription", "TranscriptSource", "ExportFormat", "Transcript",
     }
 )  # fmt: skip
-PENDING_QUERY_FIELDS: Final = frozenset(
-    {"ingestionJob", "interview", "transcript", "transcriptExport"}
-)
+PENDING_QUERY_FIELDS: Final = frozenset({"ingestionJob", "transcript", "transcriptExport"})
+PENDING_MUTATION_FIELDS: Final = frozenset({"ingestProfiles"})
+# Fields of built object types that wait for another issue (the transcript fallback, #6).
+PENDING_OBJECT_FIELDS: Final = {"Interview": frozenset({"transcript"})}
 
 
 def test_committed_schema_matches_the_code() -> None:
@@ -77,7 +76,11 @@ def test_contract_type_is_in_the_schema(contract_type: GraphQLNamedType) -> None
             assert _default_text(ours.fields[name]) == _default_text(contract_field), name
     elif isinstance(contract_type, GraphQLObjectType | GraphQLInterfaceType):
         assert isinstance(ours, GraphQLObjectType | GraphQLInterfaceType)
-        pending = PENDING_QUERY_FIELDS if contract_type.name == "Query" else frozenset()
+        pending = {
+            "Query": PENDING_QUERY_FIELDS,
+            "Mutation": PENDING_MUTATION_FIELDS,
+            **PENDING_OBJECT_FIELDS,
+        }.get(contract_type.name, frozenset())
         for name, contract_field in contract_type.fields.items():
             if name in pending:
                 continue
@@ -136,3 +139,10 @@ def test_pending_contract_parts_are_not_half_built() -> None:
     query_type = OURS.query_type
     assert query_type is not None
     assert PENDING_QUERY_FIELDS.isdisjoint(query_type.fields)
+    mutation_type = OURS.mutation_type
+    assert mutation_type is not None
+    assert PENDING_MUTATION_FIELDS.isdisjoint(mutation_type.fields)
+    for type_name, fields in PENDING_OBJECT_FIELDS.items():
+        ours = OURS.get_type(type_name)
+        assert isinstance(ours, GraphQLObjectType)
+        assert fields.isdisjoint(ours.fields), f"built now, remove from PENDING: {type_name}"

@@ -1,0 +1,68 @@
+"""Interview inputs, turned into service dataclasses at the edge (the services re-check)."""
+
+import strawberry
+
+from services.interviews.access import parse_id
+from services.interviews.candidates import NewCandidate
+from services.interviews.interviews import DEFAULT_QUESTION_COUNT, NewInterview
+from services.interviews.sessions import NewTurn
+
+
+@strawberry.input(description="A new candidate; the resume's profile is extracted on creation.")
+class CandidateInput:
+    name: str
+    email: str
+    resume_text: str | None = None
+    organisation: str | None = strawberry.field(
+        default=None,
+        description="Admins only: the organisation (slug) the candidate belongs to; "
+        "recruiters always create in their own",
+    )
+
+    def to_new_candidate(self) -> NewCandidate:
+        return NewCandidate(
+            name=self.name,
+            email=self.email,
+            resume_text=self.resume_text,
+            organisation=self.organisation,
+        )
+
+
+@strawberry.input(description="A new interview; its questions are generated on creation.")
+class InterviewInput:
+    candidate_id: strawberry.ID
+    role_title: str
+    job_description: str
+    question_count: int | None = strawberry.field(
+        default=DEFAULT_QUESTION_COUNT, description="1..20"
+    )
+
+    def to_new_interview(self) -> NewInterview:
+        return NewInterview(
+            candidate_id=parse_id(self.candidate_id, field="candidateId", kind="candidate"),
+            role_title=self.role_title,
+            job_description=self.job_description,
+            question_count=(
+                DEFAULT_QUESTION_COUNT if self.question_count is None else self.question_count
+            ),
+        )
+
+
+@strawberry.input(description="One transcript turn, as the interviewer agent hears it.")
+class TranscriptTurnInput:
+    speaker: str = strawberry.field(description="ai | candidate | interviewer | unknown")
+    text: str
+    timestamp_sec: int = strawberry.field(description="Seconds since the session began, >= 0")
+    sequence_no: int | None = strawberry.field(
+        default=None,
+        description="1, 2, ...; a retried append with the same number is not stored twice. "
+        "Omitted: after the last stored turn",
+    )
+
+    def to_new_turn(self) -> NewTurn:
+        return NewTurn(
+            speaker=self.speaker,
+            text=self.text,
+            timestamp_sec=self.timestamp_sec,
+            sequence_no=self.sequence_no,
+        )

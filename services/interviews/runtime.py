@@ -1,0 +1,114 @@
+"""Everything the interview flow needs at run time, built once per process from the settings.
+
+With a key configured the real adapter is used, without it the offline twin (DESIGN.md,
+offline mode): Gemini -> OfflineAI (model "offline"), Resend -> OfflineMailer (emails LOGGED
+in the outbox), LiveKit URL -> OfflineRooms (no room calls; tokens still signed, dev keys).
+"""
+
+import logging
+from dataclasses import dataclass, field
+
+import asyncpg
+
+from services.ai.gemini import GeminiAI
+from services.ai.offline import OfflineAI
+from services.ai.provider import InterviewAI
+from services.email.mailer import Mailer, OfflineMailer
+from services.email.outbox import EMAIL_JOB, EmailDelivery
+from services.email.resend_mailer import ResendMailer
+from services.interviews.assessments import ASSESSMENT_JOB, AssessmentGeneration
+from services.jobs.worker import JobWorker
+from services.retry import RetryPolicy
+from services.retry_tasks import retry_policies
+from services.settings import Secret, Settings
+from services.video.rooms import LiveKitRooms, OfflineRooms, VideoRooms
+from services.video.tokens import LiveKitKeys
+
+logger = logging.getLogger(__name__)
+
+
+@dataclass
+class InterviewServices:
+    pool: asyncpg.Pool
+    settings: Settings
+    server_secret: Secret
+    ai: InterviewAI
+    mailer: Mailer
+    rooms: VideoRooms
+    livekit_keys: LiveKitKeys
+    policies: dict[str, RetryPolicy]
+    worker: JobWorker = field(init=False)
+
+    def __post_init__(self) -> None:
+        self.worker = JobWorker(
+            self.pool,
+            {
+                ASSESSMENT_JOB: AssessmentGeneration(self.pool, self.ai),
+                EMAIL_JOB: EmailDelivery(self.pool, self.mailer, sender=self.settings.email_from),
+            },
+            lease_seconds=self.settings.job_lease_seconds,
+            poll_seconds=self.settings.job_poll_seconds,
+        )
+
+    def work_queued(self) -> None:
+        """Call after committing new jobs: this process's worker looks at once."""
+        self.worker.notify()
+
+    def start(self) -> None:
+        self.worker.start()
+        logger.info(
+            "interview services started",
+            extra={
+                "ai": self.ai.model,
+                "email": type(self.mailer).__name__,
+                "rooms": type(self.rooms).__name__,
+            },
+        )
+
+    async def aclose(self) -> None:
+        await self.worker.stop()
+        await self.rooms.aclose()
+        if isinstance(self.ai, GeminiAI):
+            await self.ai.aclose()
+
+
+def build_interview_services(
+    settings: Settings, pool: asyncpg.Pool, server_secret: Secret
+) -> InterviewServices:
+    policies = retry_policies(settings)
+    ai: InterviewAI
+    if settings.gemini_api_key is not None:
+        ai = GeminiAI.from_settings(settings, policies)
+    else:
+        ai = OfflineAI()
+    mailer: Mailer
+    if settings.resend_api_key is not None:
+        mailer = ResendMailer(
+            api_key=settings.resend_api_key.reveal(),
+            api_url=settings.resend_base_url,
+            timeout_seconds=settings.upstream_timeout_seconds,
+            policies=policies,
+        )
+    else:
+        mailer = OfflineMailer()
+    keys = LiveKitKeys.from_settings(settings, server_secret)
+    rooms: VideoRooms
+    if settings.livekit_url:
+        rooms = LiveKitRooms(
+            url=settings.livekit_url,
+            keys=keys,
+            timeout_seconds=settings.upstream_timeout_seconds,
+            policies=policies,
+        )
+    else:
+        rooms = OfflineRooms()
+    return InterviewServices(
+        pool=pool,
+        settings=settings,
+        server_secret=server_secret,
+        ai=ai,
+        mailer=mailer,
+        rooms=rooms,
+        livekit_keys=keys,
+        policies=policies,
+    )

@@ -1,0 +1,52 @@
+"""Pytest fixtures for the fake upstreams: one server each per test session, reset per test.
+
+Registered from tests/conftest.py (`pytest_plugins`), so any test can ask for `fake_gemini`,
+`fake_resend` or `fake_livekit` and gets a clean script, no recorded requests and no state.
+"""
+
+from collections.abc import AsyncIterator
+
+import pytest
+
+from tests.fakes.gemini import FakeGemini
+from tests.fakes.livekit import FakeLiveKit
+from tests.fakes.resend import FakeResend
+
+
+@pytest.fixture(scope="session")
+async def _gemini_server() -> AsyncIterator[FakeGemini]:
+    server = await FakeGemini().start()
+    yield server
+    await server.close()
+
+
+@pytest.fixture(scope="session")
+async def _resend_server() -> AsyncIterator[FakeResend]:
+    server = await FakeResend().start()
+    yield server
+    await server.close()
+
+
+@pytest.fixture(scope="session")
+async def _livekit_server() -> AsyncIterator[FakeLiveKit]:
+    server = await FakeLiveKit().start()
+    yield server
+    await server.close()
+
+
+@pytest.fixture
+def fake_gemini(_gemini_server: FakeGemini) -> FakeGemini:
+    _gemini_server.reset()
+    return _gemini_server
+
+
+@pytest.fixture
+def fake_resend(_resend_server: FakeResend) -> FakeResend:
+    _resend_server.reset()
+    return _resend_server
+
+
+@pytest.fixture
+def fake_livekit(_livekit_server: FakeLiveKit) -> FakeLiveKit:
+    _livekit_server.reset()
+    return _livekit_server
