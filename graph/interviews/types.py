@@ -12,7 +12,7 @@ from graph.interviews.enums import AssessmentStatus, EmailStatus
 from services.email.outbox import OutboxEmail
 from services.interviews import records
 from services.interviews.sessions import StartedSession
-from services.interviews.turn_display import elapsed_text, speaker_label
+from services.transcripts.turns import format_elapsed, speaker_label
 
 
 @strawberry.type(description="What was extracted from a candidate's resume.")
@@ -234,6 +234,6 @@ class TranscriptTurn:
             speaker=turn.speaker.value,
             speaker_label=speaker_label(turn.speaker.value),
             text=turn.text,
-            timestamp=elapsed_text(turn.timestamp_sec - first_timestamp_sec),
+            timestamp=format_elapsed(turn.timestamp_sec - first_timestamp_sec),
             timestamp_sec=turn.timestamp_sec,
         )

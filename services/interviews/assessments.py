@@ -16,7 +16,7 @@ import asyncpg
 from db import interviews as interviews_db
 from db import jobs as jobs_db
 from db.pool import Connection
-from services.ai.provider import AssessmentRequest, InterviewAI
+from services.ai.provider import AssessmentRequest, InterviewAI, TranscriptLine
 from services.auth.tokens import Principal
 from services.errors import ServiceError, bad_input
 from services.interviews.access import organisation_scope
@@ -28,8 +28,8 @@ from services.interviews.records import (
     InterviewStatus,
     ResumeProfile,
 )
-from services.interviews.transcript_source import transcript_lines
 from services.jobs.worker import Job, Lease
+from services.transcripts.loading import load_transcript
 
 logger = logging.getLogger(__name__)
 
@@ -168,5 +168,8 @@ class AssessmentGeneration:
             questions=interview.questions,
             candidate_name=candidate["name"],
             candidate=ResumeProfile.from_json(profile) if profile else None,
-            transcript=await transcript_lines(conn, interview_id),
+            transcript=[
+                TranscriptLine(speaker=turn.speaker, text=turn.text)
+                for turn in (await load_transcript(conn, interview_id)).turns
+            ],
         )
