@@ -18,7 +18,9 @@ from strawberry.asgi import GraphQL
 from strawberry.http import GraphQLRequestData
 
 from graph.context import Context
+from graph.graphiql import graphiql_page, graphiql_routes
 from graph.schema import schema
+from graph.websockets import TextFrameWebSocketAdapter
 from services.auth.tokens import verify_token
 from services.database import ConnectionPool, Database, is_reachable, open_database
 from services.errors import ErrorCode, ServiceError
@@ -32,6 +34,8 @@ OnReady = Callable[[Settings, Secret], Awaitable[None] | None]
 
 class InsightaGraphQL(GraphQL[Context, None]):
     """Strawberry's ASGI view with our context, orjson and the pool from the app state."""
+
+    websocket_adapter_class = TextFrameWebSocketAdapter
 
     def __init__(self, settings: Settings, secret_key: Secret) -> None:
         super().__init__(schema, graphql_ide="graphiql", allow_queries_via_get=True)
@@ -75,6 +79,10 @@ class InsightaGraphQL(GraphQL[Context, None]):
         except (AttributeError, TypeError):
             # A JSON body that is not an object ("str", 5): strawberry assumes a dict.
             raise HTTPException(400, "the request body must be a JSON object") from None
+
+    async def render_graphql_ide(self, request: Request) -> Response:
+        # Our page with the assets served by this app; strawberry's loads from a CDN.
+        return graphiql_page(request)
 
     def encode_json(self, data: object) -> bytes:
         return orjson.dumps(data)
@@ -136,6 +144,7 @@ def create_app(
             Route("/graphql", graphql, methods=["GET", "POST"]),
             WebSocketRoute("/graphql", graphql),
             Route("/healthz", healthz, methods=["GET"]),
+            *graphiql_routes(),
         ],
         lifespan=lifespan,
     )

@@ -33,6 +33,13 @@ def serve(
         console.print(f"[bold]Insighta[/bold] GraphQL at [link]http://{host}:{port}/graphql[/link]")
         console.print("Admin token (paste into GraphiQL's headers as shown):")
         console.print(f'{{"Authorization": "Bearer {token}"}}', soft_wrap=True, highlight=False)
+        console.print("GraphiQL, signed in as admin (the page then drops the token from the URL):")
+        console.print(
+            f"http://{_browsable(host)}:{port}/graphql?token={token}",
+            soft_wrap=True,
+            highlight=False,
+            markup=False,
+        )
 
     uvicorn.run(
         create_app(settings, on_ready=announce),
@@ -91,6 +98,11 @@ def token(
         ttl=timedelta(hours=ttl_hours),
     )
     print(value)
+
+
+def _browsable(host: str) -> str:
+    """A listen-on-all address is not one a browser can open; the loopback one always is."""
+    return "127.0.0.1" if host in {"0.0.0.0", "::", ""} else host
 
 
 def _admin_token(settings: Settings, key: Secret) -> str:
