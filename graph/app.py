@@ -18,6 +18,7 @@ from strawberry.asgi import GraphQL
 from strawberry.http import GraphQLRequestData
 
 from graph.context import Context
+from graph.exports import export_routes
 from graph.graphiql import graphiql_page, graphiql_routes
 from graph.schema import schema
 from graph.websockets import TextFrameWebSocketAdapter
@@ -145,9 +146,11 @@ def create_app(
             WebSocketRoute("/graphql", graphql),
             Route("/healthz", healthz, methods=["GET"]),
             *graphiql_routes(),
+            *export_routes(secret_key),
         ],
         lifespan=lifespan,
     )
+    app.state.secret_key = secret_key
     if pool is not None:
         app.state.pool = pool
     return app

@@ -7,11 +7,12 @@ from graphql.error import GraphQLError
 
 from graph.errors import MaskUnexpectedErrors
 from graph.limits import query_limits
+from graph.profiles.export import ProfileExportQuery
 from graph.profiles.schema import ProfilesQuery
 
 
 @strawberry.type
-class Query(ProfilesQuery):
+class Query(ProfilesQuery, ProfileExportQuery):
     pass
 
 
