@@ -1,4 +1,4 @@
-"""The `insighta` command: serve, migrate, seed and token."""
+"""The `insighta` command: serve, migrate, seed and token; client commands in graph/commands/."""
 
 import asyncio
 from datetime import timedelta
@@ -9,6 +9,7 @@ import uvicorn
 from rich.console import Console
 
 from graph.app import create_app
+from graph.commands import account, profiles
 from services.auth.tokens import Role, issue_token
 from services.database import open_database
 from services.profiles.seed import seed_demo_profiles
@@ -109,6 +110,10 @@ def _admin_token(settings: Settings, key: Secret) -> str:
     return issue_token(
         key, role=Role.ADMIN, subject="admin", ttl=timedelta(seconds=settings.token_ttl_seconds)
     )
+
+
+profiles.register(app)
+account.register(app)
 
 
 def main() -> None:

@@ -9,10 +9,11 @@ from graph.errors import MaskUnexpectedErrors
 from graph.limits import query_limits
 from graph.profiles.export import ProfileExportQuery
 from graph.profiles.schema import ProfilesQuery
+from graph.viewer import ViewerQuery
 
 
 @strawberry.type
-class Query(ProfilesQuery, ProfileExportQuery):
+class Query(ProfilesQuery, ProfileExportQuery, ViewerQuery):
     pass
 
 

@@ -2,7 +2,7 @@
 
 import os
 import secrets
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Final
 
@@ -10,6 +10,7 @@ DEFAULT_DATA_DIR: Final = Path(".insighta")
 DEFAULT_CACHE_TTL_SECONDS: Final = 300
 DEFAULT_MAX_UPLOAD_BYTES: Final = 1 << 30
 DEFAULT_TOKEN_TTL_SECONDS: Final = 12 * 3600
+DEFAULT_CLIENT_URL: Final = "http://127.0.0.1:8000/graphql"
 
 
 class Secret:
@@ -91,6 +92,38 @@ class Settings:
                 with os.fdopen(descriptor, "w") as file:
                     file.write(secrets.token_urlsafe(48))
         return Secret(path.read_text().strip())
+
+    def stored_secret_key(self) -> Secret | None:
+        """`SECRET_KEY` or the data dir's key if one exists; unlike `resolved_secret_key`,
+        never makes one (a client must not invent a key no server uses)."""
+        if self.secret_key is not None:
+            return self.secret_key
+        path = self.data_dir / "secret_key"
+        return Secret(path.read_text().strip()) if path.is_file() else None
+
+
+@dataclass(frozen=True, slots=True)
+class ClientSettings:
+    """What the CLI's client commands (query, export, login, ...) read from the environment."""
+
+    url: str | None = None  # INSIGHTA_URL; None: the stored login's, else DEFAULT_CLIENT_URL
+    token: Secret | None = None  # INSIGHTA_TOKEN
+    credentials_path: Path = field(default_factory=lambda: _credentials_path(Path.home()))
+
+    @classmethod
+    def from_env(cls, environ: dict[str, str] | None = None) -> "ClientSettings":
+        env = dict(os.environ if environ is None else environ)
+        return cls(
+            url=env.get("INSIGHTA_URL") or None,
+            token=_secret(env.get("INSIGHTA_TOKEN")),
+            credentials_path=_credentials_path(
+                Path(env["HOME"]) if env.get("HOME") else Path.home()
+            ),
+        )
+
+
+def _credentials_path(home: Path) -> Path:
+    return home / ".insighta" / "credentials.json"
 
 
 def _secret(value: str | None) -> Secret | None:
