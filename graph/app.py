@@ -2,13 +2,13 @@
 
 import contextlib
 import logging
-import uuid
 from collections.abc import AsyncIterator, Awaitable, Callable
 from typing import Any
 
 import orjson
 from cross_web import AsyncHTTPRequestAdapter, HTTPException
 from starlette.applications import Starlette
+from starlette.middleware import Middleware
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route, WebSocketRoute
@@ -17,9 +17,11 @@ from starlette.websockets import WebSocket
 from strawberry.asgi import GraphQL
 from strawberry.http import GraphQLRequestData
 
+from graph.access_log import AccessLogMiddleware, request_id_of
 from graph.context import Context
 from graph.exports import export_routes
 from graph.graphiql import graphiql_page, graphiql_routes
+from graph.observability import metrics_endpoint
 from graph.schema import schema
 from graph.websockets import TextFrameWebSocketAdapter
 from services.auth.tokens import verify_token
@@ -27,6 +29,7 @@ from services.database import ConnectionPool, Database, is_reachable, open_datab
 from services.errors import ErrorCode, ServiceError
 from services.profiles.seed import seed_demo_profiles
 from services.settings import Secret, Settings
+from services.tracing import configure_tracing
 
 logger = logging.getLogger(__name__)
 
@@ -49,7 +52,7 @@ class InsightaGraphQL(GraphQL[Context, None]):
             response=response,
             pool=request.app.state.pool,
             settings=self.settings,
-            request_id=request.headers.get("x-request-id") or uuid.uuid4().hex,
+            request_id=request_id_of(request.scope),
         )
         token = _bearer_token(request.headers.get("authorization"))
         if token is not None:
@@ -123,6 +126,7 @@ def create_app(
 
     @contextlib.asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
+        configure_tracing(settings.otel_endpoint, settings.otel_service_name)
         if pool is not None:
             yield
             return
@@ -145,10 +149,12 @@ def create_app(
             Route("/graphql", graphql, methods=["GET", "POST"]),
             WebSocketRoute("/graphql", graphql),
             Route("/healthz", healthz, methods=["GET"]),
+            Route("/metrics", metrics_endpoint, methods=["GET"]),
             *graphiql_routes(),
             *export_routes(secret_key),
         ],
         lifespan=lifespan,
+        middleware=[Middleware(AccessLogMiddleware)],
     )
     app.state.secret_key = secret_key
     if pool is not None:

@@ -47,6 +47,7 @@ def serve(
         host=host,
         port=port,
         log_config=None,
+        access_log=False,  # graph/access_log.py writes one richer line per request
         proxy_headers=False,
     )
 

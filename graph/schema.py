@@ -7,6 +7,7 @@ from graphql.error import GraphQLError
 
 from graph.errors import MaskUnexpectedErrors
 from graph.limits import query_limits
+from graph.observability import OperationObserver
 from graph.profiles.export import ProfileExportQuery
 from graph.profiles.schema import ProfilesQuery
 from graph.viewer import ViewerQuery
@@ -22,4 +23,7 @@ class InsightaSchema(strawberry.Schema):
         """Client errors are answers, not incidents; MaskUnexpectedErrors logs the real ones."""
 
 
-schema = InsightaSchema(query=Query, extensions=[MaskUnexpectedErrors, *query_limits()])
+# OperationObserver comes first so that it sees errors after masking (extensions unwind LIFO).
+schema = InsightaSchema(
+    query=Query, extensions=[OperationObserver, MaskUnexpectedErrors, *query_limits()]
+)

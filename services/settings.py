@@ -53,6 +53,8 @@ class Settings:
     livekit_url: str | None = None
     livekit_api_key: str | None = None
     livekit_api_secret: Secret | None = None
+    otel_endpoint: str | None = None
+    otel_service_name: str = "insighta"
 
     @classmethod
     def from_env(cls, environ: dict[str, str] | None = None) -> "Settings":
@@ -75,6 +77,8 @@ class Settings:
             livekit_url=env.get("LIVEKIT_URL") or None,
             livekit_api_key=env.get("LIVEKIT_API_KEY") or None,
             livekit_api_secret=_secret(env.get("LIVEKIT_API_SECRET")),
+            otel_endpoint=env.get("OTEL_EXPORTER_OTLP_ENDPOINT") or None,
+            otel_service_name=env.get("OTEL_SERVICE_NAME") or "insighta",
         )
 
     def resolved_secret_key(self) -> Secret:

@@ -18,6 +18,7 @@ import jwt
 from db import profiles as profiles_db
 from services.auth.tokens import ALGORITHM, ISSUER, Principal, Role
 from services.errors import ErrorCode, ServiceError
+from services.metrics import EXPORT_BYTES, EXPORTS_ACTIVE
 from services.profiles.enums import AgeGroup, Gender
 from services.profiles.filters import CanonicalFilter, FilterSpec, normalize
 from services.profiles.search import filter_values
@@ -126,11 +127,14 @@ async def stream_profiles_csv(
                 await queue.put(None)  # the end, or an error the reader re-raises below
 
     producer = asyncio.create_task(produce(), name="profile-export")
+    EXPORTS_ACTIVE.inc()
     try:
         while (chunk := await queue.get()) is not None:
+            EXPORT_BYTES.inc(len(chunk))
             yield chunk
         await producer
     finally:
+        EXPORTS_ACTIVE.dec()
         if not producer.done():
             producer.cancel()
             with contextlib.suppress(asyncio.CancelledError):
