@@ -94,6 +94,12 @@ class InsightaClient:
                     written += len(chunk)
                     progress(chunk)
         except httpx.HTTPError as error:
+            if written:
+                raise CommandError(
+                    f"the download broke off after {written} bytes ({type(error).__name__}); "
+                    "the server logs why",
+                    ExitCode.FAILED,
+                ) from None
             raise self._unreachable(error) from None
         return written
 

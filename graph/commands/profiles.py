@@ -264,6 +264,7 @@ def _download(client: InsightaClient, url: str, out: Any) -> int:
         TimeElapsedColumn(),
         console=stderr,
         transient=True,
+        disable=not stderr.is_terminal,  # no bar in logs and pipes, only the summary line
     ) as progress:
         task = progress.add_task("export", total=None, rows=0)
 
