@@ -9,10 +9,11 @@ tenfold or more.
 
     uv run python bench/export_stream.py                      # 100k and 1M rows
     uv run python bench/export_stream.py --sizes 100000 10000000
+    uv run python bench/export_stream.py --throttle-mbps 20   # a slow client
 
 It needs a PostgreSQL it may fill: DATABASE_URL's server (a database `insighta_export_bench` is
 created there and dropped after), else an embedded one in a temporary folder. Results go to
-bench/results/export_stream.json.
+bench/results/export_stream.json (export_stream_throttled.json with --throttle-mbps).
 """
 
 import argparse
@@ -72,7 +73,7 @@ def _server_pids(root_pid: int) -> list[int]:
     return pids
 
 
-def measure(dsn: str, rows: int, workdir: Path) -> dict[str, Any]:
+def measure(dsn: str, rows: int, workdir: Path, throttle_mbps: float | None) -> dict[str, Any]:
     server = start_live_server(database_url=dsn, secret_key=SECRET, directory=workdir)
     peak, stop = [0], threading.Event()
 
@@ -98,6 +99,9 @@ def measure(dsn: str, rows: int, workdir: Path) -> dict[str, Any]:
                         first_byte = time.perf_counter() - started
                     size += len(chunk)
                     lines += chunk.count(b"\n")
+                    if throttle_mbps:
+                        # A slow client: the server must wait for it, not buffer ahead.
+                        time.sleep(len(chunk) / (throttle_mbps * 1_000_000))
             elapsed = time.perf_counter() - started
             stop.set()
             sampler.join()
@@ -159,6 +163,9 @@ async def drop_database(server_dsn: str) -> None:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--sizes", type=int, nargs="+", default=[100_000, 1_000_000])
+    parser.add_argument(
+        "--throttle-mbps", type=float, help="read at most this many MB/s (a slow client)"
+    )
     arguments = parser.parse_args()
     workdir = Path(tempfile.mkdtemp(prefix="insighta-bench-"))
     embedded = None
@@ -171,7 +178,9 @@ def main() -> None:
         results = []
         for rows in sorted(arguments.sizes):
             asyncio.run(fill(dsn, rows))
-            result = measure(dsn, rows, Path(tempfile.mkdtemp(dir=workdir)))
+            directory = Path(tempfile.mkdtemp(dir=workdir))
+            result = measure(dsn, rows, directory, arguments.throttle_mbps)
+            result["throttle_mbps"] = arguments.throttle_mbps
             print(json.dumps(result), flush=True)
             results.append(result)
         asyncio.run(drop_database(server_dsn))
@@ -190,7 +199,8 @@ def main() -> None:
             largest["first_byte_ms"] / max(baseline["first_byte_ms"], 0.1), 2
         ),
     }
-    out = ROOT / "bench" / "results" / "export_stream.json"
+    name = "export_stream_throttled.json" if arguments.throttle_mbps else "export_stream.json"
+    out = ROOT / "bench" / "results" / name
     out.parent.mkdir(parents=True, exist_ok=True)
     out.write_text(json.dumps({"results": results, "summary": summary}, indent=2) + "\n")
     print(json.dumps(summary))
