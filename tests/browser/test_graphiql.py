@@ -147,7 +147,7 @@ async def test_graphiql_subscriptions_use_the_graphql_websocket_with_the_token(
         "type": "connection_init",
         "payload": {"Authorization": f"Bearer {live_server.admin_token}"},
     }
-    assert received[0] == {"type": "connection_ack"}
+    assert received[0]["type"] == "connection_ack"
     subscribe = sent[1]
     assert subscribe["type"] == "subscribe"
     assert subscribe["payload"]["operationName"] == "Probe"

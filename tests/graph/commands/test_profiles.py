@@ -1,7 +1,9 @@
 """`insighta query` and `insighta export` against a running server."""
 
+import asyncio
 import csv
 import io
+import time
 from pathlib import Path
 from typing import Any
 
@@ -12,7 +14,7 @@ from graph.commands.exit_codes import ExitCode
 from services.auth.tokens import Role
 from tests.conftest import GraphQLCall, make_token
 from tests.graph.commands.conftest import RunCli
-from tests.live_server import free_port
+from tests.live_server import LiveServer, free_port
 
 TOTAL = """
 query Total($query: String, $filter: ProfileFilter) {
@@ -21,16 +23,29 @@ query Total($query: String, $filter: ProfileFilter) {
 """
 
 
+def _access_lines(server: LiveServer) -> list[dict[str, Any]]:
+    return [
+        orjson.loads(line) for line in server.log_lines() if '"logger":"graph.access_log"' in line
+    ]
+
+
 async def _total(gql: GraphQLCall, **variables: Any) -> int:
     total: int = (await gql(TOTAL, variables))["data"]["profiles"]["totalCount"]
     return total
 
 
 async def test_query_prints_the_filter_the_total_and_a_table(
-    run_cli: RunCli, gql: GraphQLCall, demo_profiles: None
+    run_cli: RunCli, gql: GraphQLCall, demo_profiles: None, live_server: LiveServer
 ) -> None:
     result = run_cli("query", "young males from kenya", "--first", "3")
     assert result.exit_code == 0, result.output
+    # The server writes a JSON access line naming the operation and the user (just after
+    # the response has gone, so it may land a moment after the command returns).
+    expected = {"operation": "CliProfiles", "user": "test-admin", "status": 200}
+    deadline = time.monotonic() + 5
+    while not any(expected.items() <= line.items() for line in _access_lines(live_server)):
+        assert time.monotonic() < deadline, "no access-log line for the query"
+        await asyncio.sleep(0.02)
     total = await _total(gql, query="young males from kenya")
     assert "gender=MALE countryId=KE minAge=16 maxAge=24" in result.stdout
     assert f"total     {total} profiles, showing 3" in result.stdout
