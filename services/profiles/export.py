@@ -7,7 +7,7 @@ needs no state on the server and cannot be edited into another filter.
 
 import asyncio
 import contextlib
-from collections.abc import AsyncIterator
+from collections.abc import AsyncGenerator
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any, Final
@@ -30,6 +30,25 @@ EXPORT_LINK_TTL: Final = timedelta(minutes=10)
 # export holds in memory is about CHUNK_BYTES * (QUEUED_CHUNKS + 1), whatever the row count.
 CHUNK_BYTES: Final = 64 * 1024
 QUEUED_CHUNKS: Final = 4
+
+
+@dataclass(slots=True)
+class ExportSlots:
+    """How many exports may stream at once. Each holds a pooled connection for as long as its
+    client reads, so without a cap a few slow downloads could starve every query."""
+
+    limit: int | None = None  # None: a third of the pool, at least one
+    active: int = 0
+
+    def try_acquire(self, pool_size: int) -> bool:
+        limit = self.limit if self.limit is not None else max(1, pool_size // 3)
+        if self.active >= limit:
+            return False
+        self.active += 1
+        return True
+
+    def release(self) -> None:
+        self.active -= 1
 
 
 @dataclass(frozen=True, slots=True)
@@ -97,7 +116,7 @@ def verify_export_token(key: Secret, token: str) -> ExportGrant:
 
 async def stream_profiles_csv(
     pool: asyncpg.Pool, canonical: CanonicalFilter
-) -> AsyncIterator[bytes]:
+) -> AsyncGenerator[bytes, None]:
     """The filtered profiles as CSV bytes (header row first), streamed from a COPY.
 
     The COPY runs in a task that fills a small bounded queue; when the reader is slow the

@@ -3,12 +3,15 @@
 import asyncio
 import csv
 import io
+import os
 import time
 from pathlib import Path
 from typing import Any
 
 import orjson
 import pytest
+from rich.console import Console
+from rich.text import Text
 
 from graph.commands.exit_codes import ExitCode
 from services.auth.tokens import Role
@@ -171,3 +174,20 @@ def test_a_failed_export_leaves_no_file(run_cli: RunCli, tmp_path: Path) -> None
     assert result.exit_code == ExitCode.UNAUTHENTICATED
     assert not out.exists()
     assert not list(tmp_path.glob(".*.partial"))
+
+
+async def test_a_terminal_capture_of_query_for_the_readme(
+    run_cli: RunCli, demo_profiles: None, tmp_path: Path
+) -> None:
+    command = ("query", "young males from kenya", "--first", "5")
+    result = run_cli(*command, env={"COLUMNS": "96"})
+    assert result.exit_code == 0, result.output
+    text = Text(result.stdout)
+    assert "Kenya (KE)" in text.plain
+    console = Console(record=True, width=96, file=io.StringIO(), force_terminal=True)
+    console.print(f"$ insighta {command[0]} {command[1]!r} {' '.join(command[2:])}")
+    console.print(text)
+    # INSIGHTA_SCREENSHOT_DIR=docs/screenshots refreshes the README's picture.
+    out = Path(os.environ.get("INSIGHTA_SCREENSHOT_DIR") or tmp_path) / "cli-query.svg"
+    console.save_svg(str(out), title="insighta query")
+    assert "Kenya (KE)" in out.read_text().replace("&#160;", " ")

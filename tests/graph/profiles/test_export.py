@@ -8,12 +8,15 @@ from typing import Any
 import asyncpg
 import httpx
 import pytest
+from starlette.applications import Starlette
 
 from db import profiles as profiles_db
+from graph.exports import export_routes
 from services.auth.tokens import Role
 from services.ids import uuid7
+from services.profiles.export import ExportSlots
 from services.profiles.names import name_key
-from tests.conftest import GraphQLCall, make_token
+from tests.conftest import TEST_SECRET, GraphQLCall, make_token
 
 EXPORT = """
 query Export($filter: ProfileFilter, $query: String) {
@@ -132,3 +135,22 @@ async def test_cells_that_look_like_formulas_are_escaped(
     expected = {f"'{name}" for name in FORMULA_NAMES} | {"Ada Obi", "Mary-Jane O'Neil"}
     assert set(exported) == expected
     assert all(name == country for name, country in exported.items())
+
+
+async def test_past_the_export_cap_a_download_is_rate_limited_and_slots_come_back(
+    gql: GraphQLCall, pool: asyncpg.Pool, demo_profiles: None
+) -> None:
+    url = (await _export(gql, query="seniors"))["url"]
+    slots = ExportSlots(limit=1)
+    app = Starlette(routes=export_routes(TEST_SECRET, slots=slots))
+    app.state.pool = pool
+    async with httpx.AsyncClient(
+        transport=httpx.ASGITransport(app=app), base_url="http://testserver"
+    ) as http:
+        assert (await http.get(url)).status_code == 200
+        assert slots.active == 0, "a finished export gives its slot back"
+        slots.active = 1  # another export is streaming
+        busy = await http.get(url)
+    assert busy.status_code == 429
+    assert busy.headers["retry-after"] == "10"
+    assert busy.json()["errors"][0]["extensions"]["code"] == "RATE_LIMITED"

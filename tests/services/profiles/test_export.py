@@ -4,7 +4,6 @@ the CSV stream: header first, every row once, and a clean stop when the reader g
 import asyncio
 import csv
 import io
-from collections.abc import AsyncGenerator
 from datetime import UTC, datetime, timedelta
 
 import asyncpg
@@ -16,6 +15,7 @@ from services.errors import ErrorCode, ServiceError
 from services.profiles.enums import AgeGroup, Gender
 from services.profiles.export import (
     EXPORT_LINK_TTL,
+    ExportSlots,
     issue_export_token,
     stream_profiles_csv,
     verify_export_token,
@@ -118,10 +118,18 @@ async def test_closing_the_stream_early_stops_the_copy_and_frees_the_connection(
     # Several times over: where the COPY stands when the reader leaves varies from run to run.
     for _ in range(5):
         stream = stream_profiles_csv(pool, resolve_filter(None, None))
-        assert isinstance(stream, AsyncGenerator)
         first = await anext(stream)
         assert first.startswith(b"id,name,gender,")
         await stream.aclose()
     assert not [task for task in asyncio.all_tasks() if task.get_name() == "profile-export"]
     whole = await _read_all(pool)
     assert whole.count(b"\n") == 2026 + 1
+
+
+def test_export_slots_cap_concurrent_exports_at_a_third_of_the_pool() -> None:
+    slots = ExportSlots()
+    assert [slots.try_acquire(10) for _ in range(4)] == [True, True, True, False]
+    slots.release()
+    assert slots.try_acquire(10) is True
+    assert ExportSlots().try_acquire(2) is True, "a small pool still allows one export"
+    assert ExportSlots(limit=0).try_acquire(10) is False
