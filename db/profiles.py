@@ -6,7 +6,7 @@ Variable parts (sort column, group-by columns) are picked from fixed mappings ke
 names below, never taken from client text.
 """
 
-from collections.abc import Sequence
+from collections.abc import Callable, Coroutine, Sequence
 from dataclasses import dataclass
 from typing import Any, Final
 from uuid import UUID
@@ -224,3 +224,58 @@ async def insert_profiles(conn: Connection, rows: Sequence[tuple[Any, ...]]) -> 
     await conn.copy_records_to_table("profiles_staging", records=rows, columns=STAGING_COLUMNS)
     status = await conn.execute(INSERT_PROFILES_FROM_STAGING)
     return int(status.split()[-1])
+
+
+# CSV export. Text a person typed (names, country names) that starts like a spreadsheet
+# formula gets a leading apostrophe (OWASP "CSV injection"); every other column is a number,
+# an enum, a code, an id or a timestamp and cannot start that way.
+def _formula_safe(column: str) -> str:
+    return (
+        f"case when left({column}, 1) = any(array['=', '+', '-', '@', chr(9), chr(13)])"
+        f" then '''' || {column} else {column} end"
+    )
+
+
+# No ORDER BY: rows stream in storage order from the first page PostgreSQL reads, instead of
+# waiting for a sort of the whole set.
+SELECT_PROFILES_FOR_EXPORT: Final = f"""
+select id,
+       {_formula_safe("name")} as name,
+       gender,
+       gender_probability,
+       age,
+       age_group,
+       country_id,
+       {_formula_safe("country_name")} as country_name,
+       country_probability,
+       to_char(created_at at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"') as created_at
+  from profiles
+ where {_PROFILE_FILTER}
+"""
+# A streamed export lasts as long as the client reads; the pool's 30 s default would cut it.
+SET_EXPORT_STATEMENT_TIMEOUT: Final = "set local statement_timeout = '1h'"
+
+
+async def copy_profiles_csv(
+    conn: Connection,
+    filter: ProfileFilterValues,
+    output: Callable[[bytes], Coroutine[Any, Any, None]],
+) -> None:
+    """COPY the filtered profiles as CSV (header first) into `output`, chunk by chunk.
+
+    Runs in its own transaction (the statement timeout is raised for it alone). asyncpg stops
+    reading from the server while `output` waits, so memory stays flat. A COPY interrupted
+    half-way (the reader went away) leaves the protocol mid-stream, where not even a rollback
+    can be sent: the connection is closed instead and the pool opens a fresh one.
+    """
+    transaction = conn.transaction()
+    await transaction.start()
+    try:
+        await conn.execute(SET_EXPORT_STATEMENT_TIMEOUT)
+        await conn.copy_from_query(
+            SELECT_PROFILES_FOR_EXPORT, *filter.args(), output=output, format="csv", header=True
+        )
+    except BaseException:
+        conn.terminate()
+        raise
+    await transaction.commit()

@@ -2,13 +2,13 @@
 
 import contextlib
 import logging
-import uuid
 from collections.abc import AsyncIterator, Awaitable, Callable
 from typing import Any
 
 import orjson
 from cross_web import AsyncHTTPRequestAdapter, HTTPException
 from starlette.applications import Starlette
+from starlette.middleware import Middleware
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route, WebSocketRoute
@@ -17,16 +17,22 @@ from starlette.websockets import WebSocket
 from strawberry.asgi import GraphQL
 from strawberry.http import GraphQLRequestData
 
+from graph.access_log import AccessLogMiddleware, request_id_of
 from graph.context import Context
+from graph.exports import export_routes
+from graph.graphiql import graphiql_page, graphiql_routes
 from graph.interviews.dataloaders import InterviewLoaders
+from graph.observability import metrics_endpoint
 from graph.schema import schema
 from graph.webhooks import livekit_webhook
+from graph.websockets import TextFrameWebSocketAdapter
 from services.auth.tokens import verify_token
 from services.database import ConnectionPool, Database, is_reachable, open_database
 from services.errors import ErrorCode, ServiceError
 from services.interviews.runtime import build_interview_services
 from services.profiles.seed import seed_demo_profiles
 from services.settings import Secret, Settings
+from services.tracing import configure_tracing
 
 logger = logging.getLogger(__name__)
 
@@ -35,6 +41,8 @@ OnReady = Callable[[Settings, Secret], Awaitable[None] | None]
 
 class InsightaGraphQL(GraphQL[Context, None]):
     """Strawberry's ASGI view with our context, orjson and the pool from the app state."""
+
+    websocket_adapter_class = TextFrameWebSocketAdapter
 
     def __init__(self, settings: Settings, secret_key: Secret) -> None:
         super().__init__(schema, graphql_ide="graphiql", allow_queries_via_get=True)
@@ -48,7 +56,7 @@ class InsightaGraphQL(GraphQL[Context, None]):
             response=response,
             pool=pool,
             settings=self.settings,
-            request_id=request.headers.get("x-request-id") or uuid.uuid4().hex,
+            request_id=request_id_of(request.scope),
             interviews=request.app.state.interviews,
             loaders=InterviewLoaders.build(pool),
         )
@@ -81,6 +89,10 @@ class InsightaGraphQL(GraphQL[Context, None]):
         except (AttributeError, TypeError):
             # A JSON body that is not an object ("str", 5): strawberry assumes a dict.
             raise HTTPException(400, "the request body must be a JSON object") from None
+
+    async def render_graphql_ide(self, request: Request) -> Response:
+        # Our page with the assets served by this app; strawberry's loads from a CDN.
+        return graphiql_page(request)
 
     def encode_json(self, data: object) -> bytes:
         return orjson.dumps(data)
@@ -121,6 +133,7 @@ def create_app(
 
     @contextlib.asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
+        configure_tracing(settings.otel_endpoint, settings.otel_service_name)
         if pool is not None:
             yield
             return
@@ -150,9 +163,14 @@ def create_app(
             WebSocketRoute("/graphql", graphql),
             Route("/healthz", healthz, methods=["GET"]),
             Route("/livekit/webhook", livekit_webhook, methods=["POST"]),
+            Route("/metrics", metrics_endpoint, methods=["GET"]),
+            *graphiql_routes(),
+            *export_routes(secret_key),
         ],
         lifespan=lifespan,
+        middleware=[Middleware(AccessLogMiddleware)],
     )
+    app.state.secret_key = secret_key
     if pool is not None:
         app.state.pool = pool
         app.state.interviews = build_interview_services(settings, pool, secret_key)

@@ -1,4 +1,4 @@
-"""The `insighta` command: serve, migrate, seed and token."""
+"""The `insighta` command: serve, migrate, seed and token; client commands in graph/commands/."""
 
 import asyncio
 from datetime import timedelta
@@ -9,6 +9,7 @@ import uvicorn
 from rich.console import Console
 
 from graph.app import create_app
+from graph.commands import account, profiles
 from services.auth.tokens import Role, issue_token
 from services.database import open_database
 from services.profiles.seed import seed_demo_profiles
@@ -33,12 +34,20 @@ def serve(
         console.print(f"[bold]Insighta[/bold] GraphQL at [link]http://{host}:{port}/graphql[/link]")
         console.print("Admin token (paste into GraphiQL's headers as shown):")
         console.print(f'{{"Authorization": "Bearer {token}"}}', soft_wrap=True, highlight=False)
+        console.print("GraphiQL, signed in as admin (the page then drops the token from the URL):")
+        console.print(
+            f"http://{_browsable(host)}:{port}/graphql?token={token}",
+            soft_wrap=True,
+            highlight=False,
+            markup=False,
+        )
 
     uvicorn.run(
         create_app(settings, on_ready=announce),
         host=host,
         port=port,
         log_config=None,
+        access_log=False,  # graph/access_log.py writes one richer line per request
         proxy_headers=False,
     )
 
@@ -93,10 +102,19 @@ def token(
     print(value)
 
 
+def _browsable(host: str) -> str:
+    """A listen-on-all address is not one a browser can open; the loopback one always is."""
+    return "127.0.0.1" if host in {"0.0.0.0", "::", ""} else host
+
+
 def _admin_token(settings: Settings, key: Secret) -> str:
     return issue_token(
         key, role=Role.ADMIN, subject="admin", ttl=timedelta(seconds=settings.token_ttl_seconds)
     )
+
+
+profiles.register(app)
+account.register(app)
 
 
 def main() -> None:

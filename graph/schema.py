@@ -9,11 +9,14 @@ from graph.errors import MaskUnexpectedErrors
 from graph.interviews.mutations import InterviewsMutation
 from graph.interviews.schema import InterviewsQuery
 from graph.limits import query_limits
+from graph.observability import OperationObserver
+from graph.profiles.export import ProfileExportQuery
 from graph.profiles.schema import ProfilesQuery
+from graph.viewer import ViewerQuery
 
 
 @strawberry.type
-class Query(ProfilesQuery, InterviewsQuery):
+class Query(ProfilesQuery, ProfileExportQuery, ViewerQuery, InterviewsQuery):
     pass
 
 
@@ -27,6 +30,9 @@ class InsightaSchema(strawberry.Schema):
         """Client errors are answers, not incidents; MaskUnexpectedErrors logs the real ones."""
 
 
+# OperationObserver comes first so that it sees errors after masking (extensions unwind LIFO).
 schema = InsightaSchema(
-    query=Query, mutation=Mutation, extensions=[MaskUnexpectedErrors, *query_limits()]
+    query=Query,
+    mutation=Mutation,
+    extensions=[OperationObserver, MaskUnexpectedErrors, *query_limits()],
 )

@@ -18,6 +18,7 @@ DEFAULT_JOB_POLL_SECONDS: Final = 1.0
 DEFAULT_INTERVIEW_JOIN_URL: Final = "http://127.0.0.1:3000/interviews/{interview_id}/join"
 # RETRY_<TASK>_<FIELD>, e.g. RETRY_GENERATE_ASSESSMENT_TRIES=5 (services/retry_tasks.py).
 _RETRY_ENV: Final = re.compile(r"^RETRY_([A-Z_]+?)_(TRIES|INITIAL_DELAY|MAX_DELAY)$")
+DEFAULT_CLIENT_URL: Final = "http://127.0.0.1:8000/graphql"
 
 
 class Secret:
@@ -66,7 +67,11 @@ class Settings:
     retry_overrides: Mapping[str, Mapping[str, float]] = field(default_factory=dict)
     job_lease_seconds: float = DEFAULT_JOB_LEASE_SECONDS
     job_poll_seconds: float = DEFAULT_JOB_POLL_SECONDS
+    # Off for API-only processes: another process (or host) then runs the background jobs.
+    job_worker: bool = True
     interview_join_url: str = DEFAULT_INTERVIEW_JOIN_URL
+    otel_endpoint: str | None = None
+    otel_service_name: str = "insighta"
 
     @classmethod
     def from_env(cls, environ: dict[str, str] | None = None) -> "Settings":
@@ -97,7 +102,10 @@ class Settings:
             retry_overrides=_retry_overrides(env),
             job_lease_seconds=_float(env, "JOB_LEASE_SECONDS", DEFAULT_JOB_LEASE_SECONDS),
             job_poll_seconds=_float(env, "JOB_POLL_SECONDS", DEFAULT_JOB_POLL_SECONDS),
+            job_worker=_bool(env, "JOB_WORKER", default=True),
             interview_join_url=env.get("INTERVIEW_JOIN_URL") or DEFAULT_INTERVIEW_JOIN_URL,
+            otel_endpoint=env.get("OTEL_EXPORTER_OTLP_ENDPOINT") or None,
+            otel_service_name=env.get("OTEL_SERVICE_NAME") or "insighta",
         )
 
     def resolved_secret_key(self) -> Secret:
@@ -115,6 +123,38 @@ class Settings:
                 with os.fdopen(descriptor, "w") as file:
                     file.write(secrets.token_urlsafe(48))
         return Secret(path.read_text().strip())
+
+    def stored_secret_key(self) -> Secret | None:
+        """`SECRET_KEY` or the data dir's key if one exists; unlike `resolved_secret_key`,
+        never makes one (a client must not invent a key no server uses)."""
+        if self.secret_key is not None:
+            return self.secret_key
+        path = self.data_dir / "secret_key"
+        return Secret(path.read_text().strip()) if path.is_file() else None
+
+
+@dataclass(frozen=True, slots=True)
+class ClientSettings:
+    """What the CLI's client commands (query, export, login, ...) read from the environment."""
+
+    url: str | None = None  # INSIGHTA_URL; None: the stored login's, else DEFAULT_CLIENT_URL
+    token: Secret | None = None  # INSIGHTA_TOKEN
+    credentials_path: Path = field(default_factory=lambda: _credentials_path(Path.home()))
+
+    @classmethod
+    def from_env(cls, environ: dict[str, str] | None = None) -> "ClientSettings":
+        env = dict(os.environ if environ is None else environ)
+        return cls(
+            url=env.get("INSIGHTA_URL") or None,
+            token=_secret(env.get("INSIGHTA_TOKEN")),
+            credentials_path=_credentials_path(
+                Path(env["HOME"]) if env.get("HOME") else Path.home()
+            ),
+        )
+
+
+def _credentials_path(home: Path) -> Path:
+    return home / ".insighta" / "credentials.json"
 
 
 def _secret(value: str | None) -> Secret | None:

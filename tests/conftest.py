@@ -24,6 +24,7 @@ from graph.app import create_app
 from services.auth.tokens import Role, issue_token
 from services.profiles.seed import seed_demo_profiles
 from services.settings import Secret, Settings
+from tests.live_server import LiveServer, start_live_server, stop_live_server
 
 TEST_SECRET = Secret("insighta-test-secret-key-0123456789abcdef")
 
@@ -187,3 +188,17 @@ def _with_database(dsn: str, name: str) -> str:
     authority, _, path_and_query = rest.partition("/")
     _, question, query = path_and_query.partition("?")
     return f"{prefix}://{authority}/{name}" + (f"?{query}" if question else "")
+
+
+@pytest.fixture(scope="session")
+def live_server(
+    database_dsn: str, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[LiveServer]:
+    """`insighta serve` in a subprocess on a free port, against the test database."""
+    server = start_live_server(
+        database_url=database_dsn,
+        secret_key=TEST_SECRET.reveal(),
+        directory=tmp_path_factory.mktemp("live-server"),
+    )
+    yield server
+    stop_live_server(server)

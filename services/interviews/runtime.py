@@ -55,7 +55,8 @@ class InterviewServices:
         self.worker.notify()
 
     def start(self) -> None:
-        self.worker.start()
+        if self.settings.job_worker:
+            self.worker.start()
         logger.info(
             "interview services started",
             extra={

@@ -210,3 +210,8 @@ _CURSOR_VALUE_TYPES: Final[dict[ProfileSortField, type | tuple[type, ...]]] = {
     ProfileSortField.COUNTRY_PROBABILITY: (int, float),
     ProfileSortField.NAME: str,
 }
+
+
+def filter_values(canonical: CanonicalFilter) -> profiles_db.ProfileFilterValues:
+    """The SQL parameters of a canonical filter, for other profile services (export)."""
+    return _filter_values(canonical)

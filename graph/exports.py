@@ -1,0 +1,107 @@
+"""`GET /exports/profiles.csv?token=...`: the download behind `profileExport` links.
+
+Headers go out at once and rows follow as PostgreSQL produces them; memory stays flat for
+any row count. A failure after the first byte can only cut the stream short (the status is
+already sent): it is logged, and the file lacks its last rows.
+"""
+
+import logging
+from collections.abc import AsyncGenerator, Callable
+from datetime import UTC, datetime
+from typing import Final
+
+import orjson
+from starlette.requests import Request
+from starlette.responses import Response, StreamingResponse
+from starlette.routing import BaseRoute, Route
+from starlette.types import Receive, Scope, Send
+
+from graph.permissions import CanReadProfiles
+from graph.profiles.export import EXPORT_ROUTE_NAME
+from services.errors import ErrorCode, ServiceError
+from services.profiles.export import ExportSlots, stream_profiles_csv, verify_export_token
+from services.settings import Secret
+
+logger = logging.getLogger(__name__)
+
+_STATUS: Final = {
+    ErrorCode.UNAUTHENTICATED: 401,
+    ErrorCode.FORBIDDEN: 403,
+    ErrorCode.RATE_LIMITED: 429,
+}
+RETRY_AFTER_SECONDS: Final = 10
+
+
+class _ExportResponse(StreamingResponse):
+    """Closes the CSV stream however the response ends (a client that hangs up half-way
+    included), so the COPY stops and its connection and slot are free at once rather than
+    whenever the abandoned generator is collected."""
+
+    def __init__(
+        self, stream: AsyncGenerator[bytes, None], release: Callable[[], None], filename: str
+    ) -> None:
+        super().__init__(
+            stream,
+            media_type="text/csv; charset=utf-8",
+            headers={
+                "Content-Disposition": f'attachment; filename="{filename}"',
+                "Cache-Control": "no-store",
+                "X-Content-Type-Options": "nosniff",
+            },
+        )
+        self._stream, self._release = stream, release
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        try:
+            await super().__call__(scope, receive, send)
+        finally:
+            try:
+                await self._stream.aclose()
+            finally:
+                self._release()
+
+
+def export_routes(secret_key: Secret, *, slots: ExportSlots | None = None) -> list[BaseRoute]:
+    export_slots = slots or ExportSlots()
+
+    async def profiles_csv(request: Request) -> Response:
+        token = request.query_params.get("token")
+        try:
+            if not token:
+                raise ServiceError(
+                    ErrorCode.UNAUTHENTICATED,
+                    "an export link needs its ?token=: ask profileExport for one",
+                )
+            grant = verify_export_token(secret_key, token)
+            if grant.role not in CanReadProfiles.roles:
+                raise ServiceError(
+                    ErrorCode.FORBIDDEN, f"the {grant.role.value} role may not export profiles"
+                )
+        except ServiceError as error:
+            return _error(error)
+        pool = request.app.state.pool
+        if not export_slots.try_acquire(pool.get_max_size()):
+            busy = ServiceError(
+                ErrorCode.RATE_LIMITED, "too many exports are running: try again shortly"
+            )
+            return _error(busy, headers={"Retry-After": str(RETRY_AFTER_SECONDS)})
+        logger.info(
+            "profile export started",
+            extra={"subject": grant.subject, "filter": grant.filter.describe()},
+        )
+        stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ")
+        return _ExportResponse(
+            stream_profiles_csv(pool, grant.filter), export_slots.release, f"profiles-{stamp}.csv"
+        )
+
+    return [Route("/exports/profiles.csv", profiles_csv, methods=["GET"], name=EXPORT_ROUTE_NAME)]
+
+
+def _error(error: ServiceError, headers: dict[str, str] | None = None) -> Response:
+    body = {"errors": [{"message": str(error), "extensions": error.extensions}]}
+    return Response(
+        orjson.dumps(body),
+        status_code=_STATUS.get(error.code, 400),
+        media_type="application/json",
+        headers=headers,
+    )

@@ -1,0 +1,114 @@
+"""Every Prometheus metric Insighta exposes on `/metrics`, defined once, here.
+
+Metric objects are process-wide by nature (one registry per process, scraped as a whole), so
+they live at module level like loggers. Label values are bounded: operation names pass
+through `operation_label`, error codes through `error_code_label`, everything else comes from
+fixed sets in our code. The README's Observability section lists them.
+
+Hooks for code that is not written yet: call the helpers at the bottom from the cache
+(services/cache.py), the ingestion pipeline and the outside-service adapters (through the
+retry policy), e.g. `record_cache_lookup("profiles", hit=True)`.
+"""
+
+import re
+from typing import Final
+
+from prometheus_client import Counter, Gauge, Histogram
+
+from services.errors import ErrorCode
+
+_LATENCY_BUCKETS: Final = (0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0, 30.0)
+
+GRAPHQL_OPERATION_SECONDS: Final = Histogram(
+    "insighta_graphql_operation_duration_seconds",
+    "Time to answer one GraphQL operation, by operation name and type.",
+    ["operation", "type"],
+    buckets=_LATENCY_BUCKETS,
+)
+GRAPHQL_ERRORS: Final = Counter(
+    "insighta_graphql_errors_total",
+    "Errors in GraphQL responses, by extensions.code.",
+    ["code"],
+)
+HTTP_REQUEST_SECONDS: Final = Histogram(
+    "insighta_http_request_duration_seconds",
+    "Time from request to the end of the response, by route template and status class.",
+    ["method", "route", "status"],
+    buckets=_LATENCY_BUCKETS,
+)
+DB_POOL_CONNECTIONS: Final = Gauge(
+    "insighta_db_pool_connections",
+    "Connections in the asyncpg pool: open (size), idle, and the most it may open (max).",
+    ["pool", "state"],
+)
+EXPORT_BYTES: Final = Counter(
+    "insighta_export_bytes_total", "CSV bytes streamed by profile exports."
+)
+EXPORTS_ACTIVE: Final = Gauge("insighta_exports_active", "Profile exports streaming right now.")
+CACHE_LOOKUPS: Final = Counter(
+    "insighta_cache_lookups_total",
+    "Result-cache lookups by cache name and result (hit or miss).",
+    ["cache", "result"],
+)
+INGESTION_ROWS: Final = Counter(
+    "insighta_ingestion_rows_total",
+    "CSV rows ingested, by outcome: inserted, or the skip reason (duplicate_name, ...).",
+    ["outcome"],
+)
+UPSTREAM_CALLS: Final = Counter(
+    "insighta_upstream_calls_total",
+    "Calls to outside services (gemini, resend, livekit) by outcome: ok, error, gave_up.",
+    ["service", "outcome"],
+)
+UPSTREAM_RETRIES: Final = Counter(
+    "insighta_upstream_retries_total",
+    "Retries of outside-service calls after a transient failure.",
+    ["service"],
+)
+UPSTREAM_CALL_SECONDS: Final = Histogram(
+    "insighta_upstream_call_duration_seconds",
+    "Duration of one attempt at an outside-service call.",
+    ["service"],
+    buckets=_LATENCY_BUCKETS,
+)
+
+# Client-chosen operation names would otherwise make one time series per distinct string.
+MAX_OPERATION_LABELS: Final = 200
+_OPERATION_NAME: Final = re.compile(r"[A-Za-z_][A-Za-z0-9_]{0,63}")
+_seen_operations: set[str] = set()
+_ERROR_CODES: Final = frozenset(code.value for code in ErrorCode)
+
+
+def operation_label(name: str | None) -> str:
+    """A bounded label for an operation name: `anonymous`, `invalid`, `other` past the cap."""
+    if not name:
+        return "anonymous"
+    if not _OPERATION_NAME.fullmatch(name):
+        return "invalid"
+    if name not in _seen_operations:
+        if len(_seen_operations) >= MAX_OPERATION_LABELS:
+            return "other"
+        _seen_operations.add(name)
+    return name
+
+
+def error_code_label(code: object) -> str:
+    return code if isinstance(code, str) and code in _ERROR_CODES else "OTHER"
+
+
+def record_cache_lookup(cache: str, *, hit: bool) -> None:
+    CACHE_LOOKUPS.labels(cache=cache, result="hit" if hit else "miss").inc()
+
+
+def record_ingested_rows(outcome: str, count: int = 1) -> None:
+    """`outcome` is "inserted" or a skip reason from DESIGN.md section 4 (a fixed set)."""
+    INGESTION_ROWS.labels(outcome=outcome).inc(count)
+
+
+def record_upstream_call(service: str, outcome: str, seconds: float) -> None:
+    UPSTREAM_CALLS.labels(service=service, outcome=outcome).inc()
+    UPSTREAM_CALL_SECONDS.labels(service=service).observe(seconds)
+
+
+def record_upstream_retry(service: str) -> None:
+    UPSTREAM_RETRIES.labels(service=service).inc()

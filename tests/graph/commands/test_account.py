@@ -1,0 +1,98 @@
+"""`insighta login`, `logout`, `whoami`, and where client commands get their URL and token."""
+
+import stat
+from pathlib import Path
+
+import orjson
+
+from graph.commands.client import resolve_endpoint
+from graph.commands.credentials import StoredLogin, load_login, save_login
+from graph.commands.exit_codes import ExitCode
+from services.auth.tokens import Role
+from services.settings import DEFAULT_CLIENT_URL, ClientSettings, Settings
+from tests.conftest import TEST_SECRET, make_token
+from tests.graph.commands.conftest import RunCli
+from tests.live_server import LiveServer
+
+
+def test_login_checks_the_token_and_stores_it_for_the_owner_only(
+    run_cli: RunCli, credentials_path: Path, live_server: LiveServer
+) -> None:
+    token = make_token(Role.ANALYST)
+    result = run_cli("login", "--url", live_server.graphql_url, "--token", token, token=None)
+    assert result.exit_code == 0, result.output
+    assert f"logged in to {live_server.graphql_url} as test-analyst (analyst)" in result.stdout
+    assert stat.S_IMODE(credentials_path.stat().st_mode) == 0o600
+    assert stat.S_IMODE(credentials_path.parent.stat().st_mode) == 0o700
+    assert load_login(credentials_path) == StoredLogin(url=live_server.graphql_url, token=token)
+
+    # The stored login now serves every client command, even with no INSIGHTA_URL set.
+    whoami = run_cli("whoami", "--json", token=None, env={"INSIGHTA_URL": None})
+    assert whoami.exit_code == 0, whoami.output
+    body = orjson.loads(whoami.stdout)
+    assert (body["subject"], body["role"], body["url"]) == (
+        "test-analyst",
+        "analyst",
+        live_server.graphql_url,
+    )
+    assert body["tokenSource"].startswith("stored login")
+
+    assert run_cli("logout").exit_code == 0
+    assert not credentials_path.exists()
+
+
+def test_login_reads_the_token_from_a_hidden_prompt(
+    run_cli: RunCli, credentials_path: Path
+) -> None:
+    token = make_token(Role.ADMIN)
+    result = run_cli("login", token=None, input=f"{token}\n")
+    assert result.exit_code == 0, result.output
+    assert token not in result.output
+    assert load_login(credentials_path) is not None
+
+
+def test_login_with_a_bad_token_stores_nothing(run_cli: RunCli, credentials_path: Path) -> None:
+    result = run_cli("login", "--token", "not-a-token", token=None)
+    assert result.exit_code == ExitCode.UNAUTHENTICATED
+    assert "error: [UNAUTHENTICATED]" in result.stderr
+    assert not credentials_path.exists()
+
+
+def test_whoami_names_the_server_the_identity_and_the_token_source(run_cli: RunCli) -> None:
+    token = make_token(Role.RECRUITER, organisation="acme")
+    result = run_cli("whoami", token=token)
+    assert result.exit_code == 0, result.output
+    assert "test-recruiter (recruiter, organisation acme)" in result.stdout
+    assert "INSIGHTA_TOKEN" in result.stdout
+
+
+def test_without_a_token_a_local_server_gets_an_admin_token_from_the_data_dir(
+    run_cli: RunCli, tmp_path: Path
+) -> None:
+    data_dir = tmp_path / "data"
+    data_dir.mkdir()
+    (data_dir / "secret_key").write_text(TEST_SECRET.reveal())
+    result = run_cli("whoami", "--json", token=None)
+    assert result.exit_code == 0, result.output
+    body = orjson.loads(result.stdout)
+    assert body["role"] == "admin"
+    assert body["tokenSource"].startswith("local admin token")
+
+
+def test_a_stored_login_is_not_sent_to_another_server(tmp_path: Path) -> None:
+    path = tmp_path / "credentials.json"
+    save_login(path, StoredLogin(url="http://127.0.0.1:8000/graphql", token="stored"))
+    client = ClientSettings(url="https://insighta.example/graphql", credentials_path=path)
+    endpoint = resolve_endpoint(client, Settings(secret_key=TEST_SECRET, data_dir=tmp_path))
+    assert endpoint.token is None, "neither the stored token nor a local admin token goes out"
+    stored = resolve_endpoint(ClientSettings(credentials_path=path), Settings(data_dir=tmp_path))
+    assert (stored.url, stored.token) == ("http://127.0.0.1:8000/graphql", "stored")
+
+
+def test_no_configuration_means_the_local_default_url(tmp_path: Path) -> None:
+    endpoint = resolve_endpoint(
+        ClientSettings(credentials_path=tmp_path / "none.json"), Settings(data_dir=tmp_path)
+    )
+    assert endpoint.url == DEFAULT_CLIENT_URL
+    assert endpoint.token is None
+    assert not (tmp_path / "secret_key").exists(), "a client must never create a server key"
