@@ -22,17 +22,23 @@ PROFILE_COLUMNS: Final = (
 
 # The optional-filter predicate shared by every statement over `profiles`.
 # $1 gender, $2 country_id, $3 min age, $4 max age, $5 min gender p, $6 min country p.
+# Measured at 1M rows (bench/README.md), two details decide the plans:
+# - country_id is char(2): a text parameter casts the column to text and no index on it is
+#   usable (a rare country walked a whole sort index, 10 ms); bpchar keeps the index.
+# - thresholds are written on the same coalesce(...) expressions the sort indexes hold, so an
+#   index range starts at the threshold (a probability sort with a threshold scanned from the
+#   bottom: 565-1081 ms). For thresholds in 0..1 a NULL (-1) fails either way: same rows.
 _PROFILE_FILTER: Final = """
        ($1::text is null or gender = $1)
-   and ($2::text is null or country_id = $2)
+   and ($2::bpchar is null or country_id = $2::bpchar)
    and age between $3 and $4
-   and ($5::float8 is null or gender_probability >= $5)
-   and ($6::float8 is null or country_probability >= $6)
+   and ($5::float8 is null or coalesce(gender_probability, -1) >= $5)
+   and ($6::float8 is null or coalesce(country_probability, -1) >= $6)
 """
 # The same filter over the rollup table, which has no probabilities.
 _ROLLUP_FILTER: Final = """
        ($1::text is null or gender = $1)
-   and ($2::text is null or country_id = $2)
+   and ($2::bpchar is null or country_id = $2::bpchar)
    and age between $3 and $4
 """
 
@@ -45,6 +51,11 @@ class ProfileFilterValues:
     max_age: int
     min_gender_probability: float | None = None
     min_country_probability: float | None = None
+
+    @property
+    def counts_from_rollup(self) -> bool:
+        """The rollup has no probabilities: thresholds must count rows."""
+        return self.min_gender_probability is None and self.min_country_probability is None
 
     def rollup_args(self) -> tuple[Any, ...]:
         return (self.gender, self.country_id, self.min_age, self.max_age)
@@ -85,11 +96,32 @@ GROUP_COLUMNS: Final[dict[str, str]] = {
 }
 
 
-def _page_statement(sort_key: str, descending: bool) -> str:
+# Exact totals: from the rollup when the filter has no probability threshold, else the rows.
+_TOTAL_FROM_ROLLUP: Final = f"""
+select coalesce(sum(count), 0)::bigint
+  from profile_counts
+ where {_ROLLUP_FILTER}
+"""
+_TOTAL_FROM_ROWS: Final = f"""
+select count(*)
+  from profiles
+ where {_PROFILE_FILTER}
+"""
+
+
+def _page_statement(sort_key: str, descending: bool, total: str) -> str:
+    """One page and, on every row, the exact total for the whole filter.
+
+    One statement rather than two: one round trip, and page and total read one snapshot, so a
+    concurrent write cannot make them disagree. The total is an uncorrelated scalar subquery
+    (an InitPlan, run once). Every sort has an index on (sort expression, id), which the keyset
+    condition and ORDER BY walk, so page 1000 costs what page 1 does.
+    """
     column = SORT_COLUMNS[sort_key]
     direction, comparison = ("desc", "<") if descending else ("asc", ">")
     return f"""
-select {PROFILE_COLUMNS}, {column.expression} as sort_value
+select {PROFILE_COLUMNS}, {column.expression} as sort_value,
+       ({total}) as total_count
   from profiles
  where {_PROFILE_FILTER}
    and ($7::{column.cursor_type} is null
@@ -99,24 +131,19 @@ select {PROFILE_COLUMNS}, {column.expression} as sort_value
 """
 
 
-# Built once: ten statements, one per (sort key, direction).
+# Built once: twenty statements, one per (sort key, direction, where the total comes from).
 _PAGE_STATEMENTS: Final = {
-    (key, descending): _page_statement(key, descending)
+    (key, descending, from_rollup): _page_statement(
+        key, descending, _TOTAL_FROM_ROLLUP if from_rollup else _TOTAL_FROM_ROWS
+    )
     for key in SORT_COLUMNS
     for descending in (False, True)
+    for from_rollup in (False, True)
 }
 
 GET_PROFILE = f"select {PROFILE_COLUMNS} from profiles where id = $1"
-COUNT_PROFILES_FROM_ROLLUP = f"""
-select coalesce(sum(count), 0)::bigint
-  from profile_counts
- where {_ROLLUP_FILTER}
-"""
-COUNT_PROFILES = f"""
-select count(*)
-  from profiles
- where {_PROFILE_FILTER}
-"""
+COUNT_PROFILES_FROM_ROLLUP: Final = _TOTAL_FROM_ROLLUP
+COUNT_PROFILES: Final = _TOTAL_FROM_ROWS
 GET_DATA_VERSION = "select version from data_version"
 
 CREATE_STAGING_TABLE = """
@@ -156,6 +183,14 @@ select id, name, name_key, gender, gender_probability, age,
 """
 
 
+@dataclass(frozen=True, slots=True)
+class ProfileRows:
+    """A page of rows and the exact number of rows the whole filter matches."""
+
+    rows: list[asyncpg.Record]
+    total: int
+
+
 async def select_profiles_page(
     conn: Connection,
     filter: ProfileFilterValues,
@@ -164,11 +199,18 @@ async def select_profiles_page(
     descending: bool,
     after: tuple[Any, UUID] | None,
     limit: int,
-) -> list[asyncpg.Record]:
-    """Up to `limit` rows after the keyset cursor `after` = (sort value, id)."""
+) -> ProfileRows:
+    """Up to `limit` rows after the keyset cursor `after` = (sort value, id), and the total.
+
+    One statement. Only an empty page after a cursor needs a second one for the total (an
+    empty first page means nothing matches: the total is 0).
+    """
     cursor_value, cursor_id = after if after is not None else (None, None)
-    statement = _PAGE_STATEMENTS[(sort_key, descending)]
-    return await conn.fetch(statement, *filter.args(), cursor_value, cursor_id, limit)
+    statement = _PAGE_STATEMENTS[(sort_key, descending, filter.counts_from_rollup)]
+    rows = await conn.fetch(statement, *filter.args(), cursor_value, cursor_id, limit)
+    if rows:
+        return ProfileRows(rows, int(rows[0]["total_count"]))
+    return ProfileRows(rows, 0 if after is None else await count_profiles(conn, filter))
 
 
 async def get_profile(conn: Connection, profile_id: UUID) -> asyncpg.Record | None:
@@ -177,7 +219,7 @@ async def get_profile(conn: Connection, profile_id: UUID) -> asyncpg.Record | No
 
 async def count_profiles(conn: Connection, filter: ProfileFilterValues) -> int:
     """Exact count: from the rollup when the filter allows it, else from the rows."""
-    if filter.min_gender_probability is None and filter.min_country_probability is None:
+    if filter.counts_from_rollup:
         value = await conn.fetchval(COUNT_PROFILES_FROM_ROLLUP, *filter.rollup_args())
     else:
         value = await conn.fetchval(COUNT_PROFILES, *filter.args())
@@ -190,7 +232,7 @@ async def select_profile_groups(
     """Counts per combination of `group_by` columns (keys of GROUP_COLUMNS), largest first."""
     expressions = [f"{GROUP_COLUMNS[key]} as {key}" for key in group_by]
     positions = ", ".join(str(index) for index in range(1, len(group_by) + 1))
-    if filter.min_gender_probability is None and filter.min_country_probability is None:
+    if filter.counts_from_rollup:
         source, where, count, args = (
             "profile_counts",
             _ROLLUP_FILTER,

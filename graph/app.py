@@ -17,6 +17,8 @@ from strawberry.asgi import GraphQL
 from graph.context import Context
 from graph.schema import schema
 from services.auth.tokens import verify_token
+from services.cache import build_result_cache
+from services.data_version import DataVersion
 from services.database import ConnectionPool, Database, is_reachable, open_database
 from services.errors import ServiceError
 from services.profiles.seed import seed_demo_profiles
@@ -42,6 +44,7 @@ class InsightaGraphQL(GraphQL[Context, None]):
             pool=request.app.state.pool,
             settings=self.settings,
             request_id=request.headers.get("x-request-id") or uuid.uuid4().hex,
+            cache=request.app.state.cache,
         )
         token = _bearer_token(request.headers.get("authorization"))
         if token is not None:
@@ -87,6 +90,7 @@ def create_app(
             yield
             return
         database = await open_database(settings)
+        app.state.cache = build_result_cache(settings, DataVersion(database.pool))
         try:
             if database.created_now and database.embedded is not None:
                 result = await seed_demo_profiles(database.pool)
@@ -98,6 +102,7 @@ def create_app(
             app.state.pool = database.pool
             yield
         finally:
+            await app.state.cache.close()
             await _close(database)
 
     app = Starlette(
@@ -110,6 +115,7 @@ def create_app(
     )
     if pool is not None:
         app.state.pool = pool
+        app.state.cache = build_result_cache(settings, DataVersion(pool))
     return app
 
 

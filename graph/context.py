@@ -1,4 +1,4 @@
-"""One request, one context: who is asking, the database pool and the settings."""
+"""One request, one context: who is asking, the database pool, the result cache, the settings."""
 
 from dataclasses import dataclass
 
@@ -7,6 +7,7 @@ from starlette.responses import Response
 from starlette.websockets import WebSocket
 
 from services.auth.tokens import Principal
+from services.cache import ResultCache
 from services.database import ConnectionPool
 from services.errors import ServiceError
 from services.settings import Settings
@@ -22,3 +23,5 @@ class Context:
     principal: Principal | None = None
     # Why there is no principal (missing, expired or forged token); raised by permissions.
     auth_error: ServiceError | None = None
+    # The process's one result cache (services/cache.py); None computes every answer.
+    cache: ResultCache | None = None
