@@ -145,6 +145,8 @@ GET_PROFILE = f"select {PROFILE_COLUMNS} from profiles where id = $1"
 COUNT_PROFILES_FROM_ROLLUP: Final = _TOTAL_FROM_ROLLUP
 COUNT_PROFILES: Final = _TOTAL_FROM_ROWS
 GET_DATA_VERSION = "select version from data_version"
+# What cache keys carry: the database's epoch (0007) and its version, e.g. "1f0c...:42".
+GET_DATA_VERSION_TOKEN: Final = "select epoch::text || ':' || version from data_version"
 
 CREATE_STAGING_TABLE = """
 create temporary table if not exists profiles_staging (
@@ -254,6 +256,10 @@ having {count} > 0
 
 async def get_data_version(conn: Connection) -> int:
     return int(await conn.fetchval(GET_DATA_VERSION))
+
+
+async def get_data_version_token(conn: Connection) -> str:
+    return str(await conn.fetchval(GET_DATA_VERSION_TOKEN))
 
 
 async def insert_profiles(conn: Connection, rows: Sequence[tuple[Any, ...]]) -> int:

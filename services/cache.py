@@ -22,6 +22,7 @@ from collections.abc import Awaitable, Callable
 from typing import Any, Final, Protocol, TypeVar
 from urllib.parse import urlsplit
 
+from aiocache.backends.redis import RedisCache
 from aiocache.base import BaseCache
 from aiocache.serializers import BaseSerializer, NullSerializer
 
@@ -42,7 +43,7 @@ class Codec(Protocol[T]):
 
 
 class VersionSource(Protocol):
-    async def current(self) -> int: ...
+    async def current(self) -> str: ...
 
 
 def _join_key(key: str, namespace: str | None = None) -> str:
@@ -54,9 +55,12 @@ class BoundedMemoryCache(BaseCache):  # type: ignore[misc]  # aiocache is untype
 
     NAME = "bounded-memory"
 
-    def __init__(self, *, max_entries: int, **kwargs: Any) -> None:
+    def __init__(
+        self, *, max_entries: int, clock: Callable[[], float] = time.monotonic, **kwargs: Any
+    ) -> None:
         super().__init__(serializer=NullSerializer(), **kwargs)
         self.max_entries = max_entries
+        self._clock = clock
         # key -> (monotonic deadline or None, value); order is recency of use.
         self._entries: OrderedDict[str, tuple[float | None, Any]] = OrderedDict()
 
@@ -68,7 +72,7 @@ class BoundedMemoryCache(BaseCache):  # type: ignore[misc]  # aiocache is untype
         if entry is None:
             return None
         deadline, value = entry
-        if deadline is not None and deadline <= time.monotonic():
+        if deadline is not None and deadline <= self._clock():
             del self._entries[key]
             return None
         self._entries.move_to_end(key)
@@ -82,7 +86,7 @@ class BoundedMemoryCache(BaseCache):  # type: ignore[misc]  # aiocache is untype
         _cas_token: Any = None,
         _conn: Any = None,
     ) -> bool:
-        self._entries[key] = (time.monotonic() + ttl if ttl else None, value)
+        self._entries[key] = (self._clock() + ttl if ttl else None, value)
         self._entries.move_to_end(key)
         while len(self._entries) > self.max_entries:
             self._entries.popitem(last=False)
@@ -118,6 +122,25 @@ class _BytesSerializer(BaseSerializer):  # type: ignore[misc]  # aiocache is unt
 
     def loads(self, value: bytes | None) -> bytes | None:
         return value
+
+
+class _RedisCache(RedisCache):  # type: ignore[misc]  # aiocache is untyped
+    """aiocache's Redis backend without the calls redis-py 5+ deprecates (`setex`, `close`)."""
+
+    async def _set(
+        self,
+        key: str,
+        value: bytes,
+        ttl: float | None = None,
+        _cas_token: Any = None,
+        _conn: Any = None,
+    ) -> Any:
+        if _cas_token is not None:
+            return await super()._set(key, value, ttl=ttl, _cas_token=_cas_token, _conn=_conn)
+        return await self.client.set(key, value, px=int(ttl * 1000) if ttl else None)
+
+    async def _close(self, *args: Any, _conn: Any = None, **kwargs: Any) -> None:
+        await self.client.aclose()
 
 
 class ResultCache:
@@ -197,13 +220,15 @@ class ResultCache:
         await self.backend.close()
 
 
-def build_result_cache(settings: Settings, versions: VersionSource) -> ResultCache:
+def build_result_cache(
+    settings: Settings, versions: VersionSource, *, namespace: str = NAMESPACE
+) -> ResultCache:
     """Redis when `settings.redis_url` is set, else the bounded in-process backend."""
     if settings.redis_url is None:
         return ResultCache(
             BoundedMemoryCache(
                 max_entries=settings.cache_max_entries,
-                namespace=NAMESPACE,
+                namespace=namespace,
                 key_builder=_join_key,
                 timeout=None,  # aiocache's timeout wraps every call in wait_for: a task each
             ),
@@ -211,14 +236,12 @@ def build_result_cache(settings: Settings, versions: VersionSource) -> ResultCac
             ttl_seconds=settings.cache_ttl_seconds,
             stores_bytes=False,
         )
-    # Imported here: the redis client is needed only when a Redis URL is configured.
-    from aiocache.backends.redis import RedisCache
     from redis.exceptions import RedisError
 
     url = urlsplit(settings.redis_url)
-    backend = RedisCache(
+    backend = _RedisCache(
         serializer=_BytesSerializer(),
-        namespace=NAMESPACE,
+        namespace=namespace,
         key_builder=_join_key,
         endpoint=url.hostname or "127.0.0.1",
         port=url.port or 6379,

@@ -25,16 +25,20 @@ logger = logging.getLogger(__name__)
 
 class DataVersion:
     """`await current()` returns a version at least as new as every write committed before the
-    call began; concurrent callers share reads."""
+    call began; concurrent callers share reads.
+
+    The version is a token, "<epoch>:<number>": the epoch is random per database, so versions
+    of two databases (or of a database made again) never look alike.
+    """
 
     def __init__(self, pool: asyncpg.Pool) -> None:
         self._pool = pool
         # The read that callers arriving now will get: not sent yet, so it is fresh for them.
-        self._next: asyncio.Future[int] | None = None
+        self._next: asyncio.Future[str] | None = None
         self._reader: asyncio.Task[None] | None = None
         self.reads = 0
 
-    async def current(self) -> int:
+    async def current(self) -> str:
         upcoming = self._next
         if upcoming is None:
             upcoming = self._next = asyncio.get_running_loop().create_future()
@@ -48,7 +52,7 @@ class DataVersion:
             wanted, self._next = self._next, None
             try:
                 async with self._pool.acquire() as conn:
-                    version = await profiles_db.get_data_version(conn)
+                    version = await profiles_db.get_data_version_token(conn)
             except Exception as error:
                 if not wanted.done():
                     wanted.set_exception(error)

@@ -1,0 +1,59 @@
+"""Loading generated profiles: the bulk path into an empty table and the batch path after it
+leave the same exact rollup, every index in place, and a new data version."""
+
+import asyncpg
+import pytest
+
+from db.profiles_bulk import SELECT_SECONDARY_INDEXES
+from services.profiles.bulk_load import load_synthetic_profiles
+from tests.db.test_profiles import actual, rollup
+
+pytestmark = pytest.mark.usefixtures("empty_profiles")
+
+
+async def index_definitions(pool: asyncpg.Pool) -> list[str]:
+    async with pool.acquire() as conn:
+        return [row["definition"] for row in await conn.fetch(SELECT_SECONDARY_INDEXES)]
+
+
+async def test_empty_table_takes_the_bulk_path_and_keeps_everything_exact(
+    pool: asyncpg.Pool,
+) -> None:
+    indexes_before = await index_definitions(pool)
+    async with pool.acquire() as conn:
+        version_before = await conn.fetchval("select version from data_version")
+    progress: list[int] = []
+    load = await load_synthetic_profiles(pool, 2500, seed=4, on_progress=progress.append)
+    assert (load.bulk, load.inserted, load.skipped) == (True, 2500, 0)
+    assert progress[-1] == 2500
+    assert await index_definitions(pool) == indexes_before
+    async with pool.acquire() as conn:
+        assert await conn.fetchval("select count(*) from profiles") == 2500
+        assert await rollup(conn) == await actual(conn)
+        assert await conn.fetchval("select version from data_version") > version_before
+        # The rollup trigger is back on: a later insert is counted as usual.
+        await conn.execute(
+            "insert into profiles (name, name_key, gender, age, country_id, country_name)"
+            " values ('Late Comer', 'late comer', 'male', 40, 'KE', 'Kenya')"
+        )
+        assert await rollup(conn) == await actual(conn)
+
+
+async def test_a_table_with_rows_takes_the_batch_path_and_skips_known_names(
+    pool: asyncpg.Pool,
+) -> None:
+    first = await load_synthetic_profiles(pool, 1200, seed=9)
+    again = await load_synthetic_profiles(pool, 1500, seed=9)
+    assert first.bulk
+    assert not again.bulk
+    # The same seed makes the same first 1200 names: only the last 300 are new.
+    assert (again.inserted, again.skipped) == (300, 1200)
+    other = await load_synthetic_profiles(pool, 800, seed=10)
+    async with pool.acquire() as conn:
+        assert await conn.fetchval("select count(*) from profiles") == 1500 + other.inserted
+        assert await rollup(conn) == await actual(conn)
+
+
+async def test_loading_nothing_changes_nothing(pool: asyncpg.Pool) -> None:
+    load = await load_synthetic_profiles(pool, 0)
+    assert (load.inserted, load.bulk) == (0, False)
