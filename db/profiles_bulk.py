@@ -49,9 +49,9 @@ BUMP_DATA_VERSION: Final = "update data_version set version = version + 1, chang
 DISABLE_STATEMENT_TIMEOUT: Final = "set local statement_timeout = 0"
 # Index builds sort in memory up to this much; PostgreSQL's 64 MB default spills at 1M rows.
 SET_BUILD_MEMORY: Final = "set local maintenance_work_mem = '512MB'"
-ANALYZE_PROFILES: Final = "analyze profiles"
+ANALYZE_PROFILES: Final = "analyze profiles, profile_counts"
 # Vacuum sets the visibility map, which lets counts over probability indexes skip the heap.
-VACUUM_ANALYZE_PROFILES: Final = "vacuum (analyze) profiles"
+VACUUM_ANALYZE_PROFILES: Final = "vacuum (analyze) profiles, profile_counts"
 
 
 @dataclass(frozen=True, slots=True)

@@ -110,6 +110,40 @@ async def _seed_synthetic(database: Database, count: int, seed: int) -> None:
 
 
 @app.command()
+def bench(
+    profiles: Annotated[
+        int | None,
+        typer.Option(help="Dataset size [default: 10,000,000; 1,000,000 with --quick]", min=1),
+    ] = None,
+    quick: Annotated[bool, typer.Option(help="Fewer rounds, shorter throughput runs")] = False,
+) -> None:
+    """Benchmark the API over HTTP against raw SQL; writes bench/results and the README table."""
+    # Imported here: bench/ sits beside the packages and is not part of the installed wheel.
+    from bench.run import run_bench
+
+    configure_logging("WARNING")
+    size = profiles or (1_000_000 if quick else 10_000_000)
+    with Progress(
+        TextColumn("loading profiles"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeRemainingColumn(),
+        console=console,
+        transient=True,
+    ) as progress:
+        task = progress.add_task("load", total=size)
+        asyncio.run(
+            run_bench(
+                Settings.from_env(),
+                profiles=size,
+                quick=quick,
+                say=lambda text: progress.console.print(text),
+                progress=lambda rows: progress.update(task, completed=rows),
+            )
+        )
+
+
+@app.command()
 def token(
     role: Annotated[Role, typer.Option(help="Role the token grants", case_sensitive=False)],
     org: Annotated[str | None, typer.Option(help="Organisation the token is scoped to")] = None,
