@@ -4,8 +4,9 @@ from typing import Any
 
 import strawberry
 from graphql.error import GraphQLError
-from strawberry.extensions import ParserCache, ValidationCache
+from strawberry.extensions import ValidationCache
 
+from graph.document_cache import DOCUMENT_CACHE_SIZE, DocumentCache
 from graph.errors import MaskUnexpectedErrors
 from graph.profiles.schema import ProfilesQuery
 
@@ -21,16 +22,13 @@ class InsightaSchema(strawberry.Schema):
 
 
 # Parsing and validating the document was ~60% of a cached profiles request (pyinstrument,
-# bench/README.md). Both caches are module-level LRUs keyed by the query text and the parsed
-# document, shared by every request: the factories only build the per-request hooks. Bounded,
-# so unique query texts cannot grow memory without limit.
-_DOCUMENT_CACHE_SIZE = 1024
-
+# README "Performance"). Both caches are module-level bounded LRUs keyed by the query text and
+# the parsed document, shared by every request; the factory only builds per-request hooks.
 schema = InsightaSchema(
     query=Query,
     extensions=[
         MaskUnexpectedErrors,
-        lambda: ParserCache(maxsize=_DOCUMENT_CACHE_SIZE),
-        lambda: ValidationCache(maxsize=_DOCUMENT_CACHE_SIZE),
+        DocumentCache,
+        lambda: ValidationCache(maxsize=DOCUMENT_CACHE_SIZE),
     ],
 )
