@@ -41,6 +41,12 @@ _ROLLUP_FILTER: Final = """
    and ($2::bpchar is null or country_id = $2::bpchar)
    and age between $3 and $4
 """
+# And over the totals by (gender, age) (0008), for filters without a country ($2 is null).
+_TOTALS_FILTER: Final = """
+       ($1::text is null or gender = $1)
+   and $2::bpchar is null
+   and age between $3 and $4
+"""
 
 
 @dataclass(frozen=True, slots=True)
@@ -56,6 +62,13 @@ class ProfileFilterValues:
     def counts_from_rollup(self) -> bool:
         """The rollup has no probabilities: thresholds must count rows."""
         return self.min_gender_probability is None and self.min_country_probability is None
+
+    @property
+    def count_source(self) -> str:
+        """Which table answers the exact count: "totals", "rollup" or "rows"."""
+        if not self.counts_from_rollup:
+            return "rows"
+        return "totals" if self.country_id is None else "rollup"
 
     def rollup_args(self) -> tuple[Any, ...]:
         return (self.gender, self.country_id, self.min_age, self.max_age)
@@ -96,7 +109,13 @@ GROUP_COLUMNS: Final[dict[str, str]] = {
 }
 
 
-# Exact totals: from the rollup when the filter has no probability threshold, else the rows.
+# Exact totals, from the smallest table that can answer: totals by (gender, age) without a
+# country, the rollup by (country, gender, age) with one, the rows for probability thresholds.
+_TOTAL_FROM_TOTALS: Final = f"""
+select coalesce(sum(count), 0)::bigint
+  from profile_totals
+ where {_TOTALS_FILTER}
+"""
 _TOTAL_FROM_ROLLUP: Final = f"""
 select coalesce(sum(count), 0)::bigint
   from profile_counts
@@ -131,14 +150,17 @@ select {PROFILE_COLUMNS}, {column.expression} as sort_value,
 """
 
 
-# Built once: twenty statements, one per (sort key, direction, where the total comes from).
+_COUNT_STATEMENTS: Final = {
+    "totals": _TOTAL_FROM_TOTALS,
+    "rollup": _TOTAL_FROM_ROLLUP,
+    "rows": _TOTAL_FROM_ROWS,
+}
+# Built once: thirty statements, one per (sort key, direction, where the total comes from).
 _PAGE_STATEMENTS: Final = {
-    (key, descending, from_rollup): _page_statement(
-        key, descending, _TOTAL_FROM_ROLLUP if from_rollup else _TOTAL_FROM_ROWS
-    )
+    (key, descending, source): _page_statement(key, descending, total)
     for key in SORT_COLUMNS
     for descending in (False, True)
-    for from_rollup in (False, True)
+    for source, total in _COUNT_STATEMENTS.items()
 }
 
 GET_PROFILE = f"select {PROFILE_COLUMNS} from profiles where id = $1"
@@ -208,7 +230,7 @@ async def select_profiles_page(
     empty first page means nothing matches: the total is 0).
     """
     cursor_value, cursor_id = after if after is not None else (None, None)
-    statement = _PAGE_STATEMENTS[(sort_key, descending, filter.counts_from_rollup)]
+    statement = _PAGE_STATEMENTS[(sort_key, descending, filter.count_source)]
     rows = await conn.fetch(statement, *filter.args(), cursor_value, cursor_id, limit)
     if rows:
         return ProfileRows(rows, int(rows[0]["total_count"]))
@@ -220,12 +242,10 @@ async def get_profile(conn: Connection, profile_id: UUID) -> asyncpg.Record | No
 
 
 async def count_profiles(conn: Connection, filter: ProfileFilterValues) -> int:
-    """Exact count: from the rollup when the filter allows it, else from the rows."""
-    if filter.counts_from_rollup:
-        value = await conn.fetchval(COUNT_PROFILES_FROM_ROLLUP, *filter.rollup_args())
-    else:
-        value = await conn.fetchval(COUNT_PROFILES, *filter.args())
-    return int(value)
+    """Exact count: from the totals or the rollup when the filter allows it, else the rows."""
+    source = filter.count_source
+    args = filter.args() if source == "rows" else filter.rollup_args()
+    return int(await conn.fetchval(_COUNT_STATEMENTS[source], *args))
 
 
 async def select_profile_groups(
@@ -234,7 +254,14 @@ async def select_profile_groups(
     """Counts per combination of `group_by` columns (keys of GROUP_COLUMNS), largest first."""
     expressions = [f"{GROUP_COLUMNS[key]} as {key}" for key in group_by]
     positions = ", ".join(str(index) for index in range(1, len(group_by) + 1))
-    if filter.counts_from_rollup:
+    if filter.count_source == "totals" and "country" not in group_by:
+        source, where, count, args = (
+            "profile_totals",
+            _TOTALS_FILTER,
+            "sum(count)",
+            filter.rollup_args(),
+        )
+    elif filter.counts_from_rollup:
         source, where, count, args = (
             "profile_counts",
             _ROLLUP_FILTER,

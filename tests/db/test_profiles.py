@@ -38,6 +38,16 @@ async def rollup(conn: Connection) -> dict[tuple[str, str, int], int]:
     return {(r["country_id"], r["gender"], r["age"]): r["count"] for r in rows}
 
 
+async def totals(conn: Connection) -> dict[tuple[str, int], int]:
+    rows = await conn.fetch("select gender, age, count from profile_totals where count > 0")
+    return {(r["gender"], r["age"]): r["count"] for r in rows}
+
+
+async def actual_totals(conn: Connection) -> dict[tuple[str, int], int]:
+    rows = await conn.fetch("select gender, age, count(*) as count from profiles group by 1, 2")
+    return {(r["gender"], r["age"]): r["count"] for r in rows}
+
+
 async def actual(conn: Connection) -> dict[tuple[str, str, int], int]:
     rows = await conn.fetch(
         "select country_id, gender, age, count(*) as count from profiles group by 1, 2, 3"
@@ -58,16 +68,53 @@ async def test_rollup_follows_inserts_deletes_and_updates(pool: asyncpg.Pool) ->
             )
         assert inserted == 3
         assert await rollup(conn) == await actual(conn)
+        assert await totals(conn) == await actual_totals(conn)
         await conn.execute("update profiles set age = 61 where name = 'Ada Obi'")
         assert await rollup(conn) == await actual(conn)
+        assert await totals(conn) == await actual_totals(conn)
         await conn.execute("delete from profiles where country_id = 'KE'")
         assert await rollup(conn) == await actual(conn)
+        assert await totals(conn) == await actual_totals(conn)
         assert (
             await profiles_db.count_profiles(
                 conn, profiles_db.ProfileFilterValues(None, None, 0, 150)
             )
             == 2
         )
+
+
+async def test_totals_follow_truncate(pool: asyncpg.Pool) -> None:
+    async with pool.acquire() as conn:
+        async with conn.transaction():
+            await profiles_db.insert_profiles(conn, [row("Ada Obi"), row("Eme Uko", age=70)])
+        assert await totals(conn) == {("female", 30): 1, ("female", 70): 1}
+        await conn.execute("truncate profiles")
+        assert await totals(conn) == {}
+
+
+async def test_counts_use_the_totals_without_a_country_and_agree_with_rows(
+    pool: asyncpg.Pool,
+) -> None:
+    async with pool.acquire() as conn:
+        async with conn.transaction():
+            await profiles_db.insert_profiles(
+                conn,
+                [
+                    row("Ada Obi", age=25),
+                    row("Bola Ade", gender="male", age=12),
+                    row("Chi Eze", country="KE", age=64),
+                ],
+            )
+        for values, expected in [
+            (profiles_db.ProfileFilterValues(None, None, 0, 150), 3),
+            (profiles_db.ProfileFilterValues("female", None, 20, 70), 2),
+            (profiles_db.ProfileFilterValues("female", "KE", 0, 150), 1),
+            (profiles_db.ProfileFilterValues(None, None, 0, 150, 0.95), 0),
+        ]:
+            assert await profiles_db.count_profiles(conn, values) == expected
+        assert profiles_db.ProfileFilterValues(None, None, 0, 150).count_source == "totals"
+        assert profiles_db.ProfileFilterValues(None, "KE", 0, 150).count_source == "rollup"
+        assert profiles_db.ProfileFilterValues(None, None, 0, 150, 0.5).count_source == "rows"
 
 
 async def test_duplicate_names_are_skipped_case_insensitively(pool: asyncpg.Pool) -> None:

@@ -6,7 +6,7 @@ import pytest
 
 from db.profiles_bulk import SELECT_SECONDARY_INDEXES
 from services.profiles.bulk_load import load_synthetic_profiles
-from tests.db.test_profiles import actual, rollup
+from tests.db.test_profiles import actual, actual_totals, rollup, totals
 
 pytestmark = pytest.mark.usefixtures("empty_profiles")
 
@@ -30,6 +30,7 @@ async def test_empty_table_takes_the_bulk_path_and_keeps_everything_exact(
     async with pool.acquire() as conn:
         assert await conn.fetchval("select count(*) from profiles") == 2500
         assert await rollup(conn) == await actual(conn)
+        assert await totals(conn) == await actual_totals(conn)
         assert await conn.fetchval("select version from data_version") > version_before
         # The rollup trigger is back on: a later insert is counted as usual.
         await conn.execute(
@@ -52,6 +53,7 @@ async def test_a_table_with_rows_takes_the_batch_path_and_skips_known_names(
     async with pool.acquire() as conn:
         assert await conn.fetchval("select count(*) from profiles") == 1500 + other.inserted
         assert await rollup(conn) == await actual(conn)
+        assert await totals(conn) == await actual_totals(conn)
 
 
 async def test_loading_nothing_changes_nothing(pool: asyncpg.Pool) -> None:
