@@ -65,10 +65,16 @@ class ProfileFilterValues:
 
     @property
     def count_source(self) -> str:
-        """Which table answers the exact count: "totals", "rollup" or "rows"."""
-        if not self.counts_from_rollup:
-            return "rows"
-        return "totals" if self.country_id is None else "rollup"
+        """Which table answers the exact count (a key of the count statements)."""
+        if self.counts_from_rollup:
+            return "totals" if self.country_id is None else "rollup"
+        gender_p, country_p = self.min_gender_probability, self.min_country_probability
+        if self.country_id is None:
+            if country_p is None and _is_whole_percentage(gender_p):
+                return "gender_probability_buckets"
+            if gender_p is None and _is_whole_percentage(country_p):
+                return "country_probability_buckets"
+        return "rows"
 
     def rollup_args(self) -> tuple[Any, ...]:
         return (self.gender, self.country_id, self.min_age, self.max_age)
@@ -79,6 +85,11 @@ class ProfileFilterValues:
             self.min_gender_probability,
             self.min_country_probability,
         )
+
+
+def _is_whole_percentage(threshold: float | None) -> bool:
+    """True for 0.9, 0.95, 1.0 (b/100 as a float8 equals it); False for 0.925 or None."""
+    return threshold is not None and round(threshold * 100) / 100 == threshold
 
 
 @dataclass(frozen=True, slots=True)
@@ -121,6 +132,24 @@ select coalesce(sum(count), 0)::bigint
   from profile_counts
  where {_ROLLUP_FILTER}
 """
+# One threshold that is a whole percentage ($5 or $6 = b/100), no country: the histogram.
+# round(t * 100) is b exactly for such t (count_source checks it in Python).
+_TOTAL_FROM_GENDER_PROBABILITY_BUCKETS: Final = f"""
+select coalesce(sum(count), 0)::bigint
+  from profile_probability_counts
+ where kind = 'g'
+   and bucket >= round($5::float8 * 100)
+   and $6::float8 is null
+   and {_TOTALS_FILTER}
+"""
+_TOTAL_FROM_COUNTRY_PROBABILITY_BUCKETS: Final = f"""
+select coalesce(sum(count), 0)::bigint
+  from profile_probability_counts
+ where kind = 'c'
+   and bucket >= round($6::float8 * 100)
+   and $5::float8 is null
+   and {_TOTALS_FILTER}
+"""
 _TOTAL_FROM_ROWS: Final = f"""
 select count(*)
   from profiles
@@ -153,9 +182,11 @@ select {PROFILE_COLUMNS}, {column.expression} as sort_value,
 _COUNT_STATEMENTS: Final = {
     "totals": _TOTAL_FROM_TOTALS,
     "rollup": _TOTAL_FROM_ROLLUP,
+    "gender_probability_buckets": _TOTAL_FROM_GENDER_PROBABILITY_BUCKETS,
+    "country_probability_buckets": _TOTAL_FROM_COUNTRY_PROBABILITY_BUCKETS,
     "rows": _TOTAL_FROM_ROWS,
 }
-# Built once: thirty statements, one per (sort key, direction, where the total comes from).
+# Built once: fifty statements, one per (sort key, direction, where the total comes from).
 _PAGE_STATEMENTS: Final = {
     (key, descending, source): _page_statement(key, descending, total)
     for key in SORT_COLUMNS
@@ -244,7 +275,7 @@ async def get_profile(conn: Connection, profile_id: UUID) -> asyncpg.Record | No
 async def count_profiles(conn: Connection, filter: ProfileFilterValues) -> int:
     """Exact count: from the totals or the rollup when the filter allows it, else the rows."""
     source = filter.count_source
-    args = filter.args() if source == "rows" else filter.rollup_args()
+    args = filter.rollup_args() if filter.counts_from_rollup else filter.args()
     return int(await conn.fetchval(_COUNT_STATEMENTS[source], *args))
 
 

@@ -5,8 +5,8 @@ with 8 indexes, 9.8 s with 2). Into an empty table the loader instead drops the 
 indexes, COPYs every row, and builds the indexes again by sorting, all in one transaction: other
 sessions see either no rows or all of them, and never a table without its indexes.
 
-The rollup trigger is switched off for the load, inside the same transaction (the table lock is
-already held): capturing every row in its transition table took 40% of COPY time (220-257k rows/s
+The rollup triggers are switched off for the load, inside the same transaction (the table lock is
+already held): capturing every row in a transition table took 40% of COPY time (220-257k rows/s
 with it, 400k without, 500k rows on 2 cores). The counts are then added once from the loaded rows
 and the data version bumped, before commit, so readers never see rows without their counts.
 """
@@ -32,9 +32,17 @@ select i.indexrelid::regclass::text as name,
    and not exists (select 1 from pg_constraint c where c.conindid = i.indexrelid)
  order by 1
 """
-# By name: if the rollup trigger is renamed this fails loudly instead of double counting.
-DISABLE_ROLLUP_TRIGGER: Final = "alter table profiles disable trigger profiles_counts_insert"
-ENABLE_ROLLUP_TRIGGER: Final = "alter table profiles enable trigger profiles_counts_insert"
+# By name: if a rollup trigger is renamed this fails loudly instead of double counting.
+DISABLE_ROLLUP_TRIGGERS: Final = """
+alter table profiles
+      disable trigger profiles_counts_insert,
+      disable trigger profiles_probability_counts_insert
+"""
+ENABLE_ROLLUP_TRIGGERS: Final = """
+alter table profiles
+      enable trigger profiles_counts_insert,
+      enable trigger profiles_probability_counts_insert
+"""
 # The table was empty before the load, so its rows are exactly the delta to add.
 ADD_ROLLUP_OF_ALL_PROFILES: Final = """
 insert into profile_counts (country_id, gender, age, count)
@@ -44,6 +52,19 @@ select country_id, gender, age, count(*)
  order by country_id, gender, age
     on conflict (country_id, gender, age)
     do update set count = profile_counts.count + excluded.count
+"""
+ADD_PROBABILITY_COUNTS_OF_ALL_PROFILES: Final = """
+insert into profile_probability_counts (kind, bucket, gender, age, count)
+select kind, bucket, gender, age, count(*)
+  from (select 'g' as kind, probability_bucket(gender_probability) as bucket, gender, age
+          from profiles
+        union all
+        select 'c', probability_bucket(country_probability), gender, age
+          from profiles) buckets
+ group by kind, bucket, gender, age
+ order by kind, bucket, gender, age
+    on conflict (kind, bucket, gender, age)
+    do update set count = profile_probability_counts.count + excluded.count
 """
 BUMP_DATA_VERSION: Final = "update data_version set version = version + 1, changed_at = now()"
 DISABLE_STATEMENT_TIMEOUT: Final = "set local statement_timeout = 0"
@@ -71,15 +92,19 @@ async def lock_empty_profiles(conn: Connection) -> bool:
     return bool(await conn.fetchval(IS_PROFILES_EMPTY))
 
 
-async def pause_rollup_trigger(conn: Connection) -> None:
-    await conn.execute(DISABLE_ROLLUP_TRIGGER)
+async def pause_rollup_triggers(conn: Connection) -> None:
+    await conn.execute(DISABLE_ROLLUP_TRIGGERS)
 
 
-async def resume_rollup_trigger_with_counts(conn: Connection) -> None:
-    """Add the loaded rows to the rollup, bump the data version, switch the trigger back on."""
+async def resume_rollup_triggers_with_counts(conn: Connection) -> None:
+    """Add the loaded rows to the rollups, bump the data version, switch the triggers back on.
+
+    profile_totals follows profile_counts by its own triggers, which stay on throughout.
+    """
     await conn.execute(ADD_ROLLUP_OF_ALL_PROFILES)
+    await conn.execute(ADD_PROBABILITY_COUNTS_OF_ALL_PROFILES)
     await conn.execute(BUMP_DATA_VERSION)
-    await conn.execute(ENABLE_ROLLUP_TRIGGER)
+    await conn.execute(ENABLE_ROLLUP_TRIGGERS)
 
 
 async def drop_secondary_indexes(conn: Connection) -> list[IndexDefinition]:

@@ -105,7 +105,7 @@ async def _load_into_empty_table(
 ) -> float:
     """Returns the seconds spent in COPY."""
     indexes = await profiles_bulk.drop_secondary_indexes(conn)
-    await profiles_bulk.pause_rollup_trigger(conn)
+    await profiles_bulk.pause_rollup_triggers(conn)
     rows = generator.rows(count)
     started = time.perf_counter()
     for done in range(0, count, BULK_BATCH_ROWS):
@@ -114,7 +114,7 @@ async def _load_into_empty_table(
         progress(done + size)
     copy_seconds = time.perf_counter() - started
     await profiles_bulk.create_indexes(conn, indexes)
-    await profiles_bulk.resume_rollup_trigger_with_counts(conn)
+    await profiles_bulk.resume_rollup_triggers_with_counts(conn)
     return copy_seconds
 
 

@@ -114,7 +114,73 @@ async def test_counts_use_the_totals_without_a_country_and_agree_with_rows(
             assert await profiles_db.count_profiles(conn, values) == expected
         assert profiles_db.ProfileFilterValues(None, None, 0, 150).count_source == "totals"
         assert profiles_db.ProfileFilterValues(None, "KE", 0, 150).count_source == "rollup"
-        assert profiles_db.ProfileFilterValues(None, None, 0, 150, 0.5).count_source == "rows"
+        assert (
+            profiles_db.ProfileFilterValues(None, None, 0, 150, 0.5).count_source
+            == "gender_probability_buckets"
+        )
+        assert profiles_db.ProfileFilterValues(None, None, 0, 150, 0.925).count_source == "rows"
+        assert profiles_db.ProfileFilterValues(None, "KE", 0, 150, 0.5).count_source == "rows"
+
+
+PROBABILITIES = [None, 0.0, 0.01, 0.289999999, 0.29, 0.2900000001, 0.3, 0.5, 0.925, 0.99, 1.0]
+THRESHOLDS = [0.0, 0.01, 0.29, 0.3, 0.5, 0.9, 0.925, 0.99, 1.0]
+
+
+async def histogram(conn: Connection) -> dict[tuple[str, int, str, int], int]:
+    rows = await conn.fetch(
+        "select kind, bucket, gender, age, count from profile_probability_counts where count > 0"
+    )
+    return {(r["kind"], r["bucket"], r["gender"], r["age"]): r["count"] for r in rows}
+
+
+async def histogram_from_rows(conn: Connection) -> dict[tuple[str, int, str, int], int]:
+    rows = await conn.fetch(
+        "select kind, bucket, gender, age, count(*) as count"
+        "  from (select 'g' as kind, probability_bucket(gender_probability) as bucket, gender, age"
+        "          from profiles"
+        "        union all"
+        "        select 'c', probability_bucket(country_probability), gender, age"
+        "          from profiles) b"
+        " group by 1, 2, 3, 4"
+    )
+    return {(r["kind"], r["bucket"], r["gender"], r["age"]): r["count"] for r in rows}
+
+
+async def test_threshold_counts_are_exact_whichever_table_answers(pool: asyncpg.Pool) -> None:
+    rows = []
+    for index, (gender_p, country_p) in enumerate(
+        (g, c) for g in PROBABILITIES for c in reversed(PROBABILITIES)
+    ):
+        record = list(row(f"Person {index}", gender="male" if index % 3 else "female"))
+        record[4], record[8], record[5] = gender_p, country_p, index % 90
+        rows.append(tuple(record))
+    async with pool.acquire() as conn:
+        async with conn.transaction():
+            await profiles_db.insert_profiles(conn, rows)
+        for threshold in THRESHOLDS:
+            for gender in (None, "male"):
+                for key, values in [
+                    (4, profiles_db.ProfileFilterValues(gender, None, 10, 80, threshold, None)),
+                    (8, profiles_db.ProfileFilterValues(gender, None, 10, 80, None, threshold)),
+                ]:
+                    expected = sum(
+                        1
+                        for r in rows
+                        if r[key] is not None
+                        and r[key] >= threshold
+                        and 10 <= r[5] <= 80
+                        and gender in (None, r[3])
+                    )
+                    assert await profiles_db.count_profiles(conn, values) == expected, (
+                        threshold,
+                        values.count_source,
+                    )
+        assert await histogram(conn) == await histogram_from_rows(conn)
+        await conn.execute("update profiles set gender_probability = 0.5 where age < 20")
+        await conn.execute("delete from profiles where age > 70")
+        assert await histogram(conn) == await histogram_from_rows(conn)
+        await conn.execute("truncate profiles")
+        assert await histogram(conn) == {}
 
 
 async def test_duplicate_names_are_skipped_case_insensitively(pool: asyncpg.Pool) -> None:

@@ -6,7 +6,14 @@ import pytest
 
 from db.profiles_bulk import SELECT_SECONDARY_INDEXES
 from services.profiles.bulk_load import load_synthetic_profiles
-from tests.db.test_profiles import actual, actual_totals, rollup, totals
+from tests.db.test_profiles import (
+    actual,
+    actual_totals,
+    histogram,
+    histogram_from_rows,
+    rollup,
+    totals,
+)
 
 pytestmark = pytest.mark.usefixtures("empty_profiles")
 
@@ -31,6 +38,8 @@ async def test_empty_table_takes_the_bulk_path_and_keeps_everything_exact(
         assert await conn.fetchval("select count(*) from profiles") == 2500
         assert await rollup(conn) == await actual(conn)
         assert await totals(conn) == await actual_totals(conn)
+        assert await histogram(conn) == await histogram_from_rows(conn)
+        assert await histogram(conn) == await histogram_from_rows(conn)
         assert await conn.fetchval("select version from data_version") > version_before
         # The rollup trigger is back on: a later insert is counted as usual.
         await conn.execute(
@@ -54,6 +63,7 @@ async def test_a_table_with_rows_takes_the_batch_path_and_skips_known_names(
         assert await conn.fetchval("select count(*) from profiles") == 1500 + other.inserted
         assert await rollup(conn) == await actual(conn)
         assert await totals(conn) == await actual_totals(conn)
+        assert await histogram(conn) == await histogram_from_rows(conn)
 
 
 async def test_loading_nothing_changes_nothing(pool: asyncpg.Pool) -> None:
