@@ -10,6 +10,7 @@ import asyncio
 import os
 import platform
 import secrets
+import time
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -26,9 +27,12 @@ from bench.server import running_server
 from bench.workload import CASES, FLATNESS_PAIRS, PROFILES_QUERY, Case
 from db.embedded import EmbeddedPostgres
 from db.pool import create_pool
+from db.profiles import select_profiles_page
 from db.profiles_bulk import analyze_profiles
 from services.auth.tokens import Role, issue_token
 from services.pagination import Cursor, encode_cursor
+from services.profiles.enums import ProfileSortField, SortOrder
+from services.profiles.search import ProfileSort
 from services.profiles.synthetic import DEFAULT_SEED
 from services.settings import Secret, Settings
 
@@ -163,6 +167,42 @@ async def _measure(
         }
         for first, deep in FLATNESS_PAIRS
     ]
+    say("keyset page statement alone, page 1 vs page 1000, every sort")
+    result["sql_flatness"] = await _sql_flatness(conn)
+
+
+async def _sql_flatness(conn: asyncpg.Connection, repeats: int = 200) -> list[dict[str, Any]]:
+    """The page statement itself (db.profiles, total included) at page 1 and page 1000 for
+    every sort: HTTP adds several ms of noise on a shared machine, this does not."""
+    flatness = []
+    for field in ProfileSortField:
+        for order in SortOrder:
+            case = Case("flatness", "deep", sort=ProfileSort(field, order), page=1000)
+            values = case.filter_values()
+            cursor = await deep_cursor(conn, case)
+            timings: dict[int, list[float]] = {1: [], 1000: []}
+            for _ in range(repeats):
+                for page, after in ((1, None), (1000, cursor)):
+                    started = time.perf_counter()
+                    await select_profiles_page(
+                        conn,
+                        values,
+                        sort_key=field.value,
+                        descending=order is SortOrder.DESC,
+                        after=after,
+                        limit=case.first + 1,
+                    )
+                    timings[page].append((time.perf_counter() - started) * 1000)
+            first, deep = summary(timings[1])["p50"], summary(timings[1000])["p50"]
+            flatness.append(
+                {
+                    "sort": case.sort.name,
+                    "page_1_p50": first,
+                    "page_1000_p50": deep,
+                    "ratio": deep / first,
+                }
+            )
+    return flatness
 
 
 def _body(case: Case, cursor: tuple[Any, Any] | None) -> bytes:
