@@ -133,5 +133,13 @@ async def copy_profiles(conn: Connection, rows: Iterable[tuple[Any, ...]]) -> No
 
 
 async def analyze_profiles(conn: Connection, *, vacuum: bool) -> None:
-    """Refresh planner statistics (and, with `vacuum`, the visibility map). Not in a transaction."""
-    await conn.execute(VACUUM_ANALYZE_PROFILES if vacuum else ANALYZE_PROFILES)
+    """Refresh planner statistics (and, with `vacuum`, the visibility map). Not in a transaction.
+
+    VACUUM cannot run in a transaction, so `set local` cannot lift the pool's statement timeout
+    for it (a 10M-row table takes longer): the session setting is lifted and put back.
+    """
+    await conn.execute("set statement_timeout = 0")
+    try:
+        await conn.execute(VACUUM_ANALYZE_PROFILES if vacuum else ANALYZE_PROFILES)
+    finally:
+        await conn.execute("reset statement_timeout")
