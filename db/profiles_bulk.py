@@ -87,7 +87,12 @@ async def allow_long_statements(conn: Connection) -> None:
 
 
 async def lock_empty_profiles(conn: Connection) -> bool:
-    """Lock the table for a bulk load; True if it is empty. Call inside a transaction."""
+    """Lock the table for a bulk load if it is empty; True if so. Call inside a transaction.
+
+    A table with rows is never locked: the exclusive lock would queue every reader behind it.
+    """
+    if not await conn.fetchval(IS_PROFILES_EMPTY):
+        return False
     await conn.execute(LOCK_PROFILES)
     return bool(await conn.fetchval(IS_PROFILES_EMPTY))
 

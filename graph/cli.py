@@ -14,6 +14,7 @@ from services.auth.tokens import Role, issue_token
 from services.database import Database, open_database
 from services.profiles.bulk_load import load_synthetic_profiles
 from services.profiles.seed import seed_demo_profiles
+from services.profiles.synthetic import SyntheticProfiles
 from services.settings import Secret, Settings
 from services.structured_logging import configure_logging
 
@@ -68,6 +69,12 @@ def seed(
 ) -> None:
     """Load the 2026 demo profiles (names already stored are left alone), or N generated ones."""
     configure_logging()
+    capacity = SyntheticProfiles(seed).capacity
+    if synthetic is not None and synthetic > capacity:
+        raise typer.BadParameter(
+            f"one seed makes at most {capacity:,} distinct names; load more with several seeds",
+            param_hint="--synthetic",
+        )
 
     async def run() -> None:
         database = await open_database(Settings.from_env(), max_size=2)
