@@ -33,6 +33,7 @@ def write_results(result: dict[str, Any], directory: Path, readme: Path | None) 
     path = directory / f"{stem}.json"
     path.write_bytes(orjson.dumps(result, option=orjson.OPT_INDENT_2))
     table = markdown(result)
+    (directory / f"{stem}.md").write_text(table)
     (directory / "latest.md").write_text(table)
     if readme is not None and readme.exists():
         text = readme.read_text()

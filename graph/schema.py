@@ -8,6 +8,7 @@ from strawberry.extensions import ValidationCache
 
 from graph.document_cache import DOCUMENT_CACHE_SIZE, DocumentCache
 from graph.errors import MaskUnexpectedErrors
+from graph.plain_fields import PlainFieldExecutionContext
 from graph.profiles.schema import ProfilesQuery
 
 
@@ -26,6 +27,7 @@ class InsightaSchema(strawberry.Schema):
 # the parsed document, shared by every request; the factory only builds per-request hooks.
 schema = InsightaSchema(
     query=Query,
+    execution_context_class=PlainFieldExecutionContext,
     extensions=[
         MaskUnexpectedErrors,
         DocumentCache,
