@@ -16,11 +16,14 @@ from dataclasses import dataclass
 from typing import Any, Final
 
 from db.pool import Connection
-from db.profiles import STAGING_COLUMNS
+from db.profiles import CREATE_STAGING_TABLE, INSERT_PROFILES_FROM_STAGING, STAGING_COLUMNS
 
 # Access exclusive: nobody reads a half-built table; waits for running readers to finish.
 LOCK_PROFILES: Final = "lock table profiles in access exclusive mode"
 IS_PROFILES_EMPTY: Final = "select not exists (select 1 from profiles)"
+COUNT_PROFILES: Final = "select count(*) from profiles"
+# Between chunks of one long transaction (on commit delete rows only empties it at the end).
+EMPTY_STAGING: Final = "truncate profiles_staging"
 # Indexes that can be dropped and rebuilt: not the primary key (ids arrive in order, so it only
 # appends) and none that backs a constraint (those go with their constraint).
 SELECT_SECONDARY_INDEXES: Final = """
@@ -86,14 +89,16 @@ async def allow_long_statements(conn: Connection) -> None:
     await conn.execute(DISABLE_STATEMENT_TIMEOUT)
 
 
-async def lock_empty_profiles(conn: Connection) -> bool:
-    """Lock the table for a bulk load if it is empty; True if so. Call inside a transaction.
+async def count_all_profiles(conn: Connection) -> int:
+    return int(await conn.fetchval(COUNT_PROFILES))
 
-    A table with rows is never locked: the exclusive lock would queue every reader behind it.
-    """
-    if not await conn.fetchval(IS_PROFILES_EMPTY):
-        return False
+
+async def lock_profiles(conn: Connection) -> None:
+    """Hold `profiles` for a bulk load (inside its transaction): readers wait until commit."""
     await conn.execute(LOCK_PROFILES)
+
+
+async def is_profiles_empty(conn: Connection) -> bool:
     return bool(await conn.fetchval(IS_PROFILES_EMPTY))
 
 
@@ -112,10 +117,17 @@ async def resume_rollup_triggers_with_counts(conn: Connection) -> None:
     await conn.execute(ENABLE_ROLLUP_TRIGGERS)
 
 
-async def drop_secondary_indexes(conn: Connection) -> list[IndexDefinition]:
-    """Drop every droppable index of `profiles`; returns what `create_indexes` rebuilds."""
+async def drop_secondary_indexes(
+    conn: Connection, *, keep_unique: bool = False
+) -> list[IndexDefinition]:
+    """Drop every droppable index of `profiles` (with `keep_unique`, not the unique ones that
+    ON CONFLICT needs); returns what `create_indexes` rebuilds."""
     rows = await conn.fetch(SELECT_SECONDARY_INDEXES)
-    indexes = [IndexDefinition(row["name"], row["definition"]) for row in rows]
+    indexes = [
+        IndexDefinition(row["name"], row["definition"])
+        for row in rows
+        if not (keep_unique and row["definition"].startswith("CREATE UNIQUE"))
+    ]
     for index in indexes:
         # The name comes from the catalog (regclass text, quoted where needed), not from input.
         await conn.execute(f"drop index {index.name}")
@@ -135,6 +147,16 @@ async def copy_profiles(conn: Connection, rows: Iterable[tuple[Any, ...]]) -> No
     while the client makes the next.
     """
     await conn.copy_records_to_table("profiles", records=rows, columns=STAGING_COLUMNS)
+
+
+async def insert_new_profiles(conn: Connection, rows: Iterable[tuple[Any, ...]]) -> int:
+    """COPY rows into staging, then insert those whose name is new (the rollup triggers count
+    them). Returns how many were inserted. Inside the bulk transaction."""
+    await conn.execute(CREATE_STAGING_TABLE)
+    await conn.execute(EMPTY_STAGING)
+    await conn.copy_records_to_table("profiles_staging", records=rows, columns=STAGING_COLUMNS)
+    status = await conn.execute(INSERT_PROFILES_FROM_STAGING)
+    return int(status.split()[-1])
 
 
 async def analyze_profiles(conn: Connection, *, vacuum: bool) -> None:

@@ -1,12 +1,16 @@
 """Loading N generated profiles: `insighta seed --synthetic N [--seed S]` and the benchmark.
 
-Two paths, chosen by what is already stored:
-- into an empty table, one transaction drops the secondary indexes, COPYs every row and
-  rebuilds the indexes by sorting (several times faster than maintaining them row by row);
-- into a table that has rows, batches go through the normal write path (COPY into staging, one
-  `insert ... on conflict do nothing` per batch, each batch committed with its rollup counts),
-  so a name that is already stored is skipped, as for every other writer.
-Either way statistics are refreshed at the end, and the counts reported are exact.
+Three paths, chosen by what is already stored:
+- into an empty table, one transaction drops the secondary indexes, COPYs every row straight
+  in (rollup triggers paused, counts added once) and rebuilds the indexes by sorting;
+- into a table with fewer rows than the load (the demo profiles, say), one transaction drops
+  the secondary indexes but the unique name index, and inserts chunks from staging with
+  `on conflict do nothing` (names already stored are skipped, the triggers count the rest),
+  then rebuilds the indexes;
+- into a table at least as big as the load, batches go through the normal write path, each
+  committed on its own, and the table is never locked.
+The first two hold the table's exclusive lock for the load: readers wait for it. Statistics
+are refreshed at the end; the counts reported are exact.
 """
 
 import itertools
@@ -69,13 +73,16 @@ async def load_synthetic_profiles(
     progress = on_progress or (lambda rows: None)
     started = time.perf_counter()
     async with pool.acquire() as conn:
-        async with conn.transaction():
-            await profiles_bulk.allow_long_statements(conn)
-            bulk = count > 0 and await profiles_bulk.lock_empty_profiles(conn)
-            if bulk:
-                copy_seconds = await _load_into_empty_table(conn, generator, count, progress)
+        bulk = count > 0 and await profiles_bulk.count_all_profiles(conn) < count
         if bulk:
-            inserted = count
+            async with conn.transaction():
+                await profiles_bulk.allow_long_statements(conn)
+                await profiles_bulk.lock_profiles(conn)
+                if await profiles_bulk.is_profiles_empty(conn):
+                    copy_seconds = await _load_into_empty_table(conn, generator, count, progress)
+                    inserted = count
+                else:
+                    inserted, copy_seconds = await _append_in_bulk(conn, generator, count, progress)
         else:
             inserted = await _load_in_batches(conn, generator, count, progress)
             copy_seconds = time.perf_counter() - started
@@ -116,6 +123,23 @@ async def _load_into_empty_table(
     await profiles_bulk.create_indexes(conn, indexes)
     await profiles_bulk.resume_rollup_triggers_with_counts(conn)
     return copy_seconds
+
+
+async def _append_in_bulk(
+    conn: Connection, generator: SyntheticProfiles, count: int, progress: Progress
+) -> tuple[int, float]:
+    """Returns (rows inserted, seconds spent inserting)."""
+    indexes = await profiles_bulk.drop_secondary_indexes(conn, keep_unique=True)
+    rows = generator.rows(count)
+    inserted = 0
+    started = time.perf_counter()
+    for done in range(0, count, BULK_BATCH_ROWS):
+        size = min(BULK_BATCH_ROWS, count - done)
+        inserted += await profiles_bulk.insert_new_profiles(conn, itertools.islice(rows, size))
+        progress(done + size)
+    insert_seconds = time.perf_counter() - started
+    await profiles_bulk.create_indexes(conn, indexes)
+    return inserted, insert_seconds
 
 
 async def _load_in_batches(
