@@ -22,7 +22,7 @@ PROFILE_COLUMNS: Final = (
 
 # The optional-filter predicate shared by every statement over `profiles`.
 # $1 gender, $2 country_id, $3 min age, $4 max age, $5 min gender p, $6 min country p.
-# Measured at 1M rows (bench/README.md), two details decide the plans:
+# Measured at 1M rows (README "Performance"), two details decide the plans:
 # - country_id is char(2): a text parameter casts the column to text and no index on it is
 #   usable (a rare country walked a whole sort index, 10 ms); bpchar keeps the index.
 # - thresholds are written on the same coalesce(...) expressions the sort indexes hold, so an
@@ -41,7 +41,7 @@ _ROLLUP_FILTER: Final = """
    and ($2::bpchar is null or country_id = $2::bpchar)
    and age between $3 and $4
 """
-# And over the totals by (gender, age) (0008), for filters without a country ($2 is null).
+# And over the totals by (gender, age) (0007), for filters without a country ($2 is null).
 _TOTALS_FILTER: Final = """
        ($1::text is null or gender = $1)
    and $2::bpchar is null
