@@ -22,17 +22,29 @@ PROFILE_COLUMNS: Final = (
 
 # The optional-filter predicate shared by every statement over `profiles`.
 # $1 gender, $2 country_id, $3 min age, $4 max age, $5 min gender p, $6 min country p.
+# Measured at 1M rows (README "Performance"), two details decide the plans:
+# - country_id is char(2): a text parameter casts the column to text and no index on it is
+#   usable (a rare country walked a whole sort index, 10 ms); bpchar keeps the index.
+# - thresholds are written on the same coalesce(...) expressions the sort indexes hold, so an
+#   index range starts at the threshold (a probability sort with a threshold scanned from the
+#   bottom: 565-1081 ms). For thresholds in 0..1 a NULL (-1) fails either way: same rows.
 _PROFILE_FILTER: Final = """
        ($1::text is null or gender = $1)
-   and ($2::text is null or country_id = $2)
+   and ($2::bpchar is null or country_id = $2::bpchar)
    and age between $3 and $4
-   and ($5::float8 is null or gender_probability >= $5)
-   and ($6::float8 is null or country_probability >= $6)
+   and ($5::float8 is null or coalesce(gender_probability, -1) >= $5)
+   and ($6::float8 is null or coalesce(country_probability, -1) >= $6)
 """
 # The same filter over the rollup table, which has no probabilities.
 _ROLLUP_FILTER: Final = """
        ($1::text is null or gender = $1)
-   and ($2::text is null or country_id = $2)
+   and ($2::bpchar is null or country_id = $2::bpchar)
+   and age between $3 and $4
+"""
+# And over the totals by (gender, age) (0007), for filters without a country ($2 is null).
+_TOTALS_FILTER: Final = """
+       ($1::text is null or gender = $1)
+   and $2::bpchar is null
    and age between $3 and $4
 """
 
@@ -46,6 +58,24 @@ class ProfileFilterValues:
     min_gender_probability: float | None = None
     min_country_probability: float | None = None
 
+    @property
+    def counts_from_rollup(self) -> bool:
+        """The rollup has no probabilities: thresholds must count rows."""
+        return self.min_gender_probability is None and self.min_country_probability is None
+
+    @property
+    def count_source(self) -> str:
+        """Which table answers the exact count (a key of the count statements)."""
+        if self.counts_from_rollup:
+            return "totals" if self.country_id is None else "rollup"
+        gender_p, country_p = self.min_gender_probability, self.min_country_probability
+        if self.country_id is None:
+            if country_p is None and _is_whole_percentage(gender_p):
+                return "gender_probability_buckets"
+            if gender_p is None and _is_whole_percentage(country_p):
+                return "country_probability_buckets"
+        return "rows"
+
     def rollup_args(self) -> tuple[Any, ...]:
         return (self.gender, self.country_id, self.min_age, self.max_age)
 
@@ -55,6 +85,11 @@ class ProfileFilterValues:
             self.min_gender_probability,
             self.min_country_probability,
         )
+
+
+def _is_whole_percentage(threshold: float | None) -> bool:
+    """True for 0.9, 0.95, 1.0 (b/100 as a float8 equals it); False for 0.925 or None."""
+    return threshold is not None and round(threshold * 100) / 100 == threshold
 
 
 @dataclass(frozen=True, slots=True)
@@ -85,11 +120,56 @@ GROUP_COLUMNS: Final[dict[str, str]] = {
 }
 
 
-def _page_statement(sort_key: str, descending: bool) -> str:
+# Exact totals, from the smallest table that can answer: totals by (gender, age) without a
+# country, the rollup by (country, gender, age) with one, the rows for probability thresholds.
+_TOTAL_FROM_TOTALS: Final = f"""
+select coalesce(sum(count), 0)::bigint
+  from profile_totals
+ where {_TOTALS_FILTER}
+"""
+_TOTAL_FROM_ROLLUP: Final = f"""
+select coalesce(sum(count), 0)::bigint
+  from profile_counts
+ where {_ROLLUP_FILTER}
+"""
+# One threshold that is a whole percentage ($5 or $6 = b/100), no country: the histogram.
+# round(t * 100) is b exactly for such t (count_source checks it in Python).
+_TOTAL_FROM_GENDER_PROBABILITY_BUCKETS: Final = f"""
+select coalesce(sum(count), 0)::bigint
+  from profile_probability_counts
+ where kind = 'g'
+   and bucket >= round($5::float8 * 100)
+   and $6::float8 is null
+   and {_TOTALS_FILTER}
+"""
+_TOTAL_FROM_COUNTRY_PROBABILITY_BUCKETS: Final = f"""
+select coalesce(sum(count), 0)::bigint
+  from profile_probability_counts
+ where kind = 'c'
+   and bucket >= round($6::float8 * 100)
+   and $5::float8 is null
+   and {_TOTALS_FILTER}
+"""
+_TOTAL_FROM_ROWS: Final = f"""
+select count(*)
+  from profiles
+ where {_PROFILE_FILTER}
+"""
+
+
+def _page_statement(sort_key: str, descending: bool, total: str) -> str:
+    """One page and, on every row, the exact total for the whole filter.
+
+    One statement rather than two: one round trip, and page and total read one snapshot, so a
+    concurrent write cannot make them disagree. The total is an uncorrelated scalar subquery
+    (an InitPlan, run once). Every sort has an index on (sort expression, id), which the keyset
+    condition and ORDER BY walk, so page 1000 costs what page 1 does.
+    """
     column = SORT_COLUMNS[sort_key]
     direction, comparison = ("desc", "<") if descending else ("asc", ">")
     return f"""
-select {PROFILE_COLUMNS}, {column.expression} as sort_value
+select {PROFILE_COLUMNS}, {column.expression} as sort_value,
+       ({total}) as total_count
   from profiles
  where {_PROFILE_FILTER}
    and ($7::{column.cursor_type} is null
@@ -99,25 +179,27 @@ select {PROFILE_COLUMNS}, {column.expression} as sort_value
 """
 
 
-# Built once: ten statements, one per (sort key, direction).
+_COUNT_STATEMENTS: Final = {
+    "totals": _TOTAL_FROM_TOTALS,
+    "rollup": _TOTAL_FROM_ROLLUP,
+    "gender_probability_buckets": _TOTAL_FROM_GENDER_PROBABILITY_BUCKETS,
+    "country_probability_buckets": _TOTAL_FROM_COUNTRY_PROBABILITY_BUCKETS,
+    "rows": _TOTAL_FROM_ROWS,
+}
+# Built once: fifty statements, one per (sort key, direction, where the total comes from).
 _PAGE_STATEMENTS: Final = {
-    (key, descending): _page_statement(key, descending)
+    (key, descending, source): _page_statement(key, descending, total)
     for key in SORT_COLUMNS
     for descending in (False, True)
+    for source, total in _COUNT_STATEMENTS.items()
 }
 
 GET_PROFILE = f"select {PROFILE_COLUMNS} from profiles where id = $1"
-COUNT_PROFILES_FROM_ROLLUP = f"""
-select coalesce(sum(count), 0)::bigint
-  from profile_counts
- where {_ROLLUP_FILTER}
-"""
-COUNT_PROFILES = f"""
-select count(*)
-  from profiles
- where {_PROFILE_FILTER}
-"""
+COUNT_PROFILES_FROM_ROLLUP: Final = _TOTAL_FROM_ROLLUP
+COUNT_PROFILES: Final = _TOTAL_FROM_ROWS
 GET_DATA_VERSION = "select version from data_version"
+# What cache keys carry: the database's epoch (0007) and its version, e.g. "1f0c...:42".
+GET_DATA_VERSION_TOKEN: Final = "select epoch::text || ':' || version from data_version"
 
 CREATE_STAGING_TABLE = """
 create temporary table if not exists profiles_staging (
@@ -156,6 +238,14 @@ select id, name, name_key, gender, gender_probability, age,
 """
 
 
+@dataclass(frozen=True, slots=True)
+class ProfileRows:
+    """A page of rows and the exact number of rows the whole filter matches."""
+
+    rows: list[asyncpg.Record]
+    total: int
+
+
 async def select_profiles_page(
     conn: Connection,
     filter: ProfileFilterValues,
@@ -164,11 +254,18 @@ async def select_profiles_page(
     descending: bool,
     after: tuple[Any, UUID] | None,
     limit: int,
-) -> list[asyncpg.Record]:
-    """Up to `limit` rows after the keyset cursor `after` = (sort value, id)."""
+) -> ProfileRows:
+    """Up to `limit` rows after the keyset cursor `after` = (sort value, id), and the total.
+
+    One statement. Only an empty page after a cursor needs a second one for the total (an
+    empty first page means nothing matches: the total is 0).
+    """
     cursor_value, cursor_id = after if after is not None else (None, None)
-    statement = _PAGE_STATEMENTS[(sort_key, descending)]
-    return await conn.fetch(statement, *filter.args(), cursor_value, cursor_id, limit)
+    statement = _PAGE_STATEMENTS[(sort_key, descending, filter.count_source)]
+    rows = await conn.fetch(statement, *filter.args(), cursor_value, cursor_id, limit)
+    if rows:
+        return ProfileRows(rows, int(rows[0]["total_count"]))
+    return ProfileRows(rows, 0 if after is None else await count_profiles(conn, filter))
 
 
 async def get_profile(conn: Connection, profile_id: UUID) -> asyncpg.Record | None:
@@ -176,12 +273,10 @@ async def get_profile(conn: Connection, profile_id: UUID) -> asyncpg.Record | No
 
 
 async def count_profiles(conn: Connection, filter: ProfileFilterValues) -> int:
-    """Exact count: from the rollup when the filter allows it, else from the rows."""
-    if filter.min_gender_probability is None and filter.min_country_probability is None:
-        value = await conn.fetchval(COUNT_PROFILES_FROM_ROLLUP, *filter.rollup_args())
-    else:
-        value = await conn.fetchval(COUNT_PROFILES, *filter.args())
-    return int(value)
+    """Exact count: from the totals or the rollup when the filter allows it, else the rows."""
+    source = filter.count_source
+    args = filter.rollup_args() if filter.counts_from_rollup else filter.args()
+    return int(await conn.fetchval(_COUNT_STATEMENTS[source], *args))
 
 
 async def select_profile_groups(
@@ -190,7 +285,14 @@ async def select_profile_groups(
     """Counts per combination of `group_by` columns (keys of GROUP_COLUMNS), largest first."""
     expressions = [f"{GROUP_COLUMNS[key]} as {key}" for key in group_by]
     positions = ", ".join(str(index) for index in range(1, len(group_by) + 1))
-    if filter.min_gender_probability is None and filter.min_country_probability is None:
+    if filter.count_source == "totals" and "country" not in group_by:
+        source, where, count, args = (
+            "profile_totals",
+            _TOTALS_FILTER,
+            "sum(count)",
+            filter.rollup_args(),
+        )
+    elif filter.counts_from_rollup:
         source, where, count, args = (
             "profile_counts",
             _ROLLUP_FILTER,
@@ -212,6 +314,10 @@ having {count} > 0
 
 async def get_data_version(conn: Connection) -> int:
     return int(await conn.fetchval(GET_DATA_VERSION))
+
+
+async def get_data_version_token(conn: Connection) -> str:
+    return str(await conn.fetchval(GET_DATA_VERSION_TOKEN))
 
 
 async def insert_profiles(conn: Connection, rows: Sequence[tuple[Any, ...]]) -> int:

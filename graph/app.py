@@ -27,6 +27,8 @@ from graph.schema import schema
 from graph.webhooks import livekit_webhook
 from graph.websockets import TextFrameWebSocketAdapter
 from services.auth.tokens import verify_token
+from services.cache import build_result_cache
+from services.data_version import DataVersion
 from services.database import ConnectionPool, Database, is_reachable, open_database
 from services.errors import ErrorCode, ServiceError
 from services.interviews.runtime import build_interview_services
@@ -59,6 +61,7 @@ class InsightaGraphQL(GraphQL[Context, None]):
             request_id=request_id_of(request.scope),
             interviews=request.app.state.interviews,
             loaders=InterviewLoaders.build(pool),
+            cache=request.app.state.cache,
         )
         token = _bearer_token(request.headers.get("authorization"))
         if token is not None:
@@ -138,6 +141,7 @@ def create_app(
             yield
             return
         database = await open_database(settings)
+        app.state.cache = build_result_cache(settings, DataVersion(database.pool))
         try:
             if database.created_now and database.embedded is not None:
                 result = await seed_demo_profiles(database.pool)
@@ -155,6 +159,7 @@ def create_app(
             finally:
                 await interviews.aclose()
         finally:
+            await app.state.cache.close()
             await _close(database)
 
     app = Starlette(
@@ -174,6 +179,7 @@ def create_app(
     if pool is not None:
         app.state.pool = pool
         app.state.interviews = build_interview_services(settings, pool, secret_key)
+        app.state.cache = build_result_cache(settings, DataVersion(pool))
     return app
 
 

@@ -1,4 +1,5 @@
-"""The `insighta` command: serve, migrate, seed and token; client commands in graph/commands/."""
+"""The `insighta` command: serve, migrate, seed, token and bench; client commands in
+graph/commands/."""
 
 import asyncio
 from datetime import timedelta
@@ -7,12 +8,15 @@ from typing import Annotated
 import typer
 import uvicorn
 from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 
 from graph.app import create_app
 from graph.commands import account, profiles
 from services.auth.tokens import Role, issue_token
-from services.database import open_database
+from services.database import Database, open_database
+from services.profiles.bulk_load import load_synthetic_profiles
 from services.profiles.seed import seed_demo_profiles
+from services.profiles.synthetic import SyntheticProfiles
 from services.settings import Secret, Settings
 from services.structured_logging import configure_logging
 
@@ -66,21 +70,94 @@ def migrate() -> None:
 
 
 @app.command()
-def seed() -> None:
-    """Load the 2026 demo profiles; names already stored are left alone."""
+def seed(
+    synthetic: Annotated[
+        int | None,
+        typer.Option(help="Add N generated profiles instead of the demo ones", min=0),
+    ] = None,
+    seed: Annotated[int, typer.Option(help="Generator seed: equal seeds give equal rows")] = 1,
+) -> None:
+    """Load the 2026 demo profiles (names already stored are left alone), or N generated ones."""
     configure_logging()
+    capacity = SyntheticProfiles(seed).capacity
+    if synthetic is not None and synthetic > capacity:
+        raise typer.BadParameter(
+            f"one seed makes at most {capacity:,} distinct names; load more with several seeds",
+            param_hint="--synthetic",
+        )
 
     async def run() -> None:
         database = await open_database(Settings.from_env(), max_size=2)
         try:
-            result = await seed_demo_profiles(database.pool)
+            if synthetic is None:
+                result = await seed_demo_profiles(database.pool)
+                console.print(
+                    f"demo profiles: {result.inserted} inserted,"
+                    f" {result.already_present} already present"
+                )
+            else:
+                await _seed_synthetic(database, synthetic, seed)
         finally:
             await database.close()
-        console.print(
-            f"demo profiles: {result.inserted} inserted, {result.already_present} already present"
-        )
 
     asyncio.run(run())
+
+
+async def _seed_synthetic(database: Database, count: int, seed: int) -> None:
+    with Progress(
+        TextColumn("synthetic profiles"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeRemainingColumn(),
+        console=console,
+        transient=True,
+    ) as progress:
+        task = progress.add_task("load", total=count)
+        load = await load_synthetic_profiles(
+            database.pool,
+            count,
+            seed=seed,
+            on_progress=lambda rows: progress.update(task, completed=rows),
+        )
+    path = "bulk (empty table: indexes rebuilt)" if load.bulk else "batches"
+    console.print(
+        f"synthetic profiles: {load.inserted} inserted, {load.skipped} already present"
+        f" ({path}, {load.seconds:.1f} s, {load.rows_per_second:,.0f} rows/s)"
+    )
+
+
+@app.command()
+def bench(
+    profiles: Annotated[
+        int | None,
+        typer.Option(help="Dataset size [default: 10,000,000; 1,000,000 with --quick]", min=1),
+    ] = None,
+    quick: Annotated[bool, typer.Option(help="Fewer rounds, shorter throughput runs")] = False,
+) -> None:
+    """Benchmark the API over HTTP against raw SQL; writes bench/results and the README table."""
+    # Imported here: bench/ sits beside the packages and is not part of the installed wheel.
+    from bench.run import run_bench
+
+    configure_logging("WARNING")
+    size = profiles or (1_000_000 if quick else 10_000_000)
+    with Progress(
+        TextColumn("loading profiles"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeRemainingColumn(),
+        console=console,
+        transient=True,
+    ) as progress:
+        task = progress.add_task("load", total=size)
+        asyncio.run(
+            run_bench(
+                Settings.from_env(),
+                profiles=size,
+                quick=quick,
+                say=lambda text: progress.console.print(text),
+                progress=lambda rows: progress.update(task, completed=rows),
+            )
+        )
 
 
 @app.command()

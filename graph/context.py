@@ -1,5 +1,5 @@
-"""One request, one context: who is asking, the database pool, the settings, the interview
-services and this request's dataloaders."""
+"""One request, one context: who is asking, the database pool, the result cache, the settings,
+the interview services and this request's dataloaders."""
 
 from dataclasses import dataclass
 
@@ -9,6 +9,7 @@ from starlette.websockets import WebSocket
 
 from graph.interviews.dataloaders import InterviewLoaders
 from services.auth.tokens import Principal
+from services.cache import ResultCache
 from services.database import ConnectionPool
 from services.errors import ServiceError
 from services.interviews.runtime import InterviewServices
@@ -27,3 +28,5 @@ class Context:
     principal: Principal | None = None
     # Why there is no principal (missing, expired or forged token); raised by permissions.
     auth_error: ServiceError | None = None
+    # The process's one result cache (services/cache.py); None computes every answer.
+    cache: ResultCache | None = None

@@ -20,12 +20,13 @@ from strawberry.extensions import (
 from strawberry.extensions.max_aliases import create_validator as alias_rule
 from strawberry.extensions.query_depth_limiter import create_validator as depth_rule
 
+from graph.document_cache import DOCUMENT_CACHE_SIZE
+
 MAX_QUERY_DEPTH: Final = 10
 MAX_ALIASES: Final = 30
 MAX_TOKENS: Final = 5_000
 # Distinct documents kept validated; clients send few distinct documents. (No ParserCache: it
 # parses inside its hook, so a syntax error escapes the error masking and loses its code.)
-DOCUMENT_CACHE_SIZE: Final = 1_024
 
 _RULES: Final = (depth_rule(MAX_QUERY_DEPTH, should_ignore=None), alias_rule(MAX_ALIASES))
 

@@ -5,11 +5,13 @@ from typing import Any
 import strawberry
 from graphql.error import GraphQLError
 
+from graph.document_cache import DocumentCache
 from graph.errors import MaskUnexpectedErrors
 from graph.interviews.mutations import InterviewsMutation
 from graph.interviews.schema import InterviewsQuery
 from graph.limits import query_limits
 from graph.observability import OperationObserver
+from graph.plain_fields import PlainFieldExecutionContext
 from graph.profiles.export import ProfileExportQuery
 from graph.profiles.schema import ProfilesQuery
 from graph.viewer import ViewerQuery
@@ -31,8 +33,12 @@ class InsightaSchema(strawberry.Schema):
 
 
 # OperationObserver comes first so that it sees errors after masking (extensions unwind LIFO).
+# Parsing and validating the document was ~60% of a cached profiles request (pyinstrument,
+# README "Performance"): DocumentCache and the ValidationCache in query_limits() are
+# module-level bounded LRUs shared by every request.
 schema = InsightaSchema(
     query=Query,
     mutation=Mutation,
-    extensions=[OperationObserver, MaskUnexpectedErrors, *query_limits()],
+    execution_context_class=PlainFieldExecutionContext,
+    extensions=[OperationObserver, MaskUnexpectedErrors, DocumentCache, *query_limits()],
 )

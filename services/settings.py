@@ -10,6 +10,8 @@ from typing import Final
 
 DEFAULT_DATA_DIR: Final = Path(".insighta")
 DEFAULT_CACHE_TTL_SECONDS: Final = 300
+# About 10 KB per cached 20-row page (50 KB at 100 rows): ~40-200 MB at most per process.
+DEFAULT_CACHE_MAX_ENTRIES: Final = 4096
 DEFAULT_MAX_UPLOAD_BYTES: Final = 1 << 30
 DEFAULT_TOKEN_TTL_SECONDS: Final = 12 * 3600
 DEFAULT_UPSTREAM_TIMEOUT_SECONDS: Final = 30.0
@@ -50,6 +52,7 @@ class Settings:
     data_dir: Path = DEFAULT_DATA_DIR
     secret_key: Secret | None = None
     cache_ttl_seconds: int = DEFAULT_CACHE_TTL_SECONDS
+    cache_max_entries: int = DEFAULT_CACHE_MAX_ENTRIES
     max_upload_bytes: int = DEFAULT_MAX_UPLOAD_BYTES
     token_ttl_seconds: int = DEFAULT_TOKEN_TTL_SECONDS
     graphql_introspection: bool = True
@@ -83,6 +86,7 @@ class Settings:
             data_dir=Path(env.get("INSIGHTA_DATA_DIR") or DEFAULT_DATA_DIR),
             secret_key=_secret(env.get("SECRET_KEY")),
             cache_ttl_seconds=_int(env, "CACHE_TTL_SECONDS", DEFAULT_CACHE_TTL_SECONDS),
+            cache_max_entries=_int(env, "CACHE_MAX_ENTRIES", DEFAULT_CACHE_MAX_ENTRIES),
             max_upload_bytes=_int(env, "MAX_UPLOAD_BYTES", DEFAULT_MAX_UPLOAD_BYTES),
             token_ttl_seconds=_int(env, "TOKEN_TTL_SECONDS", DEFAULT_TOKEN_TTL_SECONDS),
             graphql_introspection=_bool(env, "GRAPHQL_INTROSPECTION", default=True),

@@ -49,7 +49,9 @@ class ProfilesQuery:
                 first=search.DEFAULT_PAGE_SIZE if first is None else first, after=after
             ),
         )
-        page = await search.search_profiles(info.context.pool, profile_search)
+        page = await search.search_profiles(
+            info.context.pool, profile_search, cache=info.context.cache
+        )
         return ProfileConnection.from_page(page)
 
     @strawberry.field(permission_classes=[CanReadProfiles], description="One profile by id.")
@@ -89,6 +91,10 @@ class ProfilesQuery:
         if len(group_by) > MAX_GROUP_BY:
             raise bad_input(f"groupBy takes at most {MAX_GROUP_BY} entries", field="groupBy")
         groups = await search.profile_stats(
-            info.context.pool, filter.to_filter_spec() if filter else None, query, group_by
+            info.context.pool,
+            filter.to_filter_spec() if filter else None,
+            query,
+            group_by,
+            cache=info.context.cache,
         )
         return [ProfileGroup.from_domain(group) for group in groups]

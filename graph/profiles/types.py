@@ -7,9 +7,10 @@ import strawberry
 from strawberry.scalars import JSON
 
 from graph.profiles.enums import AgeGroup, Gender
-from services.profiles import search
 from services.profiles.filters import CanonicalFilter
 from services.profiles.profile import Profile as DomainProfile
+from services.profiles.results import ProfileGroup as DomainProfileGroup
+from services.profiles.results import ProfilePage
 
 
 @strawberry.type(description="A demographic profile.")
@@ -102,7 +103,7 @@ class ProfileConnection:
     filter: NormalizedFilter = strawberry.field(description="What was actually applied")
 
     @classmethod
-    def from_page(cls, page: search.ProfilePage) -> Self:
+    def from_page(cls, page: ProfilePage) -> Self:
         edges = [
             ProfileEdge(cursor=edge.cursor, node=Profile.from_domain(edge.node))
             for edge in page.edges
@@ -126,5 +127,5 @@ class ProfileGroup:
     count: int
 
     @classmethod
-    def from_domain(cls, group: search.ProfileGroup) -> Self:
+    def from_domain(cls, group: DomainProfileGroup) -> Self:
         return cls(key=JSON(group.key), count=group.count)

@@ -9,6 +9,7 @@ from uuid import UUID
 import asyncpg
 
 from db import profiles as profiles_db
+from services.cache import ResultCache
 from services.errors import bad_input
 from services.pagination import Cursor, PageRequest, encode_cursor
 from services.profiles.age_groups import MAX_AGE, MIN_AGE
@@ -16,6 +17,8 @@ from services.profiles.enums import AgeGroup, Gender, ProfileDimension, ProfileS
 from services.profiles.filters import CanonicalFilter, FilterSpec, combine, normalize
 from services.profiles.language import interpret_query
 from services.profiles.profile import Profile
+from services.profiles.result_codecs import GROUPS_CODEC, PAGE_CODEC
+from services.profiles.results import ProfileEdge, ProfileGroup, ProfilePage
 
 
 @dataclass(frozen=True, slots=True)
@@ -41,28 +44,6 @@ class ProfileSearch:
     page: PageRequest = DEFAULT_PAGE
 
 
-@dataclass(frozen=True, slots=True)
-class ProfileEdge:
-    cursor: str
-    node: Profile
-
-
-@dataclass(frozen=True, slots=True)
-class ProfilePage:
-    edges: list[ProfileEdge]
-    has_next_page: bool
-    has_previous_page: bool
-    total_count: int
-    filter: CanonicalFilter
-    cache_key: str
-
-
-@dataclass(frozen=True, slots=True)
-class ProfileGroup:
-    key: dict[str, str | int]
-    count: int
-
-
 def resolve_filter(spec: FilterSpec | None, text: str | None) -> CanonicalFilter:
     """The one canonical filter for a structured filter and/or a plain-English query."""
     if text is None:
@@ -78,34 +59,54 @@ def cache_key(canonical: CanonicalFilter, sort: ProfileSort, page: PageRequest) 
     )
 
 
-async def search_profiles(pool: asyncpg.Pool, search: ProfileSearch) -> ProfilePage:
+async def search_profiles(
+    pool: asyncpg.Pool, search: ProfileSearch, *, cache: ResultCache | None = None
+) -> ProfilePage:
+    """One page and its exact total; from `cache` when it holds this page at the current data
+    version (bad input fails before any lookup)."""
     canonical = resolve_filter(search.filter, search.text)
     after = _cursor_position(search.page.after, search.sort)
-    values = _filter_values(canonical)
+    key = cache_key(canonical, search.sort, search.page)
+
+    async def read_page() -> ProfilePage:
+        return await _read_page(pool, search, canonical, after, key)
+
+    if cache is None:
+        return await read_page()
+    return await cache.get_or_compute(f"page:{key}", read_page, PAGE_CODEC)
+
+
+async def _read_page(
+    pool: asyncpg.Pool,
+    search: ProfileSearch,
+    canonical: CanonicalFilter,
+    after: tuple[Any, UUID] | None,
+    key: str,
+) -> ProfilePage:
     async with pool.acquire() as conn:
-        rows = await profiles_db.select_profiles_page(
+        found = await profiles_db.select_profiles_page(
             conn,
-            values,
+            _filter_values(canonical),
             sort_key=search.sort.field.value,
             descending=search.sort.order is SortOrder.DESC,
             after=after,
             limit=search.page.first + 1,
         )
-        total = await profiles_db.count_profiles(conn, values)
+    first, sort_name = search.page.first, search.sort.name
     edges = [
         ProfileEdge(
-            cursor=encode_cursor(Cursor(search.sort.name, row["sort_value"], row["id"])),
+            cursor=encode_cursor(Cursor(sort_name, row["sort_value"], row["id"])),
             node=profile_from_row(row),
         )
-        for row in rows[: search.page.first]
+        for row in found.rows[:first]
     ]
     return ProfilePage(
         edges=edges,
-        has_next_page=len(rows) > search.page.first,
+        has_next_page=len(found.rows) > first,
         has_previous_page=search.page.after is not None,
-        total_count=total,
+        total_count=found.total,
         filter=canonical,
-        cache_key=cache_key(canonical, search.sort, search.page),
+        cache_key=key,
     )
 
 
@@ -120,10 +121,25 @@ async def profile_stats(
     spec: FilterSpec | None,
     text: str | None,
     group_by: Sequence[ProfileDimension],
+    *,
+    cache: ResultCache | None = None,
 ) -> list[ProfileGroup]:
     """Exact counts per combination of `group_by`, largest first; `[]` gives the total."""
     canonical = resolve_filter(spec, text)
     dimensions = list(dict.fromkeys(group_by))
+
+    async def read_groups() -> list[ProfileGroup]:
+        return await _read_groups(pool, canonical, dimensions)
+
+    if cache is None:
+        return await read_groups()
+    key = f"stats:{canonical.describe()}|groupBy={','.join(d.name for d in dimensions)}"
+    return await cache.get_or_compute(key, read_groups, GROUPS_CODEC)
+
+
+async def _read_groups(
+    pool: asyncpg.Pool, canonical: CanonicalFilter, dimensions: list[ProfileDimension]
+) -> list[ProfileGroup]:
     async with pool.acquire() as conn:
         if not dimensions:
             total = await profiles_db.count_profiles(conn, _filter_values(canonical))

@@ -38,6 +38,16 @@ async def rollup(conn: Connection) -> dict[tuple[str, str, int], int]:
     return {(r["country_id"], r["gender"], r["age"]): r["count"] for r in rows}
 
 
+async def totals(conn: Connection) -> dict[tuple[str, int], int]:
+    rows = await conn.fetch("select gender, age, count from profile_totals where count > 0")
+    return {(r["gender"], r["age"]): r["count"] for r in rows}
+
+
+async def actual_totals(conn: Connection) -> dict[tuple[str, int], int]:
+    rows = await conn.fetch("select gender, age, count(*) as count from profiles group by 1, 2")
+    return {(r["gender"], r["age"]): r["count"] for r in rows}
+
+
 async def actual(conn: Connection) -> dict[tuple[str, str, int], int]:
     rows = await conn.fetch(
         "select country_id, gender, age, count(*) as count from profiles group by 1, 2, 3"
@@ -58,16 +68,125 @@ async def test_rollup_follows_inserts_deletes_and_updates(pool: asyncpg.Pool) ->
             )
         assert inserted == 3
         assert await rollup(conn) == await actual(conn)
+        assert await totals(conn) == await actual_totals(conn)
         await conn.execute("update profiles set age = 61 where name = 'Ada Obi'")
         assert await rollup(conn) == await actual(conn)
+        assert await totals(conn) == await actual_totals(conn)
         await conn.execute("delete from profiles where country_id = 'KE'")
         assert await rollup(conn) == await actual(conn)
+        assert await totals(conn) == await actual_totals(conn)
         assert (
             await profiles_db.count_profiles(
                 conn, profiles_db.ProfileFilterValues(None, None, 0, 150)
             )
             == 2
         )
+
+
+async def test_totals_follow_truncate(pool: asyncpg.Pool) -> None:
+    async with pool.acquire() as conn:
+        async with conn.transaction():
+            await profiles_db.insert_profiles(conn, [row("Ada Obi"), row("Eme Uko", age=70)])
+        assert await totals(conn) == {("female", 30): 1, ("female", 70): 1}
+        await conn.execute("truncate profiles")
+        assert await totals(conn) == {}
+
+
+async def test_counts_use_the_totals_without_a_country_and_agree_with_rows(
+    pool: asyncpg.Pool,
+) -> None:
+    async with pool.acquire() as conn:
+        async with conn.transaction():
+            await profiles_db.insert_profiles(
+                conn,
+                [
+                    row("Ada Obi", age=25),
+                    row("Bola Ade", gender="male", age=12),
+                    row("Chi Eze", country="KE", age=64),
+                ],
+            )
+        for values, expected in [
+            (profiles_db.ProfileFilterValues(None, None, 0, 150), 3),
+            (profiles_db.ProfileFilterValues("female", None, 20, 70), 2),
+            (profiles_db.ProfileFilterValues("female", "KE", 0, 150), 1),
+            (profiles_db.ProfileFilterValues(None, None, 0, 150, 0.95), 0),
+        ]:
+            assert await profiles_db.count_profiles(conn, values) == expected
+        assert profiles_db.ProfileFilterValues(None, None, 0, 150).count_source == "totals"
+        assert profiles_db.ProfileFilterValues(None, "KE", 0, 150).count_source == "rollup"
+        assert (
+            profiles_db.ProfileFilterValues(None, None, 0, 150, 0.5).count_source
+            == "gender_probability_buckets"
+        )
+        assert profiles_db.ProfileFilterValues(None, None, 0, 150, 0.925).count_source == "rows"
+        assert profiles_db.ProfileFilterValues(None, "KE", 0, 150, 0.5).count_source == "rows"
+
+
+PROBABILITIES = [None, 0.0, 0.01, 0.289999999, 0.29, 0.2900000001, 0.3, 0.5, 0.925, 0.99, 1.0]
+THRESHOLDS = [0.0, 0.01, 0.29, 0.3, 0.5, 0.9, 0.925, 0.99, 1.0]
+
+
+async def histogram(conn: Connection) -> dict[tuple[str, int, str, int], int]:
+    rows = await conn.fetch(
+        "select kind, bucket, gender, age, count from profile_probability_counts where count > 0"
+    )
+    return {(r["kind"], r["bucket"], r["gender"], r["age"]): r["count"] for r in rows}
+
+
+async def histogram_from_rows(conn: Connection) -> dict[tuple[str, int, str, int], int]:
+    rows = await conn.fetch(
+        "select kind, bucket, gender, age, count(*) as count"
+        "  from (select 'g' as kind, probability_bucket(gender_probability) as bucket, gender, age"
+        "          from profiles"
+        "        union all"
+        "        select 'c', probability_bucket(country_probability), gender, age"
+        "          from profiles) b"
+        " group by 1, 2, 3, 4"
+    )
+    return {(r["kind"], r["bucket"], r["gender"], r["age"]): r["count"] for r in rows}
+
+
+async def test_threshold_counts_are_exact_whichever_table_answers(pool: asyncpg.Pool) -> None:
+    rows: list[tuple[object, ...]] = []
+    # (gender, age, gender probability, country probability) of every row, for the oracle.
+    facts: list[tuple[str, int, float | None, float | None]] = []
+    for index, (gender_p, country_p) in enumerate(
+        (g, c) for g in PROBABILITIES for c in reversed(PROBABILITIES)
+    ):
+        gender, age = ("male" if index % 3 else "female"), index % 90
+        record = list(row(f"Person {index}", gender=gender, age=age))
+        record[4], record[8] = gender_p, country_p
+        rows.append(tuple(record))
+        facts.append((gender, age, gender_p, country_p))
+    async with pool.acquire() as conn:
+        async with conn.transaction():
+            await profiles_db.insert_profiles(conn, rows)
+        for threshold in THRESHOLDS:
+            for wanted in (None, "male"):
+                for key, values in [
+                    (2, profiles_db.ProfileFilterValues(wanted, None, 10, 80, threshold, None)),
+                    (3, profiles_db.ProfileFilterValues(wanted, None, 10, 80, None, threshold)),
+                ]:
+                    expected = 0
+                    for fact in facts:
+                        probability = fact[key]
+                        if (
+                            isinstance(probability, float)
+                            and probability >= threshold
+                            and 10 <= fact[1] <= 80
+                            and wanted in (None, fact[0])
+                        ):
+                            expected += 1
+                    assert await profiles_db.count_profiles(conn, values) == expected, (
+                        threshold,
+                        values.count_source,
+                    )
+        assert await histogram(conn) == await histogram_from_rows(conn)
+        await conn.execute("update profiles set gender_probability = 0.5 where age < 20")
+        await conn.execute("delete from profiles where age > 70")
+        assert await histogram(conn) == await histogram_from_rows(conn)
+        await conn.execute("truncate profiles")
+        assert await histogram(conn) == {}
 
 
 async def test_duplicate_names_are_skipped_case_insensitively(pool: asyncpg.Pool) -> None:

@@ -9,8 +9,8 @@ import strawberry
 from strawberry.extensions.validation_cache import _get_validate_cache
 
 from graph.app import create_app
+from graph.document_cache import DOCUMENT_CACHE_SIZE
 from graph.limits import (
-    DOCUMENT_CACHE_SIZE,
     MAX_ALIASES,
     MAX_QUERY_DEPTH,
     MAX_TOKENS,

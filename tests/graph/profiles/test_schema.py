@@ -280,3 +280,18 @@ async def test_recruiters_may_not_read_profiles_but_analysts_may(gql: GraphQLCal
     assert error_code(forbidden) == "FORBIDDEN"
     allowed = await gql(PROFILES, {"first": 1}, token=make_token(Role.ANALYST))
     assert allowed["data"]["profiles"]["totalCount"] == len(demo_records())
+
+
+async def test_statement_count_per_operation(gql: GraphQLCall, sql_log: StatementLog) -> None:
+    """No N+1 anywhere: a profile by id is one statement, interpreting text none, and a
+    breakdown at most two (the data version, then one grouped count)."""
+    page = await gql(PROFILES, {"first": 1})
+    profile_id = page["data"]["profiles"]["edges"][0]["node"]["id"]
+    with sql_log.counting() as one_profile:
+        await gql(PROFILE, {"id": profile_id})
+    with sql_log.counting() as interpretation:
+        await gql(INTERPRET, {"text": "women in Ghana aged 20 to 30"})
+    with sql_log.counting() as stats:
+        await gql(STATS, {"groupBy": ["GENDER", "AGE_GROUP"], "query": "Nigerians"})
+    assert (one_profile.statements, interpretation.statements) == (1, 0)
+    assert 1 <= stats.statements <= 2

@@ -1,0 +1,130 @@
+"""Results: a JSON file per run, a markdown table, and the README's copy of the latest table."""
+
+import math
+import statistics
+from pathlib import Path
+from typing import Any, Final
+
+import orjson
+
+README_START: Final = "<!-- bench:start -->"
+README_END: Final = "<!-- bench:end -->"
+
+
+def percentile(values: list[float], fraction: float) -> float:
+    """Nearest-rank percentile (p50 of [1, 2, 3, 4] is 2)."""
+    ordered = sorted(values)
+    return ordered[max(0, math.ceil(fraction * len(ordered)) - 1)]
+
+
+def summary(values: list[float]) -> dict[str, float]:
+    return {
+        "p50": percentile(values, 0.50),
+        "p95": percentile(values, 0.95),
+        "p99": percentile(values, 0.99),
+        "mean": statistics.fmean(values),
+        "n": len(values),
+    }
+
+
+def write_results(result: dict[str, Any], directory: Path, readme: Path | None) -> Path:
+    directory.mkdir(parents=True, exist_ok=True)
+    stem = f"{result['started_at'][:19].replace(':', '')}-{result['profiles']}"
+    path = directory / f"{stem}.json"
+    path.write_bytes(orjson.dumps(result, option=orjson.OPT_INDENT_2))
+    table = markdown(result)
+    (directory / f"{stem}.md").write_text(table)
+    (directory / "latest.md").write_text(table)
+    if readme is not None and readme.exists():
+        text = readme.read_text()
+        if README_START in text and README_END in text:
+            head, _, rest = text.partition(README_START)
+            _, _, tail = rest.partition(README_END)
+            readme.write_text(f"{head}{README_START}\n{table}\n{README_END}{tail}")
+    return path
+
+
+def _ms(value: float) -> str:
+    return f"{value:.2f}" if value < 10 else f"{value:.1f}"
+
+
+def markdown(result: dict[str, Any]) -> str:
+    totals = result["totals"]
+    lines = [
+        f"Run {result['started_at'][:19]}Z, {result['profiles']:,} profiles, "
+        f"PostgreSQL {result['server_version']}, {result['cpus']} CPUs, "
+        f"{'quick' if result['quick'] else 'full'} run (`{result['command']}`). "
+        "Latencies in ms over HTTP from a separate client process; raw SQL = the same page + "
+        "COUNT(*) through asyncpg, measured interleaved with each HTTP request.",
+        "",
+        "| | p50 | p95 | p99 |",
+        "|---|---:|---:|---:|",
+        f"| raw SQL page + COUNT(*) | {_row(totals['raw'])} |",
+        f"| API uncached (cache miss) | {_row(totals['uncached'])} |",
+        f"| API cached (cache hit) | {_row(totals['cached'])} |",
+        "",
+        f"Uncached p50 / raw p50 = **{totals['uncached_vs_raw_p50']:.2f}x** (target <= 1.0); "
+        f"uncached p95 {_ms(totals['uncached']['p95'])} ms (target <= 15); cached p50 "
+        f"{_ms(totals['cached']['p50'])} ms (target <= 1.5).",
+        "",
+        "| clients | requests/s (cached mix) | errors |",
+        "|---:|---:|---:|",
+    ]
+    lines += [
+        f"| {t['clients']} | {t['per_second']:,.0f} | {t['errors']} |" for t in result["throughput"]
+    ]
+    lines += [
+        "",
+        "| page 1 vs page 1000, over HTTP | page 1 p50 | page 1000 p50 | ratio (target <= 1.2) |",
+        "|---|---:|---:|---:|",
+    ]
+    lines += [
+        f"| {f['sort']} | {_ms(f['page_1_p50'])} | {_ms(f['page_1000_p50'])} | {f['ratio']:.2f} |"
+        for f in result["flatness"]
+    ]
+    lines += [
+        "",
+        "| page statement alone (SQL, 200 runs) | page 1 p50 | page 1000 p50 | ratio |",
+        "|---|---:|---:|---:|",
+    ]
+    lines += [
+        f"| {f['sort']} | {f['page_1_p50']:.3f} | {f['page_1000_p50']:.3f} | {f['ratio']:.2f} |"
+        for f in result.get("sql_flatness", [])
+    ]
+    lines += [
+        "",
+        "| case | raw p50 | uncached p50 | uncached p95 | uncached/raw | cached p50 |",
+        "|---|---:|---:|---:|---:|---:|",
+    ]
+    for case in result["cases"]:
+        raw, uncached, cached = case["raw"], case["uncached"], case["cached"]
+        lines.append(
+            f"| {case['name']} | {_ms(raw['p50'])} | {_ms(uncached['p50'])}"
+            f" | {_ms(uncached['p95'])} | {uncached['p50'] / raw['p50']:.2f}"
+            f" | {_ms(cached['p50'])} |"
+        )
+    lines += [
+        "",
+        f"Ingestion cost per index and per read-side trigger ({result['index_costs'][0]['rows']:,}"
+        " new rows through the normal write path into this table, best of three, rolled back):",
+        "",
+        "| indexes | rows/s | seconds |",
+        "|---|---:|---:|",
+    ]
+    lines += [
+        f"| {cost['configuration']} | {cost['rows_per_second']:,.0f} | {cost['seconds']:.2f} |"
+        for cost in result["index_costs"]
+    ]
+    load = result.get("load")
+    if load:
+        lines += [
+            "",
+            f"Dataset load: {load['inserted']:,} rows in {load['seconds']:.1f} s "
+            f"({load['rows_per_second']:,.0f} rows/s end to end: COPY, index builds, rollup, "
+            f"VACUUM ANALYZE; COPY alone {load['copy_rows_per_second']:,.0f} rows/s).",
+        ]
+    return "\n".join(lines) + "\n"
+
+
+def _row(stats: dict[str, float]) -> str:
+    return f"{_ms(stats['p50'])} | {_ms(stats['p95'])} | {_ms(stats['p99'])}"

@@ -1,0 +1,222 @@
+"""`insighta bench`: dataset, raw-SQL baseline and the API over HTTP, measured in one run.
+
+Order of work: build or reuse the dataset; measure each index's ingestion cost; start the
+server; then, for every repetition, make every cached answer stale (bump the data version) and
+time each case twice back to back: once through the API (a cache miss) and once as raw SQL
+(same page + COUNT(*)). Cached latency and throughput at 1, 8 and 32 clients come last.
+"""
+
+import asyncio
+import os
+import platform
+import secrets
+import time
+from collections.abc import Callable
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any, Final
+
+import asyncpg
+
+from bench.baseline import baseline_query, deep_cursor, run_baseline
+from bench.dataset import ensure_dataset
+from bench.http_load import GraphQLClient
+from bench.index_costs import measure_index_costs
+from bench.report import summary, write_results
+from bench.server import running_server
+from bench.workload import CASES, FLATNESS_PAIRS, PROFILES_QUERY, Case
+from db.embedded import EmbeddedPostgres
+from db.pool import create_pool
+from db.profiles import select_profiles_page
+from db.profiles_bulk import analyze_profiles
+from services.auth.tokens import Role, issue_token
+from services.pagination import Cursor, encode_cursor
+from services.profiles.enums import ProfileSortField, SortOrder
+from services.profiles.search import ProfileSort
+from services.profiles.synthetic import DEFAULT_SEED
+from services.settings import Secret, Settings
+
+ROOT: Final = Path(__file__).resolve().parents[1]
+RESULTS: Final = ROOT / "bench" / "results"
+
+Say = Callable[[str], None]
+
+
+async def run_bench(
+    settings: Settings, *, profiles: int, quick: bool, say: Say, progress: Callable[[int], None]
+) -> Path:
+    repeats, cached_repeats, seconds = (15, 30, 5.0) if quick else (40, 100, 15.0)
+    embedded = None
+    if settings.database_url is not None:
+        server_dsn = settings.database_url.reveal()
+    else:
+        embedded = EmbeddedPostgres(settings.data_dir)
+        server_dsn = await asyncio.to_thread(embedded.start)
+    try:
+        say(f"dataset: {profiles:,} synthetic profiles (built once, then reused)")
+        dataset = await ensure_dataset(
+            server_dsn, profiles, seed=DEFAULT_SEED, on_progress=progress
+        )
+        result: dict[str, Any] = {
+            "started_at": datetime.now(UTC).isoformat(),
+            "profiles": profiles,
+            "quick": quick,
+            "command": f"insighta bench --profiles {profiles}" + (" --quick" if quick else ""),
+            "cpus": os.cpu_count(),
+            "machine": platform.platform(),
+            "load": _load_fields(dataset.load),
+        }
+        pool = await create_pool(dataset.dsn, max_size=2)
+        try:
+            async with pool.acquire() as conn:
+                result["server_version"] = conn.get_server_version().major
+            say("ingestion cost per index")
+            costs = await measure_index_costs(pool, rows=20_000 if quick else 100_000)
+            result["index_costs"] = [
+                {**vars(cost), "rows_per_second": cost.rows_per_second} for cost in costs
+            ]
+            # The rolled-back inserts left dead rows and cleared visibility bits, which would
+            # turn index-only counts into heap scans for the rest of the run.
+            async with pool.acquire() as conn:
+                await analyze_profiles(conn, vacuum=True)
+        finally:
+            await pool.close()
+        secret = secrets.token_urlsafe(32)
+        token = issue_token(
+            Secret(secret), role=Role.ANALYST, subject="bench", ttl=timedelta(hours=6)
+        )
+        async with running_server(dataset.dsn, secret, log_path=RESULTS / "server.log") as url:
+            client = GraphQLClient(url, token)
+            raw_conn = await asyncpg.connect(dataset.dsn)
+            try:
+                await _measure(result, client, raw_conn, repeats, cached_repeats, seconds, say)
+            finally:
+                await raw_conn.close()
+                await client.close()
+    finally:
+        if embedded is not None:
+            await asyncio.to_thread(embedded.stop)
+    path = write_results(result, RESULTS, ROOT / "README.md")
+    say(f"results: {path.relative_to(ROOT)} and bench/results/latest.md")
+    return path
+
+
+async def _measure(
+    result: dict[str, Any],
+    client: GraphQLClient,
+    conn: asyncpg.Connection,
+    repeats: int,
+    cached_repeats: int,
+    seconds: float,
+    say: Say,
+) -> None:
+    cursors = {case.name: await deep_cursor(conn, case) for case in CASES}
+    bodies = {case.name: _body(case, cursors[case.name]) for case in CASES}
+    baselines = {case.name: baseline_query(case, cursors[case.name]) for case in CASES}
+    for case in CASES:  # warm connections, plans and pages once
+        await client.post(bodies[case.name])
+        await run_baseline(conn, baselines[case.name])
+    uncached: dict[str, list[float]] = {case.name: [] for case in CASES}
+    raw: dict[str, list[float]] = {case.name: [] for case in CASES}
+    say(f"uncached and raw SQL, {repeats} rounds of {len(CASES)} cases")
+    loop = asyncio.get_running_loop()
+    for _ in range(repeats):
+        # Every cached answer is now stale: the next request for each case is a miss.
+        await conn.execute("update data_version set version = version + 1")
+        for case in CASES:
+            uncached[case.name].append(await client.timed(bodies[case.name]))
+            started = loop.time()
+            await run_baseline(conn, baselines[case.name])
+            raw[case.name].append((loop.time() - started) * 1000)
+    say(f"cached, {cached_repeats} rounds")
+    cached: dict[str, list[float]] = {case.name: [] for case in CASES}
+    for case in CASES:
+        await client.post(bodies[case.name])
+    for _ in range(cached_repeats):
+        for case in CASES:
+            cached[case.name].append(await client.timed(bodies[case.name]))
+    say(f"throughput, cached mix, {seconds:.0f} s at 1, 8 and 32 clients")
+    throughput = [
+        await client.throughput(list(bodies.values()), clients, seconds) for clients in (1, 8, 32)
+    ]
+    result["cases"] = [
+        {
+            "name": case.name,
+            "group": case.group,
+            "raw": summary(raw[case.name]),
+            "uncached": summary(uncached[case.name]),
+            "cached": summary(cached[case.name]),
+        }
+        for case in CASES
+    ]
+    totals: dict[str, Any] = {
+        "raw": summary([v for values in raw.values() for v in values]),
+        "uncached": summary([v for values in uncached.values() for v in values]),
+        "cached": summary([v for values in cached.values() for v in values]),
+    }
+    totals["uncached_vs_raw_p50"] = totals["uncached"]["p50"] / totals["raw"]["p50"]
+    result["totals"] = totals
+    result["throughput"] = [{**vars(t), "per_second": t.per_second} for t in throughput]
+    by_name = {case["name"]: case for case in result["cases"]}
+    result["flatness"] = [
+        {
+            "sort": first.split(", ", 1)[-1],
+            "page_1_p50": by_name[first]["uncached"]["p50"],
+            "page_1000_p50": by_name[deep]["uncached"]["p50"],
+            "ratio": by_name[deep]["uncached"]["p50"] / by_name[first]["uncached"]["p50"],
+        }
+        for first, deep in FLATNESS_PAIRS
+    ]
+    say("keyset page statement alone, page 1 vs page 1000, every sort")
+    result["sql_flatness"] = await _sql_flatness(conn)
+
+
+async def _sql_flatness(conn: asyncpg.Connection, repeats: int = 200) -> list[dict[str, Any]]:
+    """The page statement itself (db.profiles, total included) at page 1 and page 1000 for
+    every sort: HTTP adds several ms of noise on a shared machine, this does not."""
+    flatness = []
+    for field in ProfileSortField:
+        for order in SortOrder:
+            case = Case("flatness", "deep", sort=ProfileSort(field, order), page=1000)
+            values = case.filter_values()
+            cursor = await deep_cursor(conn, case)
+            timings: dict[int, list[float]] = {1: [], 1000: []}
+            for _ in range(repeats):
+                for page, after in ((1, None), (1000, cursor)):
+                    started = time.perf_counter()
+                    await select_profiles_page(
+                        conn,
+                        values,
+                        sort_key=field.value,
+                        descending=order is SortOrder.DESC,
+                        after=after,
+                        limit=case.first + 1,
+                    )
+                    timings[page].append((time.perf_counter() - started) * 1000)
+            first, deep = summary(timings[1])["p50"], summary(timings[1000])["p50"]
+            flatness.append(
+                {
+                    "sort": case.sort.name,
+                    "page_1_p50": first,
+                    "page_1000_p50": deep,
+                    "ratio": deep / first,
+                }
+            )
+    return flatness
+
+
+def _body(case: Case, cursor: tuple[Any, Any] | None) -> bytes:
+    after = None if cursor is None else encode_cursor(Cursor(case.sort.name, cursor[0], cursor[1]))
+    return GraphQLClient.body(PROFILES_QUERY, case.variables(after))
+
+
+def _load_fields(load: Any) -> dict[str, Any] | None:
+    if load is None:
+        return None
+    return {
+        "inserted": load.inserted,
+        "seconds": load.seconds,
+        "rows_per_second": load.rows_per_second,
+        "copy_rows_per_second": load.copy_rows_per_second,
+        "bulk": load.bulk,
+    }

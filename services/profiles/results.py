@@ -1,0 +1,28 @@
+"""What profile reads return: pages of profiles with their exact total, and group counts."""
+
+from dataclasses import dataclass
+
+from services.profiles.filters import CanonicalFilter
+from services.profiles.profile import Profile
+
+
+@dataclass(frozen=True, slots=True)
+class ProfileEdge:
+    cursor: str
+    node: Profile
+
+
+@dataclass(frozen=True, slots=True)
+class ProfilePage:
+    edges: list[ProfileEdge]
+    has_next_page: bool
+    has_previous_page: bool
+    total_count: int
+    filter: CanonicalFilter
+    cache_key: str
+
+
+@dataclass(frozen=True, slots=True)
+class ProfileGroup:
+    key: dict[str, str | int]
+    count: int
