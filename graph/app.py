@@ -18,10 +18,12 @@ from strawberry.asgi import GraphQL
 from strawberry.http import GraphQLRequestData
 
 from graph.context import Context
+from graph.errors import INTERNAL_MESSAGE
 from graph.interviews.dataloaders import InterviewLoaders
 from graph.schema import schema
 from graph.webhooks import livekit_webhook
-from services.auth.tokens import verify_token
+from services.accounts.authentication import authenticate
+from services.accounts.runtime import build_account_services
 from services.database import ConnectionPool, Database, is_reachable, open_database
 from services.errors import ErrorCode, ServiceError
 from services.interviews.runtime import build_interview_services
@@ -51,14 +53,28 @@ class InsightaGraphQL(GraphQL[Context, None]):
             request_id=request.headers.get("x-request-id") or uuid.uuid4().hex,
             interviews=request.app.state.interviews,
             loaders=InterviewLoaders.build(pool),
+            accounts=request.app.state.accounts,
         )
-        token = _bearer_token(request.headers.get("authorization"))
-        if token is not None:
-            try:
-                context.principal = verify_token(self.secret_key, token)
-            except ServiceError as error:
-                context.auth_error = error
+        await self.authenticate(context, _bearer_token(request.headers.get("authorization")))
         return context
+
+    async def authenticate(self, context: Context, token: str | None) -> None:
+        """Sets the context's principal, or the reason there is none (raised only by fields
+        that need one, so signing in works with a stale header). Never raises: a failure here
+        would escape the error masking as a bare 500."""
+        if token is None:
+            return
+        try:
+            context.principal = await authenticate(
+                self.secret_key, context.accounts.statuses, token
+            )
+        except ServiceError as error:
+            context.auth_error = error
+        except Exception:
+            logger.exception(
+                "could not check the token's account", extra={"request_id": context.request_id}
+            )
+            context.auth_error = ServiceError(ErrorCode.INTERNAL, INTERNAL_MESSAGE)
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         """Strawberry answers a malformed HTTP request with plain text; ours answers GraphQL-shaped
@@ -134,6 +150,7 @@ def create_app(
                 if outcome is not None:
                     await outcome
             app.state.pool = database.pool
+            app.state.accounts = build_account_services(settings, database.pool, secret_key)
             interviews = build_interview_services(settings, database.pool, secret_key)
             app.state.interviews = interviews
             interviews.start()
@@ -155,6 +172,7 @@ def create_app(
     )
     if pool is not None:
         app.state.pool = pool
+        app.state.accounts = build_account_services(settings, pool, secret_key)
         app.state.interviews = build_interview_services(settings, pool, secret_key)
     return app
 

@@ -5,6 +5,8 @@ from typing import Any
 import strawberry
 from graphql.error import GraphQLError
 
+from graph.accounts.mutations import AccountsMutation
+from graph.accounts.schema import AccountsQuery
 from graph.errors import MaskUnexpectedErrors
 from graph.interviews.mutations import InterviewsMutation
 from graph.interviews.schema import InterviewsQuery
@@ -13,12 +15,12 @@ from graph.profiles.schema import ProfilesQuery
 
 
 @strawberry.type
-class Query(ProfilesQuery, InterviewsQuery):
+class Query(ProfilesQuery, InterviewsQuery, AccountsQuery):
     pass
 
 
 @strawberry.type
-class Mutation(InterviewsMutation):
+class Mutation(InterviewsMutation, AccountsMutation):
     pass
 
 
