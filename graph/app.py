@@ -87,6 +87,12 @@ class InsightaGraphQL(GraphQL[Context, None]):
             response = await self.run(request)
         except HTTPException as error:
             response = _error_response(error.status_code, error.reason)
+        except Exception:
+            # A bug outside the execution (where masking cannot reach): the client still gets
+            # our shape and a request id, the trace goes to the log only.
+            request_id = request.headers.get("x-request-id") or uuid.uuid4().hex
+            logger.exception("unexpected error serving a request", extra={"request_id": request_id})
+            response = _error_response(500, INTERNAL_MESSAGE, request_id=request_id)
         await response(scope, receive, send)
 
     async def parse_http_body(
@@ -105,9 +111,10 @@ class InsightaGraphQL(GraphQL[Context, None]):
         return orjson.loads(data)
 
 
-def _error_response(status_code: int, message: str) -> Response:
+def _error_response(status_code: int, message: str, *, request_id: str | None = None) -> Response:
     code = ErrorCode.BAD_USER_INPUT if status_code < 500 else ErrorCode.INTERNAL
-    body = {"data": None, "errors": [{"message": message, "extensions": {"code": code.value}}]}
+    extensions = {"code": code.value} | ({"requestId": request_id} if request_id else {})
+    body = {"data": None, "errors": [{"message": message, "extensions": extensions}]}
     return Response(orjson.dumps(body), status_code=status_code, media_type="application/json")
 
 
@@ -163,7 +170,8 @@ def create_app(
 
     app = Starlette(
         routes=[
-            Route("/graphql", graphql, methods=["GET", "POST"]),
+            # Every method reaches the view, so PUT or DELETE get a coded JSON 405 too.
+            Route("/graphql", graphql),
             WebSocketRoute("/graphql", graphql),
             Route("/healthz", healthz, methods=["GET"]),
             Route("/livekit/webhook", livekit_webhook, methods=["POST"]),

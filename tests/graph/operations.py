@@ -200,6 +200,11 @@ HOSTILE_TEXT: Final = (
     "<script>alert(1)</script>",
     "../../etc/passwd",
     "=cmd|' /C calc'!A0",
+    # plausible values, so the generated requests also get past the first checks
+    "fuzz.person@example.com",
+    "FUZZ.Person@Example.COM ",
+    "a long enough passphrase",
+    "ai",
 )
 _TEXT: Final = st.one_of(
     st.sampled_from(HOSTILE_TEXT),
@@ -234,57 +239,80 @@ _SCALARS: Final[dict[str, st.SearchStrategy[Any]]] = {
 }
 
 
-def argument_strategy(operation: Operation) -> st.SearchStrategy[dict[str, Any]]:
-    """Arguments of the right shape mostly; now and then a missing, null or junk value."""
-    required = {
-        name: _argument(arg.type)
-        for name, arg in operation.arguments.items()
-        if isinstance(arg.type, GraphQLNonNull)
-    }
-    optional = {
-        name: _argument(arg.type)
-        for name, arg in operation.arguments.items()
-        if not isinstance(arg.type, GraphQLNonNull)
-    }
-    return st.fixed_dictionaries(required, optional=optional)
+# Values that pass the first checks of fields with these names, mixed with anything at all, so
+# the generated requests reach the code behind those checks too.
+_PLAUSIBLE_BY_NAME: Final[dict[str, st.SearchStrategy[Any]]] = {
+    "email": st.emails(),
+    "password": st.text(min_size=10, max_size=300),
+    "newPassword": st.text(min_size=10, max_size=300),
+    "speaker": st.sampled_from(["ai", "candidate", "interviewer", "unknown", " AI "]),
+    "first": st.integers(min_value=1, max_value=100),
+    "timestampSec": st.integers(min_value=0, max_value=100_000),
+    "sequenceNo": st.integers(min_value=1, max_value=1_000),
+    "questionCount": st.integers(min_value=1, max_value=20),
+}
 
 
-def _argument(input_type: GraphQLInputType) -> st.SearchStrategy[Any]:
-    # One draw in 16 is any JSON value at all: the wrong type must be bad input too.
-    return st.integers(0, 15).flatmap(lambda n: _JSON if n == 0 else _shaped(input_type))
+@dataclass(frozen=True, slots=True)
+class Generator:
+    """Builds argument strategies; `known_ids` are ids of rows that exist, drawn often."""
 
+    known_ids: tuple[str, ...] = ()
 
-def _shaped(input_type: GraphQLInputType) -> st.SearchStrategy[Any]:
-    if isinstance(input_type, GraphQLNonNull):
-        return _non_null(input_type.of_type)
-    return st.one_of(st.none(), _non_null(input_type))
+    def arguments(self, operation: Operation) -> st.SearchStrategy[dict[str, Any]]:
+        """Arguments of the right shape mostly; now and then a missing, null or junk value."""
+        required = {
+            name: self._argument(name, arg.type)
+            for name, arg in operation.arguments.items()
+            if isinstance(arg.type, GraphQLNonNull)
+        }
+        optional = {
+            name: self._argument(name, arg.type)
+            for name, arg in operation.arguments.items()
+            if not isinstance(arg.type, GraphQLNonNull)
+        }
+        return st.fixed_dictionaries(required, optional=optional)
 
+    def _argument(self, name: str, input_type: GraphQLInputType) -> st.SearchStrategy[Any]:
+        # One draw in 16 is any JSON value at all: the wrong type must be bad input too.
+        shaped = self._shaped(name, input_type)
+        return st.integers(0, 15).flatmap(lambda n: _JSON if n == 0 else shaped)
 
-def _non_null(input_type: GraphQLInputType) -> st.SearchStrategy[Any]:
-    if isinstance(input_type, GraphQLList):
-        items = _shaped(input_type.of_type)
-        return st.one_of(st.lists(items, max_size=4), st.lists(items, min_size=101, max_size=120))
-    if isinstance(input_type, GraphQLEnumType):
-        return st.one_of(st.sampled_from(list(input_type.values)), _TEXT)
-    if isinstance(input_type, GraphQLInputObjectType):
-        return _input_object(input_type)
-    assert isinstance(input_type, GraphQLScalarType)
-    return _SCALARS.get(input_type.name, _TEXT)
+    def _shaped(self, name: str, input_type: GraphQLInputType) -> st.SearchStrategy[Any]:
+        if isinstance(input_type, GraphQLNonNull):
+            return self._non_null(name, input_type.of_type)
+        return st.one_of(st.none(), self._non_null(name, input_type))
 
+    def _non_null(self, name: str, input_type: GraphQLInputType) -> st.SearchStrategy[Any]:
+        if isinstance(input_type, GraphQLList):
+            items = self._shaped(name, input_type.of_type)
+            return st.one_of(
+                st.lists(items, max_size=4), st.lists(items, min_size=101, max_size=120)
+            )
+        if isinstance(input_type, GraphQLEnumType):
+            return st.one_of(st.sampled_from(list(input_type.values)), _TEXT)
+        if isinstance(input_type, GraphQLInputObjectType):
+            return self._input_object(input_type)
+        assert isinstance(input_type, GraphQLScalarType)
+        scalar = _SCALARS.get(input_type.name, _TEXT)
+        if input_type.name == "ID" and self.known_ids:
+            scalar = st.one_of(st.sampled_from(self.known_ids), scalar)
+        if name in _PLAUSIBLE_BY_NAME:
+            scalar = st.one_of(_PLAUSIBLE_BY_NAME[name], scalar)
+        return scalar
 
-def _deferred(input_type: GraphQLInputType) -> st.SearchStrategy[Any]:
-    # Deferred, so an input type that contains itself does not recurse at build time.
-    return st.deferred(lambda: _shaped(input_type))
+    def _input_object(self, input_type: GraphQLInputObjectType) -> st.SearchStrategy[Any]:
+        required: dict[str, st.SearchStrategy[Any]] = {}
+        optional: dict[str, st.SearchStrategy[Any]] = {}
+        for name, field in input_type.fields.items():
+            strategy = self._deferred(name, field.type)
+            (required if isinstance(field.type, GraphQLNonNull) else optional)[name] = strategy
+        anything = {**required, **optional, "notAField": _TEXT}
+        return st.one_of(
+            st.fixed_dictionaries(required, optional=optional),
+            st.fixed_dictionaries({}, optional=anything),
+        )
 
-
-def _input_object(input_type: GraphQLInputObjectType) -> st.SearchStrategy[dict[str, Any]]:
-    required: dict[str, st.SearchStrategy[Any]] = {}
-    optional: dict[str, st.SearchStrategy[Any]] = {}
-    for name, field in input_type.fields.items():
-        strategy = _deferred(field.type)
-        (required if isinstance(field.type, GraphQLNonNull) else optional)[name] = strategy
-    anything = {**required, **optional, "notAField": _TEXT}
-    return st.one_of(
-        st.fixed_dictionaries(required, optional=optional),
-        st.fixed_dictionaries({}, optional=anything),
-    )
+    def _deferred(self, name: str, input_type: GraphQLInputType) -> st.SearchStrategy[Any]:
+        # Deferred, so an input type that contains itself does not recurse at build time.
+        return st.deferred(lambda: self._shaped(name, input_type))

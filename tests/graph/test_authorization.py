@@ -10,7 +10,7 @@ NOT_FOUND, word for word like a missing one.
 
 import contextlib
 import uuid
-from collections.abc import AsyncIterator
+from collections.abc import AsyncGenerator, AsyncIterator
 from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any, Final
@@ -211,11 +211,12 @@ class Runner:
         request = Request(scope)
         context = await _graphql_view(self.app).get_context(request, None)
         result = await schema.subscribe(document, variables, context_value=context)
-        if isinstance(result, ExecutionResult):
-            first = result
-        else:
+        first: ExecutionResult
+        if isinstance(result, AsyncGenerator):
             async with contextlib.aclosing(result) as stream:
                 first = await anext(stream)
+        else:
+            first = result
         return {
             "data": first.data,
             "errors": [error.formatted for error in first.errors or []] or None,
