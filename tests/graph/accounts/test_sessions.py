@@ -1,5 +1,6 @@
 """Signing in, rotating refresh tokens (reuse revokes the family), signing out, bad tokens."""
 
+import asyncio
 import json
 from datetime import UTC, datetime, timedelta
 
@@ -202,3 +203,20 @@ async def test_hostile_access_tokens_are_unauthenticated(
 async def test_a_token_signed_with_another_servers_key_is_refused(gql: GraphQLCall) -> None:
     token = issue_token(Secret("k" * 40), role=Role.ADMIN, subject="x", ttl=timedelta(hours=1))
     assert code(await gql(ME, token=token)) == "UNAUTHENTICATED"
+
+
+async def test_two_refreshes_racing_with_one_token_leave_no_live_session(
+    gql: GraphQLCall, known: Account
+) -> None:
+    session = data(await gql(LOGIN, {"email": known.email, "password": PASSWORD}, token=None))
+    token = session["login"]["refreshToken"]
+    first, second = await asyncio.gather(
+        gql(REFRESH, {"token": token}, token=None), gql(REFRESH, {"token": token}, token=None)
+    )
+    winners = [body for body in (first, second) if "errors" not in body]
+    losers = [body for body in (first, second) if "errors" in body]
+    assert len(winners) == len(losers) == 1  # the row lock serialises them
+    assert "already used" in error(losers[0])["message"]
+    # the replay revoked the family, the winner's fresh token included
+    fresh = winners[0]["data"]["refreshToken"]["refreshToken"]
+    assert code(await gql(REFRESH, {"token": fresh}, token=None)) == "UNAUTHENTICATED"
