@@ -103,32 +103,26 @@ async def refresh_session(accounts: AccountServices, refresh_token: str) -> Sign
     A token used before revokes its family (committed) and is refused."""
     if not is_plausible_token(refresh_token):
         raise _unauthenticated(INVALID_REFRESH_TOKEN)
-    digest = token_digest(refresh_token)
-    reused_family: UUID | None = None
     async with accounts.pool.acquire() as conn, conn.transaction():
-        row = await tokens_db.get_refresh_token_for_update(conn, digest)
+        row = await tokens_db.get_refresh_token_for_update(conn, token_digest(refresh_token))
         if row is None or row["revoked_at"] is not None:
             raise _unauthenticated(INVALID_REFRESH_TOKEN)
-        if row["used_at"] is not None:
-            await tokens_db.revoke_refresh_family(conn, row["family_id"])
-            reused_family = row["family_id"]
-        else:
+        if row["used_at"] is None:
             if row["expired"]:
                 raise _unauthenticated("the refresh token has expired: sign in again")
             user_row = await accounts_db.get_user(conn, row["user_id"])
             if user_row is None or not user_row["is_active"]:
                 raise account_disabled()
             await tokens_db.mark_refresh_token_used(conn, row["id"])
-            session = await open_session(
-                conn, accounts, User.from_row(user_row), family_id=row["family_id"]
-            )
-    if reused_family is not None:
-        logger.warning(
-            "a used refresh token was presented again: its family is revoked",
-            extra={"family_id": str(reused_family), "user_id": str(row["user_id"])},
-        )
-        raise _unauthenticated(REUSED_REFRESH_TOKEN)
-    return session
+            user = User.from_row(user_row)
+            return await open_session(conn, accounts, user, family_id=row["family_id"])
+        # Used before: revoke the family, commit that, then refuse.
+        await tokens_db.revoke_refresh_family(conn, row["family_id"])
+    logger.warning(
+        "a used refresh token was presented again: its family is revoked",
+        extra={"family_id": str(row["family_id"]), "user_id": str(row["user_id"])},
+    )
+    raise _unauthenticated(REUSED_REFRESH_TOKEN)
 
 
 async def logout(accounts: AccountServices, refresh_token: str) -> None:
