@@ -55,13 +55,14 @@ class InsightaGraphQL(GraphQL[Context, None]):
             loaders=InterviewLoaders.build(pool),
             accounts=request.app.state.accounts,
         )
-        await self.authenticate(context, _bearer_token(request.headers.get("authorization")))
+        await self.identify(context, _bearer_token(request.headers.get("authorization")))
         return context
 
-    async def authenticate(self, context: Context, token: str | None) -> None:
+    async def identify(self, context: Context, token: str | None) -> None:
         """Sets the context's principal, or the reason there is none (raised only by fields
-        that need one, so signing in works with a stale header). Never raises: a failure here
-        would escape the error masking as a bare 500."""
+        that need one, so signing in works with a stale header). The one way a token becomes
+        a principal: use it for a token sent any other way (a WebSocket's connection_init).
+        Never raises: a failure here would escape the error masking as a bare 500."""
         if token is None:
             return
         try:

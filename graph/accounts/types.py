@@ -9,23 +9,6 @@ from graph.accounts.enums import UserRole
 from services.accounts import records
 
 
-@strawberry.type(description="An organisation: owns its users, candidates and interviews.")
-class Organisation:
-    id: strawberry.ID
-    slug: str = strawberry.field(description="The `org` claim of its members' tokens")
-    name: str
-    created_at: datetime
-
-    @classmethod
-    def from_domain(cls, organisation: records.Organisation) -> Self:
-        return cls(
-            id=strawberry.ID(str(organisation.id)),
-            slug=organisation.slug,
-            name=organisation.name,
-            created_at=organisation.created_at,
-        )
-
-
 @strawberry.type(description="A user account in one organisation.")
 class User:
     id: strawberry.ID
@@ -33,7 +16,10 @@ class User:
     name: str
     role: UserRole
     active: bool = strawberry.field(description="A disabled account is refused everywhere")
-    organisation: Organisation
+    organisation: str = strawberry.field(
+        description="The organisation's slug: the `org` claim of the account's tokens"
+    )
+    organisation_name: str
     created_at: datetime
 
     @classmethod
@@ -44,7 +30,8 @@ class User:
             name=user.name,
             role=user.role,
             active=user.active,
-            organisation=Organisation.from_domain(user.organisation),
+            organisation=user.organisation.slug,
+            organisation_name=user.organisation.name,
             created_at=user.created_at,
         )
 
@@ -79,7 +66,8 @@ class Invitation:
     id: strawberry.ID
     email: str
     role: UserRole
-    organisation: Organisation
+    organisation: str = strawberry.field(description="The organisation's slug")
+    organisation_name: str
     expires_at: datetime
     created_at: datetime
 
@@ -89,7 +77,8 @@ class Invitation:
             id=strawberry.ID(str(invitation.id)),
             email=invitation.email,
             role=invitation.role,
-            organisation=Organisation.from_domain(invitation.organisation),
+            organisation=invitation.organisation.slug,
+            organisation_name=invitation.organisation.name,
             expires_at=invitation.expires_at,
             created_at=invitation.created_at,
         )

@@ -13,7 +13,7 @@ PASSWORD = "correct horse battery staple"
 
 _SESSION = """
 accessToken refreshToken accessTokenExpiresAt refreshTokenExpiresAt tokenType
-user { id email name role active organisation { id slug name } }
+user { id email name role active organisation organisationName }
 """
 SIGN_UP = f"mutation($input: SignUpInput!) {{ signUp(input: $input) {{ {_SESSION} }} }}"
 LOGIN = f"""
@@ -23,18 +23,18 @@ mutation($email: String!, $password: String!) {{
 """
 REFRESH = f"mutation($token: String!) {{ refreshToken(refreshToken: $token) {{ {_SESSION} }} }}"
 LOGOUT = "mutation($token: String!) { logout(refreshToken: $token) }"
-ME = "query { me { id email name role active organisation { slug name } } }"
+ME = "query { me { id email name role active organisation organisationName } }"
 USERS = """
 query($organisation: String, $first: Int, $after: ID) {
   users(organisation: $organisation, first: $first, after: $after) {
-    id email role active organisation { slug }
+    id email role active organisation
   }
 }
 """
 INVITE = """
 mutation($email: String!, $role: UserRole!, $organisation: String) {
   inviteUser(email: $email, role: $role, organisation: $organisation) {
-    id email role expiresAt organisation { slug name }
+    id email role expiresAt organisation organisationName
   }
 }
 """
@@ -84,7 +84,7 @@ class Account:
 
     @property
     def organisation(self) -> str:
-        value: str = self.user["organisation"]["slug"]
+        value: str = self.user["organisation"]
         return value
 
 

@@ -32,14 +32,14 @@ async def test_sign_up_founds_an_organisation_and_makes_its_admin(gql: GraphQLCa
     assert account.user["role"] == "ADMIN"
     assert account.user["active"] is True
     assert account.organisation.startswith("acme-research-ltd")
-    assert account.user["organisation"]["name"] == "Ácme Research Ltd."
+    assert account.user["organisationName"] == "Ácme Research Ltd."
     claims = _claims(account.access_token)
     assert claims["sub"] == f"user:{account.id}"
     assert (claims["role"], claims["org"]) == ("admin", account.organisation)
     assert claims["exp"] - claims["iat"] == 900  # ACCESS_TOKEN_TTL_SECONDS default
     me = data(await gql(ME, token=account.access_token))["me"]
     assert me["email"] == account.email
-    assert me["organisation"]["slug"] == account.organisation
+    assert me["organisation"] == account.organisation
 
 
 async def test_the_same_organisation_name_gets_a_unique_slug(gql: GraphQLCall) -> None:
@@ -62,7 +62,7 @@ async def test_the_organisation_defaults_to_the_email_domain(gql: GraphQLCall) -
         organisation_name=None,
         name=None,
     )
-    assert account.user["organisation"]["name"] == "initech.io"
+    assert account.user["organisationName"] == "initech.io"
     assert account.user["name"] == account.email.partition("@")[0]
 
 
