@@ -19,6 +19,7 @@ from strawberry.http import GraphQLRequestData
 
 from graph.access_log import AccessLogMiddleware, request_id_of
 from graph.context import Context
+from graph.errors import INTERNAL_MESSAGE
 from graph.exports import export_routes
 from graph.graphiql import graphiql_page, graphiql_routes
 from graph.interviews.dataloaders import InterviewLoaders
@@ -26,7 +27,8 @@ from graph.observability import metrics_endpoint
 from graph.schema import schema
 from graph.webhooks import livekit_webhook
 from graph.websockets import TextFrameWebSocketAdapter
-from services.auth.tokens import verify_token
+from services.accounts.authentication import authenticate
+from services.accounts.runtime import build_account_services
 from services.cache import build_result_cache
 from services.data_version import DataVersion
 from services.database import ConnectionPool, Database, is_reachable, open_database
@@ -62,14 +64,29 @@ class InsightaGraphQL(GraphQL[Context, None]):
             interviews=request.app.state.interviews,
             loaders=InterviewLoaders.build(pool),
             cache=request.app.state.cache,
+            accounts=request.app.state.accounts,
         )
-        token = _bearer_token(request.headers.get("authorization"))
-        if token is not None:
-            try:
-                context.principal = verify_token(self.secret_key, token)
-            except ServiceError as error:
-                context.auth_error = error
+        await self.identify(context, _bearer_token(request.headers.get("authorization")))
         return context
+
+    async def identify(self, context: Context, token: str | None) -> None:
+        """Sets the context's principal, or the reason there is none (raised only by fields
+        that need one, so signing in works with a stale header). The one way a token becomes
+        a principal: use it for a token sent any other way (a WebSocket's connection_init).
+        Never raises: a failure here would escape the error masking as a bare 500."""
+        if token is None:
+            return
+        try:
+            context.principal = await authenticate(
+                self.secret_key, context.accounts.statuses, token
+            )
+        except ServiceError as error:
+            context.auth_error = error
+        except Exception:
+            logger.exception(
+                "could not check the token's account", extra={"request_id": context.request_id}
+            )
+            context.auth_error = ServiceError(ErrorCode.INTERNAL, INTERNAL_MESSAGE)
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         """Strawberry answers a malformed HTTP request with plain text; ours answers GraphQL-shaped
@@ -82,6 +99,12 @@ class InsightaGraphQL(GraphQL[Context, None]):
             response = await self.run(request)
         except HTTPException as error:
             response = _error_response(error.status_code, error.reason)
+        except Exception:
+            # A bug outside the execution (where masking cannot reach): the client still gets
+            # our shape and a request id, the trace goes to the log only.
+            request_id = request_id_of(scope)
+            logger.exception("unexpected error serving a request", extra={"request_id": request_id})
+            response = _error_response(500, INTERNAL_MESSAGE, request_id=request_id)
         await response(scope, receive, send)
 
     async def parse_http_body(
@@ -104,9 +127,10 @@ class InsightaGraphQL(GraphQL[Context, None]):
         return orjson.loads(data)
 
 
-def _error_response(status_code: int, message: str) -> Response:
+def _error_response(status_code: int, message: str, *, request_id: str | None = None) -> Response:
     code = ErrorCode.BAD_USER_INPUT if status_code < 500 else ErrorCode.INTERNAL
-    body = {"data": None, "errors": [{"message": message, "extensions": {"code": code.value}}]}
+    extensions = {"code": code.value} | ({"requestId": request_id} if request_id else {})
+    body = {"data": None, "errors": [{"message": message, "extensions": extensions}]}
     return Response(orjson.dumps(body), status_code=status_code, media_type="application/json")
 
 
@@ -151,6 +175,7 @@ def create_app(
                 if outcome is not None:
                     await outcome
             app.state.pool = database.pool
+            app.state.accounts = build_account_services(settings, database.pool, secret_key)
             interviews = build_interview_services(settings, database.pool, secret_key)
             app.state.interviews = interviews
             interviews.start()
@@ -164,7 +189,8 @@ def create_app(
 
     app = Starlette(
         routes=[
-            Route("/graphql", graphql, methods=["GET", "POST"]),
+            # Every method reaches the view, so PUT or DELETE get a coded JSON 405 too.
+            Route("/graphql", graphql),
             WebSocketRoute("/graphql", graphql),
             Route("/healthz", healthz, methods=["GET"]),
             Route("/livekit/webhook", livekit_webhook, methods=["POST"]),
@@ -178,6 +204,7 @@ def create_app(
     app.state.secret_key = secret_key
     if pool is not None:
         app.state.pool = pool
+        app.state.accounts = build_account_services(settings, pool, secret_key)
         app.state.interviews = build_interview_services(settings, pool, secret_key)
         app.state.cache = build_result_cache(settings, DataVersion(pool))
     return app

@@ -163,7 +163,13 @@ def bench(
 @app.command()
 def token(
     role: Annotated[Role, typer.Option(help="Role the token grants", case_sensitive=False)],
-    org: Annotated[str | None, typer.Option(help="Organisation the token is scoped to")] = None,
+    org: Annotated[
+        str | None,
+        typer.Option(
+            help="Organisation (slug) the token is scoped to; an admin token with one is that "
+            "organisation's admin, without one the platform admin"
+        ),
+    ] = None,
     subject: Annotated[str, typer.Option(help="Who the token names")] = "operator",
     ttl_hours: Annotated[float, typer.Option(help="Hours until the token expires")] = 12.0,
 ) -> None:

@@ -1,5 +1,5 @@
 """One request, one context: who is asking, the database pool, the result cache, the settings,
-the interview services and this request's dataloaders."""
+the interview and account services and this request's dataloaders."""
 
 from dataclasses import dataclass
 
@@ -8,6 +8,7 @@ from starlette.responses import Response
 from starlette.websockets import WebSocket
 
 from graph.interviews.dataloaders import InterviewLoaders
+from services.accounts.runtime import AccountServices
 from services.auth.tokens import Principal
 from services.cache import ResultCache
 from services.database import ConnectionPool
@@ -25,8 +26,9 @@ class Context:
     request_id: str
     interviews: InterviewServices
     loaders: InterviewLoaders
+    accounts: AccountServices
     principal: Principal | None = None
-    # Why there is no principal (missing, expired or forged token); raised by permissions.
+    # Why there is no principal (expired, forged or disabled); raised by permissions.
     auth_error: ServiceError | None = None
     # The process's one result cache (services/cache.py); None computes every answer.
     cache: ResultCache | None = None

@@ -44,6 +44,10 @@ class MaskUnexpectedErrors(MaskErrors):
                 }
                 processed.append(error)
             else:
+                if error.extensions and error.extensions["code"] == ErrorCode.INTERNAL.value:
+                    # Raised on purpose after logging (e.g. the account check failed): the
+                    # client still gets the id to quote, as for a masked error.
+                    error.extensions = {**error.extensions, "requestId": self._request_id()}
                 processed.append(error)
         return processed
 

@@ -16,7 +16,7 @@ from starlette.responses import Response, StreamingResponse
 from starlette.routing import BaseRoute, Route
 from starlette.types import Receive, Scope, Send
 
-from graph.permissions import CanReadProfiles
+from graph.authorization import PERMISSIONS
 from graph.profiles.export import EXPORT_ROUTE_NAME
 from services.errors import ErrorCode, ServiceError
 from services.profiles.export import ExportSlots, stream_profiles_csv, verify_export_token
@@ -73,7 +73,7 @@ def export_routes(secret_key: Secret, *, slots: ExportSlots | None = None) -> li
                     "an export link needs its ?token=: ask profileExport for one",
                 )
             grant = verify_export_token(secret_key, token)
-            if grant.role not in CanReadProfiles.roles:
+            if grant.role not in PERMISSIONS["profileExport"].roles:
                 raise ServiceError(
                     ErrorCode.FORBIDDEN, f"the {grant.role.value} role may not export profiles"
                 )

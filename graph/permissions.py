@@ -1,55 +1,38 @@
-"""Permission classes for root fields: a bearer token first, then the role the field needs.
+"""The permission class on every root field: a lookup in the table of graph/authorization.py.
 
-They raise our coded `ServiceError` themselves rather than return False, so the message can say
+It raises our coded `ServiceError` itself rather than return False, so the message can say
 exactly what is wrong without sharing mutable state between concurrent requests.
 """
 
-from typing import Any, ClassVar
+from typing import Any
 
 from strawberry.permission import BasePermission
 from strawberry.types import Info
 
+from graph.authorization import TOKEN_REQUIRED, authorize
 from graph.context import Context
-from services.auth.tokens import Principal, Role
+from services.auth.tokens import Principal
 from services.errors import ErrorCode, ServiceError
 
 
 def require_principal(context: Context) -> Principal:
     if context.principal is not None:
         return context.principal
-    raise context.auth_error or ServiceError(
-        ErrorCode.UNAUTHENTICATED,
-        "a bearer token is required: send `Authorization: Bearer <token>`",
-    )
+    raise context.auth_error or ServiceError(ErrorCode.UNAUTHENTICATED, TOKEN_REQUIRED)
 
 
-class _HasRole(BasePermission):
-    roles: ClassVar[frozenset[Role]]
+class Permitted(BasePermission):
+    """Whatever the permission table says for this field (by its GraphQL name)."""
 
     def has_permission(self, source: Any, info: Info[Context, None], **kwargs: Any) -> bool:
-        principal = require_principal(info.context)
-        if principal.role not in self.roles:
-            raise ServiceError(
-                ErrorCode.FORBIDDEN, f"the {principal.role.value} role may not do this"
-            )
+        context = info.context
+        authorize(info.field_name, context.principal, context.auth_error)
         return True
 
 
-class CanReadProfiles(_HasRole):
-    roles = frozenset({Role.ADMIN, Role.ANALYST})
-
-
-class CanUseInterviews(_HasRole):
-    """Admins, and recruiters within their own organisation (checked by the services)."""
-
-    roles = frozenset({Role.ADMIN, Role.RECRUITER})
-
-
-class CanWriteTranscripts(_HasRole):
-    """Also the AI interviewer agent, with a token scoped to the one interview."""
-
-    roles = frozenset({Role.ADMIN, Role.RECRUITER, Role.AGENT})
-
-
-class CanReadEmailOutbox(_HasRole):
-    roles = frozenset({Role.ADMIN})
+# Names from before the table; each is the table lookup, so a field that still uses one is
+# governed by its row like every other field.
+CanReadProfiles = Permitted
+CanUseInterviews = Permitted
+CanWriteTranscripts = Permitted
+CanReadEmailOutbox = Permitted

@@ -5,6 +5,8 @@ from typing import Any
 import strawberry
 from graphql.error import GraphQLError
 
+from graph.accounts.mutations import AccountsMutation
+from graph.accounts.schema import AccountsQuery
 from graph.document_cache import DocumentCache
 from graph.errors import MaskUnexpectedErrors
 from graph.interviews.mutations import InterviewsMutation
@@ -18,12 +20,12 @@ from graph.viewer import ViewerQuery
 
 
 @strawberry.type
-class Query(ProfilesQuery, ProfileExportQuery, ViewerQuery, InterviewsQuery):
+class Query(ProfilesQuery, ProfileExportQuery, ViewerQuery, InterviewsQuery, AccountsQuery):
     pass
 
 
 @strawberry.type
-class Mutation(InterviewsMutation):
+class Mutation(InterviewsMutation, AccountsMutation):
     pass
 
 

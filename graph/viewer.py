@@ -7,7 +7,7 @@ import strawberry
 from strawberry.types import Info
 
 from graph.context import Context
-from graph.permissions import require_principal
+from graph.permissions import Permitted, require_principal
 from services.auth.tokens import Principal
 
 
@@ -30,6 +30,9 @@ class Viewer:
 
 @strawberry.type
 class ViewerQuery:
-    @strawberry.field(description="Who is asking; any valid token, else UNAUTHENTICATED.")
+    @strawberry.field(
+        permission_classes=[Permitted],
+        description="Who is asking; any valid token, else UNAUTHENTICATED.",
+    )
     def viewer(self, info: Info[Context, None]) -> Viewer:
         return Viewer.from_domain(require_principal(info.context))

@@ -18,6 +18,12 @@ DEFAULT_UPSTREAM_TIMEOUT_SECONDS: Final = 30.0
 DEFAULT_JOB_LEASE_SECONDS: Final = 15.0
 DEFAULT_JOB_POLL_SECONDS: Final = 1.0
 DEFAULT_INTERVIEW_JOIN_URL: Final = "http://127.0.0.1:3000/interviews/{interview_id}/join"
+DEFAULT_ACCESS_TOKEN_TTL_SECONDS: Final = 900
+DEFAULT_REFRESH_TOKEN_TTL_SECONDS: Final = 30 * 24 * 3600
+DEFAULT_PASSWORD_RESET_TTL_SECONDS: Final = 1800
+DEFAULT_INVITATION_TTL_SECONDS: Final = 7 * 24 * 3600
+DEFAULT_USER_STATUS_CACHE_SECONDS: Final = 5.0
+DEFAULT_APP_URL: Final = "http://127.0.0.1:3000"
 # RETRY_<TASK>_<FIELD>, e.g. RETRY_GENERATE_ASSESSMENT_TRIES=5 (services/retry_tasks.py).
 _RETRY_ENV: Final = re.compile(r"^RETRY_([A-Z_]+?)_(TRIES|INITIAL_DELAY|MAX_DELAY)$")
 DEFAULT_CLIENT_URL: Final = "http://127.0.0.1:8000/graphql"
@@ -75,6 +81,13 @@ class Settings:
     interview_join_url: str = DEFAULT_INTERVIEW_JOIN_URL
     otel_endpoint: str | None = None
     otel_service_name: str = "insighta"
+    access_token_ttl_seconds: int = DEFAULT_ACCESS_TOKEN_TTL_SECONDS
+    refresh_token_ttl_seconds: int = DEFAULT_REFRESH_TOKEN_TTL_SECONDS
+    password_reset_ttl_seconds: int = DEFAULT_PASSWORD_RESET_TTL_SECONDS
+    invitation_ttl_seconds: int = DEFAULT_INVITATION_TTL_SECONDS
+    user_status_cache_seconds: float = DEFAULT_USER_STATUS_CACHE_SECONDS
+    # The web app behind the links in account emails (sign-in, password reset, invitation).
+    app_url: str = DEFAULT_APP_URL
 
     @classmethod
     def from_env(cls, environ: dict[str, str] | None = None) -> "Settings":
@@ -110,6 +123,22 @@ class Settings:
             interview_join_url=env.get("INTERVIEW_JOIN_URL") or DEFAULT_INTERVIEW_JOIN_URL,
             otel_endpoint=env.get("OTEL_EXPORTER_OTLP_ENDPOINT") or None,
             otel_service_name=env.get("OTEL_SERVICE_NAME") or "insighta",
+            access_token_ttl_seconds=_positive_int(
+                env, "ACCESS_TOKEN_TTL_SECONDS", DEFAULT_ACCESS_TOKEN_TTL_SECONDS
+            ),
+            refresh_token_ttl_seconds=_positive_int(
+                env, "REFRESH_TOKEN_TTL_SECONDS", DEFAULT_REFRESH_TOKEN_TTL_SECONDS
+            ),
+            password_reset_ttl_seconds=_positive_int(
+                env, "PASSWORD_RESET_TTL_SECONDS", DEFAULT_PASSWORD_RESET_TTL_SECONDS
+            ),
+            invitation_ttl_seconds=_positive_int(
+                env, "INVITATION_TTL_SECONDS", DEFAULT_INVITATION_TTL_SECONDS
+            ),
+            user_status_cache_seconds=_float(
+                env, "USER_STATUS_CACHE_SECONDS", DEFAULT_USER_STATUS_CACHE_SECONDS
+            ),
+            app_url=(env.get("APP_URL") or DEFAULT_APP_URL).rstrip("/"),
         )
 
     def resolved_secret_key(self) -> Secret:
@@ -186,6 +215,14 @@ def _int(env: dict[str, str], name: str, default: int) -> int:
         raise ValueError(f"{name} must be a whole number, got {raw!r}") from None
     if value < 0:
         raise ValueError(f"{name} must not be negative, got {value}")
+    return value
+
+
+def _positive_int(env: dict[str, str], name: str, default: int) -> int:
+    """A lifetime: zero would issue tokens that are dead on arrival."""
+    value = _int(env, name, default)
+    if value == 0:
+        raise ValueError(f"{name} must be at least 1")
     return value
 
 

@@ -104,7 +104,7 @@ class Assessment:
 @strawberry.type(description="An email in the outbox.")
 class EmailMessage:
     id: strawberry.ID
-    kind: str = strawberry.field(description="invite | welcome | password_reset")
+    kind: str = strawberry.field(description="invite | welcome | password_reset | user_invite")
     to: str
     subject: str
     text_body: str

@@ -4,6 +4,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from enum import Enum
 from typing import Final
+from uuid import UUID
 
 import jwt
 
@@ -12,6 +13,9 @@ from services.settings import Secret
 
 ALGORITHM: Final = "HS256"
 ISSUER: Final = "insighta"
+# Tokens issued to accounts name their user as `user:<uuid>`; operator tokens (`insighta
+# token`) and agent tokens name something else and carry no user id.
+USER_SUBJECT_PREFIX: Final = "user:"
 
 
 class Role(Enum):
@@ -32,6 +36,17 @@ class Principal:
     organisation: str | None
     expires_at: datetime
     interview: str | None = None  # the one interview an agent token is good for
+    user_id: UUID | None = None  # the account a user token belongs to
+
+    @property
+    def is_platform_admin(self) -> bool:
+        """An admin token without an organisation: the operators' key to every organisation.
+        An admin token naming an organisation is that organisation's admin only."""
+        return self.role is Role.ADMIN and self.organisation is None
+
+
+def user_subject(user_id: UUID) -> str:
+    return f"{USER_SUBJECT_PREFIX}{user_id}"
 
 
 def issue_token(
@@ -79,6 +94,7 @@ def verify_token(key: Secret, token: str, *, now: datetime | None = None) -> Pri
         interview = claims.get("interview")
         if interview is not None and not isinstance(interview, str):
             raise jwt.InvalidTokenError("interview must be a string")
+        user_id = _user_id(str(claims["sub"]))
     except jwt.ExpiredSignatureError:
         raise ServiceError(
             ErrorCode.UNAUTHENTICATED, "the token has expired: get a new one"
@@ -91,4 +107,14 @@ def verify_token(key: Secret, token: str, *, now: datetime | None = None) -> Pri
         organisation=organisation,
         expires_at=datetime.fromtimestamp(claims["exp"], UTC),
         interview=interview,
+        user_id=user_id,
     )
+
+
+def _user_id(subject: str) -> UUID | None:
+    if not subject.startswith(USER_SUBJECT_PREFIX):
+        return None
+    try:
+        return UUID(subject.removeprefix(USER_SUBJECT_PREFIX))
+    except ValueError:
+        raise jwt.InvalidTokenError("a user subject must name a user id") from None

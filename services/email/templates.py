@@ -1,4 +1,5 @@
-"""The emails Insighta sends: interview invitations, welcome and password-reset messages."""
+"""The emails Insighta sends: interview invitations, welcome and password-reset messages,
+and invitations to join an organisation."""
 
 from dataclasses import dataclass
 from enum import Enum
@@ -9,6 +10,7 @@ class EmailKind(Enum):
     INVITE = "invite"
     WELCOME = "welcome"
     PASSWORD_RESET = "password_reset"
+    USER_INVITE = "user_invite"  # an invitation to join an organisation (not an interview)
 
 
 @dataclass(frozen=True, slots=True)
@@ -64,3 +66,22 @@ def password_reset_email(*, to: str, name: str, reset_url: str, valid_minutes: i
         f"{valid_minutes} minutes. If not, ignore this email.</p>"
     )
     return EmailContent(EmailKind.PASSWORD_RESET, to, subject, text, html)
+
+
+def user_invitation_email(
+    *, to: str, organisation: str, role: str, invited_by: str, accept_url: str, valid_days: int
+) -> EmailContent:
+    subject = f"You are invited to {organisation} on Insighta"
+    text = (
+        f"Hello,\n\n{invited_by} invites you to join {organisation} on Insighta as {role}. "
+        f"Create your account at {accept_url} within {valid_days} days, with this email "
+        "address. If you did not expect this, ignore this email.\n"
+    )
+    html = (
+        f"<p>Hello,</p><p>{escape(invited_by)} invites you to join "
+        f"<strong>{escape(organisation)}</strong> on Insighta as {escape(role)}. "
+        f'<a href="{escape(accept_url, quote=True)}">Create your account</a> within '
+        f"{valid_days} days, with this email address. If you did not expect this, ignore this "
+        "email.</p>"
+    )
+    return EmailContent(EmailKind.USER_INVITE, to, subject, text, html)

@@ -1,8 +1,10 @@
-"""Who may see which interviews: tenancy rules as plain functions of the principal.
+"""Who may see which organisation's rows: tenancy rules as plain functions of the principal.
 
-Admins see every organisation; a recruiter sees only the organisation their token names, and
-anything outside it is reported exactly like something that does not exist (NOT_FOUND), so
-ids from other organisations reveal nothing. An agent token reaches only its one interview.
+Platform admins (admin tokens without an organisation: operators) see every organisation. An
+organisation admin (an admin token naming one, as every account's token does) and a recruiter
+see only the organisation their token names, and anything outside it is reported exactly like
+something that does not exist (NOT_FOUND), so ids from other organisations reveal nothing. An
+agent token reaches only its one interview.
 """
 
 from typing import Final
@@ -17,14 +19,14 @@ MAX_ORGANISATION: Final = 100
 
 
 def organisation_scope(principal: Principal) -> str | None:
-    """The organisation slug reads are limited to; None means all (admins)."""
-    if principal.role is Role.ADMIN:
+    """The organisation slug reads are limited to; None means all (platform admins)."""
+    if principal.is_platform_admin:
         return None
-    if principal.role is Role.RECRUITER:
+    if principal.role in (Role.ADMIN, Role.RECRUITER):
         if not principal.organisation or len(principal.organisation) > MAX_ORGANISATION:
             raise ServiceError(
                 ErrorCode.FORBIDDEN,
-                "this recruiter token names no usable organisation (org claim)",
+                f"this {principal.role.value} token names no usable organisation (org claim)",
             )
         return principal.organisation
     raise ServiceError(
@@ -39,13 +41,13 @@ def owning_organisation(principal: Principal, requested: str | None) -> str:
         raise bad_input(
             f"organisation is longer than {MAX_ORGANISATION} characters", field="organisation"
         )
-    if principal.role is Role.ADMIN:
-        return requested or principal.organisation or DEFAULT_ORGANISATION
+    if principal.is_platform_admin:
+        return requested or DEFAULT_ORGANISATION
     own = organisation_scope(principal)
     assert own is not None
     if requested is not None and requested != own:
         raise ServiceError(
-            ErrorCode.FORBIDDEN, "recruiters create candidates in their own organisation only"
+            ErrorCode.FORBIDDEN, "only platform admins act in another organisation than their own"
         )
     return own
 

@@ -45,3 +45,33 @@ def test_secret_key_is_made_once_and_kept(tmp_path: Path) -> None:
     first = settings.resolved_secret_key()
     assert settings.resolved_secret_key() == first
     assert (tmp_path / "secret_key").stat().st_mode & 0o777 == 0o600
+
+
+def test_account_lifetimes_and_links_come_from_the_environment() -> None:
+    defaults = Settings.from_env({})
+    assert (defaults.access_token_ttl_seconds, defaults.refresh_token_ttl_seconds) == (
+        900,
+        30 * 24 * 3600,
+    )
+    assert defaults.password_reset_ttl_seconds == 1800
+    settings = Settings.from_env(
+        {
+            "ACCESS_TOKEN_TTL_SECONDS": "60",
+            "REFRESH_TOKEN_TTL_SECONDS": "3600",
+            "PASSWORD_RESET_TTL_SECONDS": "600",
+            "INVITATION_TTL_SECONDS": "86400",
+            "USER_STATUS_CACHE_SECONDS": "0",
+            "APP_URL": "https://app.example.com/",
+        }
+    )
+    assert settings.access_token_ttl_seconds == 60
+    assert settings.refresh_token_ttl_seconds == 3600
+    assert settings.password_reset_ttl_seconds == 600
+    assert settings.invitation_ttl_seconds == 86400
+    assert settings.user_status_cache_seconds == 0
+    assert settings.app_url == "https://app.example.com"
+
+
+def test_a_token_lifetime_of_zero_is_refused() -> None:
+    with pytest.raises(ValueError, match="ACCESS_TOKEN_TTL_SECONDS"):
+        Settings.from_env({"ACCESS_TOKEN_TTL_SECONDS": "0"})

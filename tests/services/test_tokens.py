@@ -3,8 +3,9 @@ from datetime import UTC, datetime, timedelta
 import jwt
 import pytest
 
-from services.auth.tokens import Role, issue_token, verify_token
+from services.auth.tokens import Role, issue_token, user_subject, verify_token
 from services.errors import ErrorCode, ServiceError
+from services.ids import uuid7
 from services.settings import Secret
 
 KEY = Secret("k" * 40)
@@ -61,3 +62,32 @@ def test_expired_token_says_so() -> None:
 
 def test_secret_repr_hides_the_value() -> None:
     assert "k" * 40 not in repr(KEY)
+
+
+def test_user_tokens_carry_their_user_id() -> None:
+    user_id = uuid7()
+    token = issue_token(
+        KEY,
+        role=Role.ADMIN,
+        subject=user_subject(user_id),
+        organisation="acme",
+        ttl=timedelta(minutes=5),
+    )
+    principal = verify_token(KEY, token)
+    assert principal.user_id == user_id
+    assert not principal.is_platform_admin  # an organisation admin
+
+
+def test_operator_tokens_carry_no_user_and_org_less_admins_are_platform_admins() -> None:
+    principal = verify_token(
+        KEY, issue_token(KEY, role=Role.ADMIN, subject="operator", ttl=timedelta(minutes=5))
+    )
+    assert principal.user_id is None
+    assert principal.is_platform_admin
+
+
+def test_a_user_subject_without_a_user_id_is_not_valid() -> None:
+    token = issue_token(KEY, role=Role.ADMIN, subject="user:nope", ttl=timedelta(minutes=5))
+    with pytest.raises(ServiceError) as raised:
+        verify_token(KEY, token)
+    assert raised.value.code is ErrorCode.UNAUTHENTICATED

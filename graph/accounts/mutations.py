@@ -1,0 +1,114 @@
+"""Account mutations: sign-up, sessions, password resets, invitations, enabling accounts."""
+
+import strawberry
+from strawberry.types import Info
+
+from graph.accounts.enums import UserRole
+from graph.accounts.inputs import SignUpInput
+from graph.accounts.types import AuthPayload, Invitation, User
+from graph.context import Context
+from graph.permissions import Permitted, require_principal
+from services.accounts import invitations, password_resets, sessions, signup, users
+from services.interviews.access import parse_id
+
+
+@strawberry.type
+class AccountsMutation:
+    @strawberry.mutation(
+        permission_classes=[Permitted],
+        description="Create an account and sign in (no token needed). Without an invitation "
+        "the account founds an organisation and is its admin. A taken email or a weak password "
+        "is BAD_USER_INPUT naming the field.",
+    )
+    async def sign_up(self, info: Info[Context, None], input: SignUpInput) -> AuthPayload:
+        session = await signup.sign_up(info.context.accounts, input.to_new_account())
+        info.context.interviews.work_queued()  # the welcome email
+        return AuthPayload.from_domain(session)
+
+    @strawberry.mutation(
+        permission_classes=[Permitted],
+        description="Sign in (no token needed). A wrong email or password is UNAUTHENTICATED "
+        'with one message, "invalid email or password".',
+    )
+    async def login(self, info: Info[Context, None], email: str, password: str) -> AuthPayload:
+        return AuthPayload.from_domain(await sessions.login(info.context.accounts, email, password))
+
+    @strawberry.mutation(
+        permission_classes=[Permitted],
+        description="Trade a refresh token for a new access and refresh token (no access token "
+        "needed). Each refresh token works once; presenting a used one again revokes its whole "
+        "sign-in (UNAUTHENTICATED).",
+    )
+    async def refresh_token(self, info: Info[Context, None], refresh_token: str) -> AuthPayload:
+        session = await sessions.refresh_session(info.context.accounts, refresh_token)
+        return AuthPayload.from_domain(session)
+
+    @strawberry.mutation(
+        permission_classes=[Permitted],
+        description="End the sign-in this refresh token belongs to: its refresh tokens stop "
+        "working (access tokens run out within their short lifetime). Always true.",
+    )
+    async def logout(self, info: Info[Context, None], refresh_token: str) -> bool:
+        await sessions.logout(info.context.accounts, refresh_token)
+        return True
+
+    @strawberry.mutation(
+        permission_classes=[Permitted],
+        description="Email a single-use password reset link if the address has an account. "
+        "The answer (true) and its timing are the same whether or not it has one.",
+    )
+    async def request_password_reset(self, info: Info[Context, None], email: str) -> bool:
+        await password_resets.request_password_reset(info.context.accounts, email)
+        info.context.interviews.work_queued()
+        return True
+
+    @strawberry.mutation(
+        permission_classes=[Permitted],
+        description="Set a new password with the token from a reset email; the token is used "
+        "up and every refresh token of the account revoked. Then sign in.",
+    )
+    async def reset_password(
+        self, info: Info[Context, None], token: str, new_password: str
+    ) -> bool:
+        await password_resets.reset_password(info.context.accounts, token, new_password)
+        return True
+
+    @strawberry.mutation(
+        permission_classes=[Permitted],
+        description="Admins: invite someone by email into the organisation (an organisation "
+        "admin's own; a platform admin names it with `organisation`, a slug). The email "
+        "carries a single-use link that expires.",
+    )
+    async def invite_user(
+        self,
+        info: Info[Context, None],
+        email: str,
+        role: UserRole,
+        organisation: str | None = None,
+    ) -> Invitation:
+        invitation = await invitations.invite_user(
+            info.context.accounts,
+            require_principal(info.context),
+            email=email,
+            role=role,
+            organisation=organisation,
+        )
+        info.context.interviews.work_queued()
+        return Invitation.from_domain(invitation)
+
+    @strawberry.mutation(
+        permission_classes=[Permitted],
+        description="Admins: enable or disable an account of their organisation (another "
+        "organisation's user is NOT_FOUND). A disabled account is refused everywhere and its "
+        "refresh tokens are revoked.",
+    )
+    async def set_user_active(
+        self, info: Info[Context, None], user_id: strawberry.ID, active: bool
+    ) -> User:
+        user = await users.set_user_active(
+            info.context.accounts,
+            require_principal(info.context),
+            parse_id(user_id, field="userId", kind="user"),
+            active=active,
+        )
+        return User.from_domain(user)

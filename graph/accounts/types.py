@@ -1,0 +1,84 @@
+"""Thin GraphQL views of accounts."""
+
+from datetime import datetime
+from typing import Self
+
+import strawberry
+
+from graph.accounts.enums import UserRole
+from services.accounts import records
+
+
+@strawberry.type(description="A user account in one organisation.")
+class User:
+    id: strawberry.ID
+    email: str
+    name: str
+    role: UserRole
+    active: bool = strawberry.field(description="A disabled account is refused everywhere")
+    organisation: str = strawberry.field(
+        description="The organisation's slug: the `org` claim of the account's tokens"
+    )
+    organisation_name: str
+    created_at: datetime
+
+    @classmethod
+    def from_domain(cls, user: records.User) -> Self:
+        return cls(
+            id=strawberry.ID(str(user.id)),
+            email=user.email,
+            name=user.name,
+            role=user.role,
+            active=user.active,
+            organisation=user.organisation.slug,
+            organisation_name=user.organisation.name,
+            created_at=user.created_at,
+        )
+
+
+@strawberry.type(
+    description="A signed-in session: send `accessToken` as `Authorization: Bearer <token>`; "
+    "before it expires, trade `refreshToken` for a new pair with `refreshToken` (each refresh "
+    "token works once)."
+)
+class AuthPayload:
+    access_token: str
+    access_token_expires_at: datetime
+    refresh_token: str
+    refresh_token_expires_at: datetime
+    token_type: str = strawberry.field(description='Always "Bearer"')
+    user: User
+
+    @classmethod
+    def from_domain(cls, session: records.SignedIn) -> Self:
+        return cls(
+            access_token=session.access_token,
+            access_token_expires_at=session.access_token_expires_at,
+            refresh_token=session.refresh_token,
+            refresh_token_expires_at=session.refresh_token_expires_at,
+            token_type="Bearer",
+            user=User.from_domain(session.user),
+        )
+
+
+@strawberry.type(description="An invitation into an organisation, sent by email.")
+class Invitation:
+    id: strawberry.ID
+    email: str
+    role: UserRole
+    organisation: str = strawberry.field(description="The organisation's slug")
+    organisation_name: str
+    expires_at: datetime
+    created_at: datetime
+
+    @classmethod
+    def from_domain(cls, invitation: records.Invitation) -> Self:
+        return cls(
+            id=strawberry.ID(str(invitation.id)),
+            email=invitation.email,
+            role=invitation.role,
+            organisation=invitation.organisation.slug,
+            organisation_name=invitation.organisation.name,
+            expires_at=invitation.expires_at,
+            created_at=invitation.created_at,
+        )

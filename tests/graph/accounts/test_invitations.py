@@ -1,0 +1,114 @@
+"""Invitations: admins invite by email; the link joins the organisation once, with the role."""
+
+import asyncpg
+
+from services.auth.opaque_tokens import token_digest
+from services.auth.tokens import Role
+from tests.conftest import GraphQLCall, make_token
+from tests.graph.accounts.helpers import (
+    INVITE,
+    PASSWORD,
+    SIGN_UP,
+    code,
+    data,
+    emailed_token,
+    error,
+    sign_up,
+    unique_email,
+)
+
+
+async def test_an_invitee_joins_the_organisation_with_the_invited_role(
+    gql: GraphQLCall, pool: asyncpg.Pool
+) -> None:
+    admin = await sign_up(gql)
+    email = unique_email("recruiter")
+    invitation = data(
+        await gql(INVITE, {"email": email, "role": "RECRUITER"}, token=admin.access_token)
+    )["inviteUser"]
+    assert invitation["organisation"] == admin.organisation
+    assert invitation["role"] == "RECRUITER"
+    token = await emailed_token(pool, to=email, kind="user_invite")
+    # only the hash is stored
+    async with pool.acquire() as conn:
+        stored = await conn.fetchval(
+            "select token_hash from invitations where id = $1::uuid", invitation["id"]
+        )
+    assert stored == token_digest(token)
+    joined = await sign_up(gql, email=email.upper(), invitation_token=token)
+    assert joined.organisation == admin.organisation
+    assert joined.user["role"] == "RECRUITER"
+    # single use
+    again = await gql(
+        SIGN_UP,
+        {"input": {"email": unique_email(), "password": PASSWORD, "invitationToken": token}},
+        token=None,
+    )
+    assert code(again) == "BAD_USER_INPUT"
+    assert error(again)["extensions"]["field"] == "invitationToken"
+
+
+async def test_an_invitation_is_for_its_email_address_only(
+    gql: GraphQLCall, pool: asyncpg.Pool
+) -> None:
+    admin = await sign_up(gql)
+    email = unique_email("analyst")
+    await gql(INVITE, {"email": email, "role": "ANALYST"}, token=admin.access_token)
+    token = await emailed_token(pool, to=email, kind="user_invite")
+    body = await gql(
+        SIGN_UP,
+        {"input": {"email": unique_email(), "password": PASSWORD, "invitationToken": token}},
+        token=None,
+    )
+    assert code(body) == "BAD_USER_INPUT"
+    assert error(body)["extensions"]["field"] == "email"
+
+
+async def test_an_expired_invitation_is_refused(gql: GraphQLCall, pool: asyncpg.Pool) -> None:
+    admin = await sign_up(gql)
+    email = unique_email("late")
+    await gql(INVITE, {"email": email, "role": "ANALYST"}, token=admin.access_token)
+    token = await emailed_token(pool, to=email, kind="user_invite")
+    async with pool.acquire() as conn:
+        await conn.execute(
+            "update invitations set expires_at = now() - interval '1 second' where token_hash = $1",
+            token_digest(token),
+        )
+    body = await gql(
+        SIGN_UP,
+        {"input": {"email": email, "password": PASSWORD, "invitationToken": token}},
+        token=None,
+    )
+    assert code(body) == "BAD_USER_INPUT"
+    assert error(body)["extensions"]["field"] == "invitationToken"
+
+
+async def test_who_may_invite_where(gql: GraphQLCall, pool: asyncpg.Pool) -> None:
+    admin = await sign_up(gql)
+    email = unique_email()
+    # an organisation admin cannot invite into another organisation
+    elsewhere = await gql(
+        INVITE,
+        {"email": email, "role": "ADMIN", "organisation": "other-org"},
+        token=admin.access_token,
+    )
+    assert code(elsewhere) == "FORBIDDEN"
+    # recruiters and analysts cannot invite at all
+    for role in (Role.RECRUITER, Role.ANALYST):
+        token = make_token(role, organisation=admin.organisation)
+        assert code(await gql(INVITE, {"email": email, "role": "ADMIN"}, token=token)) == (
+            "FORBIDDEN"
+        )
+    # a platform admin must say which organisation, and may name any
+    assert code(await gql(INVITE, {"email": email, "role": "ADMIN"})) == "BAD_USER_INPUT"
+    invited = data(
+        await gql(INVITE, {"email": email, "role": "ADMIN", "organisation": admin.organisation})
+    )
+    assert invited["inviteUser"]["organisation"] == admin.organisation
+
+
+async def test_inviting_an_existing_account_is_bad_input(gql: GraphQLCall) -> None:
+    admin = await sign_up(gql)
+    body = await gql(INVITE, {"email": admin.email, "role": "ANALYST"}, token=admin.access_token)
+    assert code(body) == "BAD_USER_INPUT"
+    assert error(body)["extensions"]["field"] == "email"
