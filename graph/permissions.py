@@ -28,11 +28,3 @@ class Permitted(BasePermission):
         context = info.context
         authorize(info.field_name, context.principal, context.auth_error)
         return True
-
-
-# Names from before the table; each is the table lookup, so a field that still uses one is
-# governed by its row like every other field.
-CanReadProfiles = Permitted
-CanUseInterviews = Permitted
-CanWriteTranscripts = Permitted
-CanReadEmailOutbox = Permitted

@@ -7,7 +7,7 @@ from strawberry.types import Info
 from graph.context import Context
 from graph.interviews.inputs import CandidateInput, InterviewInput, TranscriptTurnInput
 from graph.interviews.types import Candidate, Interview, InterviewSession, TranscriptTurn
-from graph.permissions import CanUseInterviews, CanWriteTranscripts, require_principal
+from graph.permissions import Permitted, require_principal
 from services.interviews import assessments, candidates, interviews, sessions
 from services.interviews.access import parse_id
 
@@ -15,7 +15,7 @@ from services.interviews.access import parse_id
 @strawberry.type
 class InterviewsMutation:
     @strawberry.mutation(
-        permission_classes=[CanUseInterviews],
+        permission_classes=[Permitted],
         description="Create a candidate; with a resume, its profile is extracted (Gemini, or "
         "the offline provider). UPSTREAM_UNAVAILABLE if the model cannot be reached: nothing "
         "is stored then.",
@@ -28,7 +28,7 @@ class InterviewsMutation:
         return Candidate.from_domain(candidate)
 
     @strawberry.mutation(
-        permission_classes=[CanUseInterviews],
+        permission_classes=[Permitted],
         description="Create an interview with generated questions (status draft).",
     )
     async def create_interview(self, info: Info[Context, None], input: InterviewInput) -> Interview:
@@ -39,7 +39,7 @@ class InterviewsMutation:
         return Interview.from_domain(interview)
 
     @strawberry.mutation(
-        permission_classes=[CanUseInterviews],
+        permission_classes=[Permitted],
         description="Start (or rejoin) the live session: the LiveKit room and tokens for the "
         "candidate and the AI interviewer. The interview becomes in_progress.",
     )
@@ -58,7 +58,7 @@ class InterviewsMutation:
         return InterviewSession.from_domain(started)
 
     @strawberry.mutation(
-        permission_classes=[CanWriteTranscripts],
+        permission_classes=[Permitted],
         description="Store one transcript turn (the interview's agent token, its recruiters or "
         "an admin). Idempotent on sequenceNo.",
     )
@@ -74,7 +74,7 @@ class InterviewsMutation:
         return TranscriptTurn.from_domain(stored, first_timestamp)
 
     @strawberry.mutation(
-        permission_classes=[CanWriteTranscripts],
+        permission_classes=[Permitted],
         description="End the live session, keep the session transcript JSON (a list of "
         "{speaker, content|text, sequence_no?, timestamp_sec}) and queue the assessment. "
         "Calling it again is harmless; a new transcript queues a fresh assessment.",
@@ -96,7 +96,7 @@ class InterviewsMutation:
         return Interview.from_domain(interview)
 
     @strawberry.mutation(
-        permission_classes=[CanUseInterviews],
+        permission_classes=[Permitted],
         description="Queue a FAILED assessment again (BAD_USER_INPUT for any other status).",
     )
     async def retry_assessment(
@@ -112,7 +112,7 @@ class InterviewsMutation:
         return Interview.from_domain(interview)
 
     @strawberry.mutation(
-        permission_classes=[CanUseInterviews],
+        permission_classes=[Permitted],
         description="Queue the invitation email with the join link: delivered durably, retried, "
         "sent once per interview (calling again does not send a second one).",
     )

@@ -6,7 +6,7 @@ from strawberry.types import Info
 from graph.context import Context
 from graph.interviews.enums import EmailStatus
 from graph.interviews.types import Candidate, EmailMessage, Interview
-from graph.permissions import CanReadEmailOutbox, CanUseInterviews, require_principal
+from graph.permissions import Permitted, require_principal
 from services.email.outbox import MAX_OUTBOX_PAGE, list_outbox
 from services.errors import bad_input
 from services.interviews.access import parse_id
@@ -17,7 +17,7 @@ from services.interviews.interviews import get_interview
 @strawberry.type
 class InterviewsQuery:
     @strawberry.field(
-        permission_classes=[CanUseInterviews],
+        permission_classes=[Permitted],
         description="One interview. Another organisation's interview is NOT_FOUND, exactly "
         "like one that does not exist.",
     )
@@ -29,7 +29,7 @@ class InterviewsQuery:
         return Interview.from_domain(interview)
 
     @strawberry.field(
-        permission_classes=[CanUseInterviews],
+        permission_classes=[Permitted],
         description="One candidate; another organisation's is NOT_FOUND.",
     )
     async def candidate(self, info: Info[Context, None], id: strawberry.ID) -> Candidate | None:
@@ -40,7 +40,7 @@ class InterviewsQuery:
         return Candidate.from_domain(candidate)
 
     @strawberry.field(
-        permission_classes=[CanReadEmailOutbox],
+        permission_classes=[Permitted],
         description=f"Admins: the newest emails in the outbox (`first` 1..{MAX_OUTBOX_PAGE}), "
         "optionally only one status. In offline mode every email is here as LOGGED.",
     )

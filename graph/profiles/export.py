@@ -6,7 +6,7 @@ import strawberry
 from strawberry.types import Info
 
 from graph.context import Context
-from graph.permissions import CanReadProfiles, require_principal
+from graph.permissions import Permitted, require_principal
 from graph.profiles.inputs import ProfileFilter
 from graph.profiles.types import NormalizedFilter
 from services.profiles import search
@@ -28,7 +28,7 @@ class ProfileExport:
 @strawberry.type
 class ProfileExportQuery:
     @strawberry.field(
-        permission_classes=[CanReadProfiles],
+        permission_classes=[Permitted],
         description="A download link for every profile matching `filter` and/or `query` (plain "
         f"English), valid for {int(EXPORT_LINK_TTL.total_seconds() // 60)} minutes. Cells "
         "that a spreadsheet would run as a formula are prefixed with an apostrophe.",

@@ -6,7 +6,7 @@ import strawberry
 from strawberry.types import Info
 
 from graph.context import Context
-from graph.permissions import CanReadProfiles
+from graph.permissions import Permitted
 from graph.profiles.enums import ProfileDimension
 from graph.profiles.inputs import ProfileFilter, ProfileSortInput
 from graph.profiles.types import (
@@ -27,7 +27,7 @@ MAX_GROUP_BY = 100
 @strawberry.type
 class ProfilesQuery:
     @strawberry.field(
-        permission_classes=[CanReadProfiles],
+        permission_classes=[Permitted],
         description="Profiles matching `filter` and/or `query` (plain English); both must hold. "
         f"`first` is 1..{MAX_PAGE_SIZE}. A query that cannot be interpreted fails with "
         "UNINTERPRETABLE_QUERY.",
@@ -54,7 +54,7 @@ class ProfilesQuery:
         )
         return ProfileConnection.from_page(page)
 
-    @strawberry.field(permission_classes=[CanReadProfiles], description="One profile by id.")
+    @strawberry.field(permission_classes=[Permitted], description="One profile by id.")
     async def profile(self, info: Info[Context, None], id: strawberry.ID) -> Profile | None:
         try:
             profile_id = UUID(id)
@@ -64,7 +64,7 @@ class ProfilesQuery:
         return Profile.from_domain(profile) if profile else None
 
     @strawberry.field(
-        permission_classes=[CanReadProfiles],
+        permission_classes=[Permitted],
         description="How a plain-English query is understood, without running it.",
     )
     def interpret_query(self, text: str) -> QueryInterpretation:
@@ -77,7 +77,7 @@ class ProfilesQuery:
         )
 
     @strawberry.field(
-        permission_classes=[CanReadProfiles],
+        permission_classes=[Permitted],
         description="Exact counts per combination of `groupBy` dimensions, largest first; "
         "an empty `groupBy` gives one group with the total.",
     )
