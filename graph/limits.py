@@ -10,6 +10,7 @@ GraphiQL's schema query passes; our deepest real query (profiles -> edges -> nod
 from collections.abc import Callable, Iterator
 from typing import Final
 
+from graphql import GraphQLError, OperationDefinitionNode
 from graphql.validation import NoSchemaIntrospectionCustomRule
 from strawberry.extensions import (
     AddValidationRules,
@@ -21,6 +22,7 @@ from strawberry.extensions.max_aliases import create_validator as alias_rule
 from strawberry.extensions.query_depth_limiter import create_validator as depth_rule
 
 from graph.document_cache import DOCUMENT_CACHE_SIZE
+from services.errors import ErrorCode
 
 MAX_QUERY_DEPTH: Final = 10
 MAX_ALIASES: Final = 30
@@ -50,10 +52,31 @@ class IntrospectionSwitch(SchemaExtension):
         yield
 
 
+class OperationNameRequired(SchemaExtension):
+    """A document with several operations must say which to run (GraphQL spec, "GetOperation");
+    strawberry would otherwise run the first one."""
+
+    def on_validate(self) -> Iterator[None]:
+        context = self.execution_context
+        document = context.graphql_document
+        # `operation_name` falls back to the first operation's name; what the client sent is
+        # only kept privately.
+        provided = getattr(context, "_provided_operation_name", None)
+        if document is not None and provided is None:
+            operations = [d for d in document.definitions if isinstance(d, OperationDefinitionNode)]
+            if len(operations) > 1:
+                raise GraphQLError(
+                    "the document has several operations: name the one to run (operationName)",
+                    extensions={"code": ErrorCode.BAD_USER_INPUT.value},
+                )
+        yield
+
+
 def query_limits() -> list[type[SchemaExtension] | Callable[[], SchemaExtension]]:
     return [
         lambda: MaxTokensLimiter(max_token_count=MAX_TOKENS),
         DepthAndAliasLimits,
         IntrospectionSwitch,
+        OperationNameRequired,
         lambda: ValidationCache(maxsize=DOCUMENT_CACHE_SIZE),
     ]

@@ -111,3 +111,11 @@ async def test_introspection_can_be_switched_off(settings: Settings, pool: async
     assert refused.json()["errors"][0]["extensions"]["code"] == "BAD_USER_INPUT"
     assert "introspection" in refused.json()["errors"][0]["message"]
     assert answered.json()["data"]["profileStats"][0]["count"] >= 0
+
+
+async def test_several_operations_need_an_operation_name(gql: GraphQLCall) -> None:
+    document = "query A { profileStats(groupBy: []) { count } } query B { viewer { role } }"
+    body = await gql(document)
+    assert body["errors"][0]["extensions"]["code"] == "BAD_USER_INPUT"
+    assert "operationName" in body["errors"][0]["message"]
+    assert body.get("data") is None
