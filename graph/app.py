@@ -35,6 +35,7 @@ from services.database import ConnectionPool, Database, is_reachable, open_datab
 from services.errors import ErrorCode, ServiceError
 from services.interviews.runtime import build_interview_services
 from services.profiles.seed import seed_demo_profiles
+from services.rate_limit import build_rate_limiter
 from services.settings import Secret, Settings
 from services.tracing import configure_tracing
 
@@ -64,6 +65,7 @@ class InsightaGraphQL(GraphQL[Context, None]):
             interviews=request.app.state.interviews,
             loaders=InterviewLoaders.build(pool),
             cache=request.app.state.cache,
+            rate_limiter=request.app.state.rate_limiter,
             accounts=request.app.state.accounts,
         )
         await self.identify(context, _bearer_token(request.headers.get("authorization")))
@@ -166,6 +168,7 @@ def create_app(
             return
         database = await open_database(settings)
         app.state.cache = build_result_cache(settings, DataVersion(database.pool))
+        app.state.rate_limiter = build_rate_limiter(settings)
         try:
             if database.created_now and database.embedded is not None:
                 result = await seed_demo_profiles(database.pool)
@@ -185,6 +188,7 @@ def create_app(
                 await interviews.aclose()
         finally:
             await app.state.cache.close()
+            await app.state.rate_limiter.close()
             await _close(database)
 
     app = Starlette(
@@ -207,6 +211,7 @@ def create_app(
         app.state.accounts = build_account_services(settings, pool, secret_key)
         app.state.interviews = build_interview_services(settings, pool, secret_key)
         app.state.cache = build_result_cache(settings, DataVersion(pool))
+        app.state.rate_limiter = build_rate_limiter(settings)
     return app
 
 

@@ -14,6 +14,7 @@ from services.cache import ResultCache
 from services.database import ConnectionPool
 from services.errors import ServiceError
 from services.interviews.runtime import InterviewServices
+from services.rate_limit import RateLimiter
 from services.settings import Settings
 
 
@@ -32,3 +33,5 @@ class Context:
     auth_error: ServiceError | None = None
     # The process's one result cache (services/cache.py); None computes every answer.
     cache: ResultCache | None = None
+    # The process's request counters (services/rate_limit.py); None: no limits (tests).
+    rate_limiter: RateLimiter | None = None

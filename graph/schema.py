@@ -16,6 +16,7 @@ from graph.observability import OperationObserver
 from graph.plain_fields import PlainFieldExecutionContext
 from graph.profiles.export import ProfileExportQuery
 from graph.profiles.schema import ProfilesQuery
+from graph.rate_limits import RateLimits
 from graph.viewer import ViewerQuery
 
 
@@ -42,5 +43,11 @@ schema = InsightaSchema(
     query=Query,
     mutation=Mutation,
     execution_context_class=PlainFieldExecutionContext,
-    extensions=[OperationObserver, MaskUnexpectedErrors, DocumentCache, *query_limits()],
+    extensions=[
+        OperationObserver,
+        MaskUnexpectedErrors,
+        DocumentCache,
+        *query_limits(),
+        RateLimits,
+    ],
 )

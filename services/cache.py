@@ -19,6 +19,7 @@ import logging
 import time
 from collections import OrderedDict
 from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
 from typing import Any, Final, Protocol, TypeVar
 from urllib.parse import urlsplit
 
@@ -99,6 +100,24 @@ class BoundedMemoryCache(BaseCache):  # type: ignore[misc]  # aiocache is untype
 
     async def _exists(self, key: str, _conn: Any = None) -> bool:
         return await self._get(key) is not None
+
+    async def _increment(self, key: str, delta: int, _conn: Any = None) -> int:
+        entry = self._entries.get(key)
+        if entry is None or (entry[0] is not None and entry[0] <= self._clock()):
+            entry = (None, 0)
+        deadline, value = entry
+        self._entries[key] = (deadline, int(value) + delta)
+        self._entries.move_to_end(key)
+        while len(self._entries) > self.max_entries:
+            self._entries.popitem(last=False)
+        return int(value) + delta
+
+    async def _expire(self, key: str, ttl: float, _conn: Any = None) -> bool:
+        entry = self._entries.get(key)
+        if entry is None:
+            return False
+        self._entries[key] = (self._clock() + ttl if ttl else None, entry[1])
+        return True
 
     async def _delete(self, key: str, _conn: Any = None) -> int:
         return 1 if self._entries.pop(key, None) is not None else 0
@@ -220,26 +239,30 @@ class ResultCache:
         await self.backend.close()
 
 
-def build_result_cache(
-    settings: Settings, versions: VersionSource, *, namespace: str = NAMESPACE
-) -> ResultCache:
+@dataclass(frozen=True, slots=True)
+class Backend:
+    """An aiocache backend and what using it takes: whether values must be bytes, and which
+    exceptions mean the backend (not the caller) failed."""
+
+    cache: BaseCache
+    stores_bytes: bool
+    errors: tuple[type[BaseException], ...]
+
+
+def build_backend(settings: Settings, *, namespace: str, max_entries: int) -> Backend:
     """Redis when `settings.redis_url` is set, else the bounded in-process backend."""
     if settings.redis_url is None:
-        return ResultCache(
-            BoundedMemoryCache(
-                max_entries=settings.cache_max_entries,
-                namespace=namespace,
-                key_builder=_join_key,
-                timeout=None,  # aiocache's timeout wraps every call in wait_for: a task each
-            ),
-            versions,
-            ttl_seconds=settings.cache_ttl_seconds,
-            stores_bytes=False,
+        memory = BoundedMemoryCache(
+            max_entries=max_entries,
+            namespace=namespace,
+            key_builder=_join_key,
+            timeout=None,  # aiocache's timeout wraps every call in wait_for: a task each
         )
+        return Backend(memory, stores_bytes=False, errors=(OSError, asyncio.TimeoutError))
     from redis.exceptions import RedisError
 
     url = urlsplit(settings.redis_url)
-    backend = _RedisCache(
+    redis = _RedisCache(
         serializer=_BytesSerializer(),
         namespace=namespace,
         key_builder=_join_key,
@@ -250,10 +273,17 @@ def build_result_cache(
         timeout=1,
         create_connection_timeout=1,
     )
+    return Backend(redis, stores_bytes=True, errors=(OSError, asyncio.TimeoutError, RedisError))
+
+
+def build_result_cache(
+    settings: Settings, versions: VersionSource, *, namespace: str = NAMESPACE
+) -> ResultCache:
+    backend = build_backend(settings, namespace=namespace, max_entries=settings.cache_max_entries)
     return ResultCache(
-        backend,
+        backend.cache,
         versions,
         ttl_seconds=settings.cache_ttl_seconds,
-        stores_bytes=True,
-        backend_errors=(OSError, asyncio.TimeoutError, RedisError),
+        stores_bytes=backend.stores_bytes,
+        backend_errors=backend.errors,
     )

@@ -137,7 +137,14 @@ async def demo_profiles(pool: asyncpg.Pool) -> None:
 
 @pytest.fixture(scope="session")
 def settings(tmp_path_factory: pytest.TempPathFactory) -> Settings:
-    return Settings(secret_key=TEST_SECRET, data_dir=tmp_path_factory.mktemp("data"))
+    # No rate limits: the suite sends thousands of requests with one token within a minute;
+    # tests/graph/test_rate_limits.py turns them on for itself.
+    return Settings(
+        secret_key=TEST_SECRET,
+        data_dir=tmp_path_factory.mktemp("data"),
+        rate_limit_per_minute=0,
+        auth_rate_limit_per_minute=0,
+    )
 
 
 def make_token(
