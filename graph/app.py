@@ -7,18 +7,26 @@ from collections.abc import AsyncIterator, Awaitable, Callable
 from typing import Any
 
 import orjson
+from cross_web import HTTPException
 from starlette.applications import Starlette
+from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route, WebSocketRoute
+from starlette.types import Receive, Scope, Send
 from starlette.websockets import WebSocket
 from strawberry.asgi import GraphQL
+from strawberry.types.unset import UnsetType
 
 from graph.context import Context
+from graph.errors import error_response
 from graph.schema import schema
+from graph.uploads import UploadGuard
 from services.auth.tokens import verify_token
 from services.database import ConnectionPool, Database, is_reachable, open_database
-from services.errors import ServiceError
+from services.errors import ErrorCode, ServiceError
+from services.ingestion.service import open_ingestion
+from services.notifications import NotificationHub
 from services.profiles.seed import seed_demo_profiles
 from services.settings import Secret, Settings
 
@@ -31,25 +39,67 @@ class InsightaGraphQL(GraphQL[Context, None]):
     """Strawberry's ASGI view with our context, orjson and the pool from the app state."""
 
     def __init__(self, settings: Settings, secret_key: Secret) -> None:
-        super().__init__(schema, graphql_ide="graphiql", allow_queries_via_get=True)
+        # Multipart uploads bring CSRF risk and have no size limit: UploadGuard sees to both.
+        super().__init__(
+            schema,
+            graphql_ide="graphiql",
+            allow_queries_via_get=True,
+            multipart_uploads_enabled=True,
+        )
         self.settings = settings
         self.secret_key = secret_key
 
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await super().__call__(scope, receive, send)
+            return
+        request = Request(scope, receive=receive)
+        try:
+            response = await self.run(request)
+        except (HTTPException, StarletteHTTPException) as error:
+            # Strawberry answers a bad body (JSON, multipart) in plain text; ours is GraphQL-shaped.
+            reason = error.reason if isinstance(error, HTTPException) else error.detail
+            response = error_response(error.status_code, ErrorCode.BAD_USER_INPUT, reason)
+        finally:
+            await request.close()  # Strawberry leaves uploaded files open
+        await response(scope, receive, send)
+
     async def get_context(self, request: Request | WebSocket, response: Any) -> Context:
+        state = request.app.state
         context = Context(
             request=request,
             response=response,
-            pool=request.app.state.pool,
+            pool=state.pool,
             settings=self.settings,
             request_id=request.headers.get("x-request-id") or uuid.uuid4().hex,
+            ingestion=getattr(state, "ingestion", None),
+            notifications=getattr(state, "notifications", None),
         )
-        token = _bearer_token(request.headers.get("authorization"))
+        self._authenticate(context, request.headers.get("authorization"))
+        return context
+
+    async def on_ws_connect(self, context: Context) -> UnsetType | dict[str, object] | None:
+        """graphql-transport-ws: the token comes in connection_init's payload, as
+        `{"Authorization": "Bearer <token>"}` (browsers cannot set headers on websockets).
+        It replaces anything the upgrade request's headers said."""
+        params = context.connection_params or {}
+        header = params.get("Authorization", params.get("authorization"))
+        if header is not None:
+            context.principal = context.auth_error = None
+            self._authenticate(context, header if isinstance(header, str) else "")
+        return UnsetType()  # plain connection_ack
+
+    def _authenticate(self, context: Context, authorization: str | None) -> None:
+        token = _bearer_token(authorization)
         if token is not None:
             try:
                 context.principal = verify_token(self.secret_key, token)
             except ServiceError as error:
                 context.auth_error = error
-        return context
+        elif authorization is not None:
+            context.auth_error = ServiceError(
+                ErrorCode.UNAUTHENTICATED, "send the token as `Bearer <token>`"
+            )
 
     def encode_json(self, data: object) -> bytes:
         return orjson.dumps(data)
@@ -75,34 +125,44 @@ def create_app(
     settings: Settings,
     *,
     pool: ConnectionPool | None = None,
+    dsn: str | None = None,
     on_ready: OnReady | None = None,
 ) -> Starlette:
-    """The app. With `pool` given (tests) it uses that; else its lifespan opens the database."""
+    """The app. With `pool` given (tests) it uses that, and `dsn` (the same database) for its
+    dedicated connections; else its lifespan opens the database."""
     secret_key = settings.resolved_secret_key()
     graphql = InsightaGraphQL(settings, secret_key)
 
     @contextlib.asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
         if pool is not None:
-            yield
+            if dsn is None:
+                raise ValueError("create_app(pool=...) needs the database's dsn= as well")
+            async with _services(app, settings, pool, dsn):
+                yield
             return
         database = await open_database(settings)
         try:
             if database.created_now and database.embedded is not None:
                 result = await seed_demo_profiles(database.pool)
                 logger.info("loaded the demo profiles", extra={"inserted": result.inserted})
-            if on_ready is not None:
-                outcome = on_ready(settings, secret_key)
-                if outcome is not None:
-                    await outcome
             app.state.pool = database.pool
-            yield
+            async with _services(app, settings, database.pool, database.dsn.reveal()):
+                if on_ready is not None:
+                    outcome = on_ready(settings, secret_key)
+                    if outcome is not None:
+                        await outcome
+                yield
         finally:
             await _close(database)
 
     app = Starlette(
         routes=[
-            Route("/graphql", graphql, methods=["GET", "POST"]),
+            Route(
+                "/graphql",
+                UploadGuard(graphql, max_upload_bytes=settings.max_upload_bytes),
+                methods=["GET", "POST"],
+            ),
             WebSocketRoute("/graphql", graphql),
             Route("/healthz", healthz, methods=["GET"]),
         ],
@@ -111,6 +171,21 @@ def create_app(
     if pool is not None:
         app.state.pool = pool
     return app
+
+
+@contextlib.asynccontextmanager
+async def _services(
+    app: Starlette, settings: Settings, pool: ConnectionPool, dsn: str
+) -> AsyncIterator[None]:
+    """The process's long-lived services: one LISTEN connection, the ingestion runner."""
+    hub = NotificationHub(dsn)
+    hub.start()
+    try:
+        async with open_ingestion(settings, pool=pool, dsn=dsn, hub=hub) as ingestion:
+            app.state.notifications, app.state.ingestion = hub, ingestion
+            yield
+    finally:
+        await hub.close()
 
 
 async def _close(database: Database) -> None:

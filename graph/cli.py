@@ -1,7 +1,8 @@
-"""The `insighta` command: serve, migrate, seed and token."""
+"""The `insighta` command: serve, migrate, seed, token and ingest."""
 
 import asyncio
 from datetime import timedelta
+from pathlib import Path
 from typing import Annotated
 
 import typer
@@ -9,6 +10,9 @@ import uvicorn
 from rich.console import Console
 
 from graph.app import create_app
+from graph.client import GraphQLClient
+from graph.ingest_command import run_ingest
+from services.auth.credentials import client_token
 from services.auth.tokens import Role, issue_token
 from services.database import open_database
 from services.profiles.seed import seed_demo_profiles
@@ -91,6 +95,21 @@ def token(
         ttl=timedelta(hours=ttl_hours),
     )
     print(value)
+
+
+@app.command()
+def ingest(
+    file: Annotated[
+        Path, typer.Argument(help="CSV of profiles", exists=True, dir_okay=False, readable=True)
+    ],
+) -> None:
+    """Upload a CSV to the server (INSIGHTA_URL), follow the job, print the summary.
+
+    Exits 0 when the job COMPLETED, 1 when it FAILED, 2 when the upload was refused.
+    """
+    settings = Settings.from_env()
+    client = GraphQLClient(settings.insighta_url, client_token(settings))
+    raise typer.Exit(run_ingest(client, file, console))
 
 
 def _admin_token(settings: Settings, key: Secret) -> str:

@@ -9,6 +9,8 @@ from starlette.websockets import WebSocket
 from services.auth.tokens import Principal
 from services.database import ConnectionPool
 from services.errors import ServiceError
+from services.ingestion.service import Ingestion
+from services.notifications import NotificationHub
 from services.settings import Settings
 
 
@@ -22,3 +24,8 @@ class Context:
     principal: Principal | None = None
     # Why there is no principal (missing, expired or forged token); raised by permissions.
     auth_error: ServiceError | None = None
+    # Long-lived services of this process (absent when the app runs without its lifespan).
+    ingestion: Ingestion | None = None
+    notifications: NotificationHub | None = None
+    # A websocket's connection_init payload (graphql-transport-ws), set by Strawberry.
+    connection_params: dict[str, object] | None = None

@@ -37,3 +37,7 @@ class _HasRole(BasePermission):
 
 class CanReadProfiles(_HasRole):
     roles = frozenset({Role.ADMIN, Role.ANALYST})
+
+
+class CanManageIngestion(_HasRole):
+    roles = frozenset({Role.ADMIN})

@@ -6,11 +6,22 @@ import strawberry
 from graphql.error import GraphQLError
 
 from graph.errors import MaskUnexpectedErrors
+from graph.ingestion.schema import IngestionMutation, IngestionQuery, IngestionSubscription
 from graph.profiles.schema import ProfilesQuery
 
 
 @strawberry.type
-class Query(ProfilesQuery):
+class Query(ProfilesQuery, IngestionQuery):
+    pass
+
+
+@strawberry.type
+class Mutation(IngestionMutation):
+    pass
+
+
+@strawberry.type
+class Subscription(IngestionSubscription):
     pass
 
 
@@ -19,4 +30,6 @@ class InsightaSchema(strawberry.Schema):
         """Client errors are answers, not incidents; MaskUnexpectedErrors logs the real ones."""
 
 
-schema = InsightaSchema(query=Query, extensions=[MaskUnexpectedErrors])
+schema = InsightaSchema(
+    query=Query, mutation=Mutation, subscription=Subscription, extensions=[MaskUnexpectedErrors]
+)

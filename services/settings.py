@@ -10,6 +10,9 @@ DEFAULT_DATA_DIR: Final = Path(".insighta")
 DEFAULT_CACHE_TTL_SECONDS: Final = 300
 DEFAULT_MAX_UPLOAD_BYTES: Final = 1 << 30
 DEFAULT_TOKEN_TTL_SECONDS: Final = 12 * 3600
+DEFAULT_INGESTION_WORKERS: Final = 2
+DEFAULT_INGESTION_BATCH_ROWS: Final = 20_000
+DEFAULT_INSIGHTA_URL: Final = "http://127.0.0.1:8000/graphql"
 
 
 class Secret:
@@ -52,6 +55,13 @@ class Settings:
     livekit_url: str | None = None
     livekit_api_key: str | None = None
     livekit_api_secret: Secret | None = None
+    # CSV ingestion: jobs run at once per server process (each with one parse process and one
+    # database connection), and rows per committed batch (the resume granularity).
+    ingestion_workers: int = DEFAULT_INGESTION_WORKERS
+    ingestion_batch_rows: int = DEFAULT_INGESTION_BATCH_ROWS
+    # Where the CLI's client commands send requests, and with which token.
+    insighta_url: str = DEFAULT_INSIGHTA_URL
+    insighta_token: Secret | None = None
 
     @classmethod
     def from_env(cls, environ: dict[str, str] | None = None) -> "Settings":
@@ -74,6 +84,12 @@ class Settings:
             livekit_url=env.get("LIVEKIT_URL") or None,
             livekit_api_key=env.get("LIVEKIT_API_KEY") or None,
             livekit_api_secret=_secret(env.get("LIVEKIT_API_SECRET")),
+            ingestion_workers=_positive(env, "INGESTION_WORKERS", DEFAULT_INGESTION_WORKERS),
+            ingestion_batch_rows=_positive(
+                env, "INGESTION_BATCH_ROWS", DEFAULT_INGESTION_BATCH_ROWS
+            ),
+            insighta_url=env.get("INSIGHTA_URL") or DEFAULT_INSIGHTA_URL,
+            insighta_token=_secret(env.get("INSIGHTA_TOKEN")),
         )
 
     def resolved_secret_key(self) -> Secret:
@@ -107,4 +123,11 @@ def _int(env: dict[str, str], name: str, default: int) -> int:
         raise ValueError(f"{name} must be a whole number, got {raw!r}") from None
     if value < 0:
         raise ValueError(f"{name} must not be negative, got {value}")
+    return value
+
+
+def _positive(env: dict[str, str], name: str, default: int) -> int:
+    value = _int(env, name, default)
+    if value < 1:
+        raise ValueError(f"{name} must be at least 1, got {value}")
     return value

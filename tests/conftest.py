@@ -133,7 +133,12 @@ async def demo_profiles(pool: asyncpg.Pool) -> None:
 
 @pytest.fixture(scope="session")
 def settings(tmp_path_factory: pytest.TempPathFactory) -> Settings:
-    return Settings(secret_key=TEST_SECRET, data_dir=tmp_path_factory.mktemp("data"))
+    # Small batches, so that small test files still commit in several batches.
+    return Settings(
+        secret_key=TEST_SECRET,
+        data_dir=tmp_path_factory.mktemp("data"),
+        ingestion_batch_rows=500,
+    )
 
 
 def make_token(
@@ -152,10 +157,16 @@ GraphQLCall = Callable[..., Awaitable[dict[str, Any]]]
 
 
 @pytest.fixture(scope="session")
-async def client(settings: Settings, pool: asyncpg.Pool) -> AsyncIterator[httpx.AsyncClient]:
-    app = create_app(settings, pool=pool)
+async def client(
+    settings: Settings, pool: asyncpg.Pool, database_dsn: str
+) -> AsyncIterator[httpx.AsyncClient]:
+    """The app, its lifespan running (background services start and stop with the session)."""
+    app = create_app(settings, pool=pool, dsn=database_dsn)
     transport = httpx.ASGITransport(app=app)
-    async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as http:
+    async with (
+        app.router.lifespan_context(app),
+        httpx.AsyncClient(transport=transport, base_url="http://testserver") as http,
+    ):
         yield http
 
 
