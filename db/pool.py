@@ -49,9 +49,17 @@ async def _keep_session(conn: asyncpg.Connection) -> None:
 
 
 async def create_pool(
-    dsn: str, *, min_size: int = 1, max_size: int = 10, on_connect: ConnectionHook | None = None
+    dsn: str,
+    *,
+    min_size: int = 1,
+    max_size: int = 10,
+    on_connect: ConnectionHook | None = None,
+    reset_sessions: bool = False,
 ) -> asyncpg.Pool:
-    """A pool whose connections have our codecs; `on_connect` runs after them (tests log there)."""
+    """A pool whose connections have our codecs; `on_connect` runs after them (tests log there).
+
+    `reset_sessions` keeps asyncpg's reset on release (advisory unlock, UNLISTEN, RESET ALL) for
+    a pool whose users hold session state on purpose, such as job locks."""
 
     async def init(conn: asyncpg.Connection) -> None:
         await init_connection(conn)
@@ -63,7 +71,7 @@ async def create_pool(
         min_size=min_size,
         max_size=max_size,
         init=init,
-        reset=_keep_session,
+        reset=None if reset_sessions else _keep_session,  # None: asyncpg's own reset
         server_settings=SERVER_SETTINGS,
     )
     assert pool is not None  # create_pool only returns None when awaited without a loop

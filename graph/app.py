@@ -8,6 +8,7 @@ from typing import Any
 import orjson
 from cross_web import AsyncHTTPRequestAdapter, HTTPException
 from starlette.applications import Starlette
+from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.middleware import Middleware
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
@@ -16,6 +17,7 @@ from starlette.types import Receive, Scope, Send
 from starlette.websockets import WebSocket
 from strawberry.asgi import GraphQL
 from strawberry.http import GraphQLRequestData
+from strawberry.types.unset import UnsetType
 
 from graph.access_log import AccessLogMiddleware, request_id_of
 from graph.context import Context
@@ -25,6 +27,7 @@ from graph.graphiql import graphiql_page, graphiql_routes
 from graph.interviews.dataloaders import InterviewLoaders
 from graph.observability import metrics_endpoint
 from graph.schema import schema
+from graph.uploads import BodyTooLarge, UploadGuard
 from graph.webhooks import livekit_webhook
 from graph.websockets import TextFrameWebSocketAdapter
 from services.accounts.authentication import authenticate
@@ -33,7 +36,9 @@ from services.cache import build_result_cache
 from services.data_version import DataVersion
 from services.database import ConnectionPool, Database, is_reachable, open_database
 from services.errors import ErrorCode, ServiceError
+from services.ingestion.service import open_ingestion
 from services.interviews.runtime import build_interview_services
+from services.notifications import NotificationHub
 from services.profiles.seed import seed_demo_profiles
 from services.rate_limit import build_rate_limiter
 from services.settings import Secret, Settings
@@ -50,7 +55,13 @@ class InsightaGraphQL(GraphQL[Context, None]):
     websocket_adapter_class = TextFrameWebSocketAdapter
 
     def __init__(self, settings: Settings, secret_key: Secret) -> None:
-        super().__init__(schema, graphql_ide="graphiql", allow_queries_via_get=True)
+        # Multipart uploads bring CSRF risk and have no size limit: UploadGuard sees to both.
+        super().__init__(
+            schema,
+            graphql_ide="graphiql",
+            allow_queries_via_get=True,
+            multipart_uploads_enabled=True,
+        )
         self.settings = settings
         self.secret_key = secret_key
 
@@ -67,9 +78,28 @@ class InsightaGraphQL(GraphQL[Context, None]):
             cache=request.app.state.cache,
             rate_limiter=request.app.state.rate_limiter,
             accounts=request.app.state.accounts,
+            ingestion=getattr(request.app.state, "ingestion", None),
+            notifications=getattr(request.app.state, "notifications", None),
         )
         await self.identify(context, _bearer_token(request.headers.get("authorization")))
         return context
+
+    async def on_ws_connect(self, context: Context) -> UnsetType | dict[str, object] | None:
+        """graphql-transport-ws: the token comes in connection_init's payload, as
+        `{"Authorization": "Bearer <token>"}` (browsers cannot set headers on websockets).
+        It replaces anything the upgrade request's headers said."""
+        params = context.connection_params or {}
+        header = params.get("Authorization", params.get("authorization"))
+        if header is not None:
+            context.principal = context.auth_error = None
+            token = _bearer_token(header) if isinstance(header, str) else None
+            if token is None:
+                context.auth_error = ServiceError(
+                    ErrorCode.UNAUTHENTICATED, "send the token as `Bearer <token>`"
+                )
+            else:
+                await self.identify(context, token)
+        return UnsetType()  # plain connection_ack
 
     async def identify(self, context: Context, token: str | None) -> None:
         """Sets the context's principal, or the reason there is none (raised only by fields
@@ -101,12 +131,18 @@ class InsightaGraphQL(GraphQL[Context, None]):
             response = await self.run(request)
         except HTTPException as error:
             response = _error_response(error.status_code, error.reason)
+        except StarletteHTTPException as error:  # a malformed multipart body
+            response = _error_response(error.status_code, error.detail)
+        except BodyTooLarge:
+            raise  # UploadGuard, around this view, answers it
         except Exception:
             # A bug outside the execution (where masking cannot reach): the client still gets
             # our shape and a request id, the trace goes to the log only.
             request_id = request_id_of(scope)
             logger.exception("unexpected error serving a request", extra={"request_id": request_id})
             response = _error_response(500, INTERNAL_MESSAGE, request_id=request_id)
+        finally:
+            await request.close()  # Strawberry leaves uploaded files open
         await response(scope, receive, send)
 
     async def parse_http_body(
@@ -153,10 +189,12 @@ def create_app(
     settings: Settings,
     *,
     pool: ConnectionPool | None = None,
+    dsn: str | None = None,
     on_ready: OnReady | None = None,
 ) -> Starlette:
-    """The app. With `pool` given (tests) it uses that, and nothing runs in the background
-    (tests drive the job worker); else its lifespan opens the database and starts the worker."""
+    """The app. With `pool` given (tests) it uses that, and the job worker does not run (tests
+    drive it); `dsn` (the same database) then starts the LISTEN connection and the ingestion
+    runner in the lifespan. Else the lifespan opens the database and starts everything."""
     secret_key = settings.resolved_secret_key()
     graphql = InsightaGraphQL(settings, secret_key)
 
@@ -164,7 +202,11 @@ def create_app(
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
         configure_tracing(settings.otel_endpoint, settings.otel_service_name)
         if pool is not None:
-            yield
+            if dsn is None:
+                yield
+            else:
+                async with _services(app, settings, pool, dsn):
+                    yield
             return
         database = await open_database(settings)
         app.state.cache = build_result_cache(settings, DataVersion(database.pool))
@@ -183,7 +225,8 @@ def create_app(
             app.state.interviews = interviews
             interviews.start()
             try:
-                yield
+                async with _services(app, settings, database.pool, database.dsn.reveal()):
+                    yield
             finally:
                 await interviews.aclose()
         finally:
@@ -194,7 +237,7 @@ def create_app(
     app = Starlette(
         routes=[
             # Every method reaches the view, so PUT or DELETE get a coded JSON 405 too.
-            Route("/graphql", graphql),
+            Route("/graphql", UploadGuard(graphql, max_upload_bytes=settings.max_upload_bytes)),
             WebSocketRoute("/graphql", graphql),
             Route("/healthz", healthz, methods=["GET"]),
             Route("/livekit/webhook", livekit_webhook, methods=["POST"]),
@@ -213,6 +256,21 @@ def create_app(
         app.state.cache = build_result_cache(settings, DataVersion(pool))
         app.state.rate_limiter = build_rate_limiter(settings)
     return app
+
+
+@contextlib.asynccontextmanager
+async def _services(
+    app: Starlette, settings: Settings, pool: ConnectionPool, dsn: str
+) -> AsyncIterator[None]:
+    """The process's long-lived services: one LISTEN connection, the ingestion runner."""
+    hub = NotificationHub(dsn)
+    hub.start()
+    try:
+        async with open_ingestion(settings, pool=pool, dsn=dsn, hub=hub) as ingestion:
+            app.state.notifications, app.state.ingestion = hub, ingestion
+            yield
+    finally:
+        await hub.close()
 
 
 async def _close(database: Database) -> None:

@@ -101,6 +101,10 @@ PERMISSIONS: Final = MappingProxyType(
         "retryAssessment": _owned(_INTERVIEWERS, *_INTERVIEW_ID),
         "sendInterviewInvite": _owned(_INTERVIEWERS, *_INTERVIEW_ID),
         "emailOutbox": Rule(_ADMIN, Scope.PLATFORM),
+        # ingestion writes the shared profiles, so only platform admins load files
+        "ingestProfiles": Rule(_ADMIN, Scope.PLATFORM),
+        "ingestionJob": Rule(_ADMIN, Scope.PLATFORM),
+        "ingestionProgress": Rule(_ADMIN, Scope.PLATFORM),
         # accounts
         "signUp": _PUBLIC,
         "login": _PUBLIC,

@@ -1,8 +1,9 @@
-"""The `insighta` command: serve, migrate, seed, token and bench; client commands in
-graph/commands/."""
+"""The `insighta` command: serve, migrate, seed, token, bench and ingest; client commands
+in graph/commands/."""
 
 import asyncio
 from datetime import timedelta
+from pathlib import Path
 from typing import Annotated
 
 import typer
@@ -11,7 +12,10 @@ from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 
 from graph.app import create_app
+from graph.client import GraphQLClient
 from graph.commands import account, profiles
+from graph.ingest_command import run_ingest
+from services.auth.credentials import client_token
 from services.auth.tokens import Role, issue_token
 from services.database import Database, open_database
 from services.profiles.bulk_load import load_synthetic_profiles
@@ -188,6 +192,21 @@ def token(
 def _browsable(host: str) -> str:
     """A listen-on-all address is not one a browser can open; the loopback one always is."""
     return "127.0.0.1" if host in {"0.0.0.0", "::", ""} else host
+
+
+@app.command()
+def ingest(
+    file: Annotated[
+        Path, typer.Argument(help="CSV of profiles", exists=True, dir_okay=False, readable=True)
+    ],
+) -> None:
+    """Upload a CSV to the server (INSIGHTA_URL), follow the job, print the summary.
+
+    Exits 0 when the job COMPLETED, 1 when it FAILED, 2 when the upload was refused.
+    """
+    settings = Settings.from_env()
+    client = GraphQLClient(settings.insighta_url, client_token(settings))
+    raise typer.Exit(run_ingest(client, file, console))
 
 
 def _admin_token(settings: Settings, key: Secret) -> str:

@@ -13,7 +13,9 @@ from services.auth.tokens import Principal
 from services.cache import ResultCache
 from services.database import ConnectionPool
 from services.errors import ServiceError
+from services.ingestion.service import Ingestion
 from services.interviews.runtime import InterviewServices
+from services.notifications import NotificationHub
 from services.rate_limit import RateLimiter
 from services.settings import Settings
 
@@ -35,3 +37,8 @@ class Context:
     cache: ResultCache | None = None
     # The process's request counters (services/rate_limit.py); None: no limits (tests).
     rate_limiter: RateLimiter | None = None
+    # Long-lived services of this process (absent when the app runs without its lifespan).
+    ingestion: Ingestion | None = None
+    notifications: NotificationHub | None = None
+    # A websocket's connection_init payload (graphql-transport-ws), set by Strawberry.
+    connection_params: dict[str, object] | None = None

@@ -3,7 +3,9 @@
 import logging
 from typing import Any
 
+import orjson
 from graphql.error import GraphQLError
+from starlette.responses import Response
 from strawberry.extensions import MaskErrors
 
 from services.errors import ErrorCode
@@ -71,3 +73,9 @@ class MaskUnexpectedErrors(MaskErrors):
     def _request_id(self) -> str:
         context: Any = self.execution_context.context
         return str(getattr(context, "request_id", "-"))
+
+
+def error_response(status_code: int, code: ErrorCode, message: str) -> Response:
+    """A GraphQL-shaped error for requests refused before execution (bad body, too large)."""
+    body = {"data": None, "errors": [{"message": message, "extensions": {"code": code.value}}]}
+    return Response(orjson.dumps(body), status_code=status_code, media_type="application/json")

@@ -9,6 +9,7 @@ from graph.accounts.mutations import AccountsMutation
 from graph.accounts.schema import AccountsQuery
 from graph.document_cache import DocumentCache
 from graph.errors import MaskUnexpectedErrors
+from graph.ingestion.schema import IngestionMutation, IngestionQuery, IngestionSubscription
 from graph.interviews.mutations import InterviewsMutation
 from graph.interviews.schema import InterviewsQuery
 from graph.limits import query_limits
@@ -21,12 +22,19 @@ from graph.viewer import ViewerQuery
 
 
 @strawberry.type
-class Query(ProfilesQuery, ProfileExportQuery, ViewerQuery, InterviewsQuery, AccountsQuery):
+class Query(
+    ProfilesQuery, ProfileExportQuery, ViewerQuery, InterviewsQuery, AccountsQuery, IngestionQuery
+):
     pass
 
 
 @strawberry.type
-class Mutation(InterviewsMutation, AccountsMutation):
+class Mutation(InterviewsMutation, AccountsMutation, IngestionMutation):
+    pass
+
+
+@strawberry.type
+class Subscription(IngestionSubscription):
     pass
 
 
@@ -42,6 +50,7 @@ class InsightaSchema(strawberry.Schema):
 schema = InsightaSchema(
     query=Query,
     mutation=Mutation,
+    subscription=Subscription,
     execution_context_class=PlainFieldExecutionContext,
     extensions=[
         OperationObserver,

@@ -9,7 +9,7 @@ import asyncpg
 from db.embedded import EmbeddedPostgres
 from db.migrations import apply_migrations
 from db.pool import create_pool, ping
-from services.settings import Settings
+from services.settings import Secret, Settings
 
 logger = logging.getLogger(__name__)
 
@@ -23,6 +23,8 @@ class Database:
     embedded: EmbeddedPostgres | None
     # True when this start created the schema: an empty database that may want the demo data.
     created_now: bool
+    # Where the pool connects, for connections that must not come from it (LISTEN, ingestion).
+    dsn: Secret
 
     async def close(self) -> None:
         await self.pool.close()
@@ -47,7 +49,7 @@ async def open_database(settings: Settings, *, max_size: int = 10) -> Database:
             await asyncio.to_thread(embedded.stop)
         raise
     created_now = bool(applied) and applied[0] == "0001_profiles"
-    return Database(pool=pool, embedded=embedded, created_now=created_now)
+    return Database(pool=pool, embedded=embedded, created_now=created_now, dsn=Secret(dsn))
 
 
 async def is_reachable(pool: ConnectionPool, *, wait_seconds: float = 5.0) -> bool:

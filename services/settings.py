@@ -27,6 +27,9 @@ DEFAULT_APP_URL: Final = "http://127.0.0.1:3000"
 # RETRY_<TASK>_<FIELD>, e.g. RETRY_GENERATE_ASSESSMENT_TRIES=5 (services/retry_tasks.py).
 _RETRY_ENV: Final = re.compile(r"^RETRY_([A-Z_]+?)_(TRIES|INITIAL_DELAY|MAX_DELAY)$")
 DEFAULT_CLIENT_URL: Final = "http://127.0.0.1:8000/graphql"
+DEFAULT_INGESTION_WORKERS: Final = 2
+DEFAULT_INGESTION_BATCH_ROWS: Final = 20_000
+DEFAULT_INSIGHTA_URL: Final = "http://127.0.0.1:8000/graphql"
 
 
 class Secret:
@@ -92,6 +95,13 @@ class Settings:
     user_status_cache_seconds: float = DEFAULT_USER_STATUS_CACHE_SECONDS
     # The web app behind the links in account emails (sign-in, password reset, invitation).
     app_url: str = DEFAULT_APP_URL
+    # CSV ingestion: jobs run at once per server process (each with one parse process and one
+    # database connection), and rows per committed batch (the resume granularity).
+    ingestion_workers: int = DEFAULT_INGESTION_WORKERS
+    ingestion_batch_rows: int = DEFAULT_INGESTION_BATCH_ROWS
+    # Where the CLI's client commands send requests, and with which token.
+    insighta_url: str = DEFAULT_INSIGHTA_URL
+    insighta_token: Secret | None = None
 
     @classmethod
     def from_env(cls, environ: dict[str, str] | None = None) -> "Settings":
@@ -145,6 +155,12 @@ class Settings:
                 env, "USER_STATUS_CACHE_SECONDS", DEFAULT_USER_STATUS_CACHE_SECONDS
             ),
             app_url=(env.get("APP_URL") or DEFAULT_APP_URL).rstrip("/"),
+            ingestion_workers=_positive(env, "INGESTION_WORKERS", DEFAULT_INGESTION_WORKERS),
+            ingestion_batch_rows=_positive(
+                env, "INGESTION_BATCH_ROWS", DEFAULT_INGESTION_BATCH_ROWS
+            ),
+            insighta_url=env.get("INSIGHTA_URL") or DEFAULT_INSIGHTA_URL,
+            insighta_token=_secret(env.get("INSIGHTA_TOKEN")),
         )
 
     def resolved_secret_key(self) -> Secret:
@@ -254,3 +270,10 @@ def _retry_overrides(env: Mapping[str, str]) -> dict[str, dict[str, float]]:
         task, setting = match.group(1).lower(), match.group(2).lower()
         overrides.setdefault(task, {})[setting] = _float(env, name, 0.0)
     return overrides
+
+
+def _positive(env: dict[str, str], name: str, default: int) -> int:
+    value = _int(env, name, default)
+    if value < 1:
+        raise ValueError(f"{name} must be at least 1, got {value}")
+    return value

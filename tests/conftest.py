@@ -144,6 +144,8 @@ def settings(tmp_path_factory: pytest.TempPathFactory) -> Settings:
         data_dir=tmp_path_factory.mktemp("data"),
         rate_limit_per_minute=0,
         auth_rate_limit_per_minute=0,
+        # Small batches, so that small test files still commit in several batches.
+        ingestion_batch_rows=500,
     )
 
 
@@ -163,10 +165,16 @@ GraphQLCall = Callable[..., Awaitable[dict[str, Any]]]
 
 
 @pytest.fixture(scope="session")
-async def client(settings: Settings, pool: asyncpg.Pool) -> AsyncIterator[httpx.AsyncClient]:
-    app = create_app(settings, pool=pool)
+async def client(
+    settings: Settings, pool: asyncpg.Pool, database_dsn: str
+) -> AsyncIterator[httpx.AsyncClient]:
+    """The app, its lifespan running (background services start and stop with the session)."""
+    app = create_app(settings, pool=pool, dsn=database_dsn)
     transport = httpx.ASGITransport(app=app)
-    async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as http:
+    async with (
+        app.router.lifespan_context(app),
+        httpx.AsyncClient(transport=transport, base_url="http://testserver") as http,
+    ):
         yield http
 
 

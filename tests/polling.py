@@ -10,9 +10,9 @@ T = TypeVar("T")
 
 async def eventually(
     probe: Callable[[], Awaitable[T]],
-    *,
     until: Callable[[T], bool] = bool,
-    within: float = 10.0,
+    *,
+    within: float = 30.0,
     interval: float = 0.02,
     message: str = "condition",
 ) -> T:

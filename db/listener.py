@@ -1,0 +1,97 @@
+"""One dedicated connection per process for LISTEN, reconnected whenever it drops.
+
+LISTEN cannot use pool connections: the pool's reset runs `UNLISTEN *` on every release. A
+notification's payload is handed to `on_notification(channel, payload)`; after every (re)connect
+`on_connected()` runs, since anything sent while the connection was down was missed.
+"""
+
+import asyncio
+import contextlib
+import logging
+from collections.abc import Callable
+from typing import Any, Final
+
+import asyncpg
+
+from db.pool import APPLICATION_NAME
+
+logger = logging.getLogger(__name__)
+
+FIRST_RETRY_SECONDS: Final = 0.5
+MAX_RETRY_SECONDS: Final = 30.0
+
+
+class Listener:
+    def __init__(
+        self,
+        dsn: str,
+        *,
+        on_notification: Callable[[str, str], None],
+        on_connected: Callable[[], None],
+    ) -> None:
+        self._dsn = dsn
+        self._on_notification = on_notification
+        self._on_connected = on_connected
+        self._channels: set[str] = set()
+        self._conn: asyncpg.Connection | None = None
+        self._task: asyncio.Task[None] | None = None
+
+    def start(self) -> None:
+        self._task = asyncio.create_task(self._keep_connected(), name="pg-listener")
+
+    async def listen(self, channel: str) -> None:
+        """Listen on `channel` from now on (and after every reconnect)."""
+        self._channels.add(channel)
+        conn = self._conn
+        if conn is not None and not conn.is_closed():
+            try:
+                await conn.add_listener(channel, self._deliver)
+            except (OSError, asyncpg.PostgresError, asyncpg.InterfaceError):
+                logger.warning("could not LISTEN; will after reconnecting", exc_info=True)
+
+    async def close(self) -> None:
+        if self._task is not None:
+            self._task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._task
+            self._task = None
+        if self._conn is not None:
+            await self._conn.close()
+            self._conn = None
+
+    async def _keep_connected(self) -> None:
+        delay = FIRST_RETRY_SECONDS
+        while True:
+            try:
+                conn = await asyncpg.connect(
+                    self._dsn, server_settings={"application_name": f"{APPLICATION_NAME}-listener"}
+                )
+            except (OSError, asyncpg.PostgresError, asyncpg.InterfaceError) as error:
+                logger.warning(
+                    "listener cannot connect, retrying",
+                    extra={"error": str(error), "retry_in_seconds": delay},
+                )
+                await asyncio.sleep(delay)
+                delay = min(delay * 2, MAX_RETRY_SECONDS)
+                continue
+            lost = asyncio.Event()
+            conn.add_termination_listener(_setter(lost))
+            try:
+                for channel in sorted(self._channels):
+                    await conn.add_listener(channel, self._deliver)
+            except (OSError, asyncpg.PostgresError, asyncpg.InterfaceError):
+                logger.warning("listener lost its connection while subscribing", exc_info=True)
+                await conn.close()
+                continue
+            self._conn, delay = conn, FIRST_RETRY_SECONDS
+            self._on_connected()
+            await lost.wait()
+            self._conn = None
+            logger.warning("listener connection lost, reconnecting")
+
+    def _deliver(self, conn: Any, pid: int, channel: str, payload: object) -> None:
+        self._on_notification(channel, str(payload))
+
+
+def _setter(event: asyncio.Event) -> Callable[[object], None]:
+    return lambda _: event.set()

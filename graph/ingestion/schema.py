@@ -1,0 +1,64 @@
+"""Root fields for CSV ingestion: upload, read a job, follow a job (admin only)."""
+
+from collections.abc import AsyncGenerator
+from contextlib import aclosing
+
+import strawberry
+from starlette.datastructures import UploadFile
+from strawberry.file_uploads import Upload
+from strawberry.types import Info
+
+from graph.context import Context
+from graph.ingestion.service import parse_job_id, require_ingestion
+from graph.ingestion.types import IngestionJob
+from graph.permissions import Permitted
+from services.errors import bad_input
+
+
+@strawberry.type
+class IngestionQuery:
+    @strawberry.field(
+        permission_classes=[Permitted],
+        description="One ingestion job by id, or null if there is none.",
+    )
+    async def ingestion_job(
+        self, info: Info[Context, None], id: strawberry.ID
+    ) -> IngestionJob | None:
+        job = await require_ingestion(info.context).job(parse_job_id(id, field="id"))
+        return IngestionJob.from_domain(job) if job else None
+
+
+@strawberry.type
+class IngestionMutation:
+    @strawberry.mutation(
+        permission_classes=[Permitted],
+        description="Upload a CSV of profiles (GraphQL multipart request, with an "
+        "`Apollo-Require-Preflight` header). Returns at once with the job QUEUED; the work goes "
+        "on in the background (follow it with `ingestionJob` or `ingestionProgress`).",
+    )
+    async def ingest_profiles(self, info: Info[Context, None], file: Upload) -> IngestionJob:
+        if not isinstance(file, UploadFile):
+            raise bad_input("send `file` as a multipart upload", field="file")
+        try:
+            job = await require_ingestion(info.context).submit(
+                file_name=file.filename, source=file.file
+            )
+        finally:
+            await file.close()
+        return IngestionJob.from_domain(job)
+
+
+@strawberry.type
+class IngestionSubscription:
+    @strawberry.subscription(
+        permission_classes=[Permitted],
+        description="The job's current state at once, then every committed change; the stream "
+        "ends after the terminal state (COMPLETED or FAILED).",
+    )
+    async def ingestion_progress(
+        self, info: Info[Context, None], job_id: strawberry.ID
+    ) -> AsyncGenerator[IngestionJob, None]:
+        follow = require_ingestion(info.context).follow(parse_job_id(job_id, field="jobId"))
+        async with aclosing(follow) as jobs:
+            async for job in jobs:
+                yield IngestionJob.from_domain(job)

@@ -1,0 +1,375 @@
+"""Running ingestion jobs inside a server process: claim, parse off the loop, write, resume.
+
+Every few seconds (and at once when a job is submitted here) the runner looks for unfinished
+jobs that nobody holds: QUEUED ones, and RUNNING ones whose process died. It takes a job's
+advisory lock on a connection from the small ingestion pool, claims it (a new attempt), and
+runs it. Each batch commits on its own with its rollup counts and the job's checkpoint, so
+whatever happens, the job row says exactly what has been committed.
+"""
+
+import asyncio
+import contextlib
+import logging
+from collections import Counter
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, Final
+from uuid import UUID
+
+import asyncpg
+
+from db import ingestion as ingestion_db
+from db.pool import Connection
+from services.ingestion.batches import BatchRequest, Checkpoint, FileLayout, ParsedBatch
+from services.ingestion.jobs import JobStatus
+from services.ingestion.parsers import ParseProcess, ParserCrashed, ParserPool
+from services.ingestion.reasons import MAX_KEPT_ERRORS, Reason, RowError
+from services.ingestion.rows import HeaderError
+from services.ingestion.spool import Spool
+
+if TYPE_CHECKING:
+    from asyncpg.pool import PoolConnectionProxy
+
+logger = logging.getLogger(__name__)
+
+# Failures after which a job resumes from its checkpoint instead of failing: the database or
+# the connection went away, a parse process died, a deadlock or a cancelled statement.
+_INTERRUPTIONS: Final = (
+    OSError,
+    TimeoutError,
+    asyncpg.InterfaceError,
+    asyncpg.PostgresConnectionError,
+    asyncpg.exceptions.OperatorInterventionError,
+    asyncpg.exceptions.DeadlockDetectedError,
+    asyncpg.exceptions.SerializationError,
+    ParserCrashed,
+)
+# How many unfinished jobs one sweep looks at.
+_SWEEP_LIMIT: Final = 32
+# A spool file this old whose job has ended (or never was recorded) was left by a crash; the
+# margin covers an upload being copied into the spool right now by another process.
+ORPHAN_AFTER_SECONDS: Final = 3600.0
+
+
+@dataclass(frozen=True, slots=True)
+class RunnerSettings:
+    concurrency: int
+    batch_rows: int
+    sweep_seconds: float = 5.0
+    # Claims per job; a job that keeps getting interrupted ends FAILED rather than loop forever.
+    max_attempts: int = 5
+
+
+class LostJob(RuntimeError):
+    """Another attempt owns the job now; this one stops without writing."""
+
+
+class IngestionRunner:
+    def __init__(
+        self,
+        *,
+        pool: asyncpg.Pool,
+        job_pool: asyncpg.Pool,
+        parsers: ParserPool,
+        spool: Spool,
+        settings: RunnerSettings,
+    ) -> None:
+        self._pool = pool
+        self._job_pool = job_pool
+        self._parsers = parsers
+        self._spool = spool
+        self._settings = settings
+        self._running: dict[UUID, asyncio.Task[None]] = {}
+        self._wakeup = asyncio.Event()
+        self._loop_task: asyncio.Task[None] | None = None
+
+    def start(self) -> None:
+        self._loop_task = asyncio.create_task(self._sweep_forever(), name="ingestion-runner")
+
+    def wake(self) -> None:
+        """Look for work now (a job was just submitted)."""
+        self._wakeup.set()
+
+    async def close(self) -> None:
+        """Stop: running jobs stay RUNNING and resume from their checkpoints on the next start."""
+        tasks = [task for task in (self._loop_task, *self._running.values()) if task is not None]
+        for task in tasks:
+            task.cancel()
+        for task in tasks:
+            with contextlib.suppress(asyncio.CancelledError):
+                await task
+        self._loop_task = None
+
+    async def _sweep_forever(self) -> None:
+        try:
+            await self._remove_orphaned_uploads()
+        except _INTERRUPTIONS:
+            logger.warning("could not look for orphaned uploads", exc_info=True)
+        while True:
+            try:
+                await self._claim_available()
+            except _INTERRUPTIONS:
+                logger.warning("could not look for ingestion jobs", exc_info=True)
+            except Exception:
+                logger.exception("looking for ingestion jobs failed")
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self._wakeup.wait(), self._settings.sweep_seconds)
+            self._wakeup.clear()
+
+    async def _remove_orphaned_uploads(self) -> None:
+        """Spool files left by a crash: a job that ended, or an upload that never got its job."""
+        stale = self._spool.files_older_than(ORPHAN_AFTER_SECONDS)
+        if not stale:
+            return
+        async with self._pool.acquire() as conn:
+            unfinished = await ingestion_db.select_unfinished_among(conn, list(stale))
+        for job_id, paths in stale.items():
+            if job_id not in unfinished:
+                for path in paths:
+                    self._spool.discard(path)
+                logger.info("removed an orphaned upload", extra={"job_id": str(job_id)})
+
+    async def _claim_available(self) -> None:
+        free = self._settings.concurrency - len(self._running)
+        if free <= 0:
+            return
+        # On the job pool: it has a free connection whenever a job slot is free, and the sweep
+        # then never competes with requests for the main pool.
+        async with self._job_pool.acquire() as conn:
+            candidates = await ingestion_db.select_unfinished_job_ids(conn, limit=_SWEEP_LIMIT)
+        for job_id in candidates:
+            if free <= 0:
+                return
+            if job_id in self._running:
+                continue
+            conn = await self._job_pool.acquire()
+            try:
+                record = None
+                if await ingestion_db.try_lock_job(conn, job_id):
+                    record = await ingestion_db.claim_job(conn, job_id)
+                    if record is not None:
+                        await ingestion_db.notify_job_changed(conn, job_id)
+            except BaseException:
+                await self._job_pool.release(conn)
+                raise
+            if record is None:
+                await self._job_pool.release(conn)  # the pool's reset drops any lock taken
+                continue
+            self._running[job_id] = asyncio.create_task(
+                self._own(conn, record), name=f"ingestion-{job_id}"
+            )
+            free -= 1
+
+    async def _own(
+        self, conn: "PoolConnectionProxy[asyncpg.Record]", record: asyncpg.Record
+    ) -> None:
+        job_id, attempt = record["id"], record["attempt"]
+        try:
+            if attempt > self._settings.max_attempts:
+                await self._fail(
+                    job_id, attempt, f"gave up after {attempt - 1} interrupted attempts"
+                )
+                return
+            logger.info("ingestion job started", extra={"job_id": str(job_id), "attempt": attempt})
+            await _JobRun(
+                conn,
+                record,
+                parsers=self._parsers,
+                batch_rows=self._settings.batch_rows,
+                fail=self._fail,
+            ).run()
+            self._discard_spool(job_id)
+        except _INTERRUPTIONS:
+            logger.warning(
+                "ingestion job interrupted; it resumes from its last checkpoint",
+                exc_info=True,
+                extra={"job_id": str(job_id), "attempt": attempt},
+            )
+        except LostJob:
+            logger.warning("ingestion job taken over", extra={"job_id": str(job_id)})
+        except Exception:
+            logger.exception("ingestion job failed", extra={"job_id": str(job_id)})
+            with contextlib.suppress(*_INTERRUPTIONS):
+                await self._fail(job_id, attempt, f"internal error: see the log for job {job_id}")
+        finally:
+            self._running.pop(job_id, None)
+            with contextlib.suppress(*_INTERRUPTIONS):
+                await ingestion_db.unlock_job(conn, job_id)
+            await self._job_pool.release(conn)
+            self.wake()
+
+    async def _fail(self, job_id: UUID, attempt: int, error: str) -> None:
+        async with self._pool.acquire() as conn, conn.transaction():
+            failed = await ingestion_db.fail_job(conn, job_id=job_id, attempt=attempt, error=error)
+            await ingestion_db.notify_job_changed(conn, job_id)
+        if failed:
+            self._discard_spool(job_id)
+            logger.info("ingestion job failed", extra={"job_id": str(job_id), "error": error})
+
+    def _discard_spool(self, job_id: UUID) -> None:
+        self._spool.discard(self._spool.path_for(job_id))
+
+
+@dataclass(slots=True)
+class _Progress:
+    checkpoint: Checkpoint
+    total_rows: int
+    inserted: int
+    reasons: Counter[str]
+    errors_kept: int
+
+    @classmethod
+    def from_record(cls, record: asyncpg.Record) -> "_Progress":
+        return cls(
+            checkpoint=Checkpoint(record["checkpoint_offset"], record["checkpoint_line"]),
+            total_rows=record["total_rows"],
+            inserted=record["inserted"],
+            reasons=Counter(record["reasons"]),
+            errors_kept=record["errors_kept"],
+        )
+
+
+class _JobRun:
+    """One attempt at one job, on one connection that holds the job's lock."""
+
+    def __init__(
+        self,
+        conn: Connection,
+        record: asyncpg.Record,
+        *,
+        parsers: ParserPool,
+        batch_rows: int,
+        fail: Callable[[UUID, int, str], Awaitable[None]],
+    ) -> None:
+        self._conn = conn
+        self._parsers = parsers
+        self._batch_rows = batch_rows
+        self._fail = fail
+        self._id: UUID = record["id"]
+        self._attempt: int = record["attempt"]
+        self._path = Path(record["spool_path"])
+        self._layout_json: dict[str, Any] | None = record["layout"]
+        self._progress = _Progress.from_record(record)
+
+    async def run(self) -> None:
+        """Run to the end: COMPLETED, or FAILED for a file without the required header."""
+        async with self._parsers.borrow() as parser:
+            await self._run(parser)
+
+    async def _run(self, parser: ParseProcess) -> None:
+        if not self._path.exists():
+            await self._fail(
+                self._id, self._attempt, "the uploaded file is gone from the spool directory"
+            )
+            return
+        if self._layout_json is None:
+            try:
+                layout = await parser.read_layout(self._path)
+            except HeaderError as error:
+                await self._fail(self._id, self._attempt, str(error))
+                return
+            await self._save_layout(layout)
+        else:
+            layout = FileLayout.from_json(self._layout_json)
+        pending = asyncio.ensure_future(parser.parse_batch(self._request(layout, self._progress)))
+        try:
+            while True:
+                batch = await pending
+                if not batch.finished:
+                    # Parse the next batch while this one is written.
+                    start = _Progress(batch.end, 0, 0, Counter(), self._progress.errors_kept)
+                    pending = asyncio.ensure_future(
+                        parser.parse_batch(self._request(layout, start))
+                    )
+                await self._write(batch)
+                if batch.finished:
+                    break
+        finally:
+            _abandon(pending)
+        logger.info(
+            "ingestion job completed",
+            extra={"job_id": str(self._id), "rows": self._progress.total_rows},
+        )
+
+    def _request(self, layout: FileLayout, progress: _Progress) -> BatchRequest:
+        return BatchRequest(
+            path=self._path,
+            layout=layout,
+            start=progress.checkpoint,
+            max_rows=self._batch_rows,
+            error_quota=MAX_KEPT_ERRORS - progress.errors_kept,
+        )
+
+    async def _save_layout(self, layout: FileLayout) -> None:
+        start = layout.data_start
+        async with self._conn.transaction():
+            saved = await ingestion_db.save_layout(
+                self._conn,
+                job_id=self._id,
+                attempt=self._attempt,
+                layout=layout.as_json(),
+                offset=start.offset,
+                line=start.line,
+            )
+            if not saved:
+                raise LostJob(self._id)
+            await ingestion_db.notify_job_changed(self._conn, self._id)
+        self._progress.checkpoint = start
+
+    async def _write(self, batch: ParsedBatch) -> None:
+        """Commit one batch: its rows, its rollup counts, the checkpoint and its row errors."""
+        before = self._progress
+        quota = MAX_KEPT_ERRORS - before.errors_kept
+        async with self._conn.transaction():
+            taken = (
+                await ingestion_db.insert_staged_profiles(self._conn, batch.copy_data)
+                if batch.staged
+                else []
+            )
+            duplicates = [
+                RowError.of(row["line"], Reason.DUPLICATE_NAME, "name", row["name"])
+                for row in taken[:quota]
+            ]
+            kept = sorted([*batch.errors, *duplicates], key=lambda error: error.line)[:quota]
+            reasons = before.reasons + Counter({r.value: n for r, n in batch.reasons.items()})
+            if taken:
+                reasons[Reason.DUPLICATE_NAME.value] += len(taken)
+            after = _Progress(
+                checkpoint=batch.end,
+                total_rows=before.total_rows + batch.rows,
+                inserted=before.inserted + batch.staged - len(taken),
+                reasons=reasons,
+                errors_kept=before.errors_kept + len(kept),
+            )
+            status = JobStatus.COMPLETED if batch.finished else JobStatus.RUNNING
+            updated = await ingestion_db.update_progress(
+                self._conn,
+                job_id=self._id,
+                attempt=self._attempt,
+                offset=after.checkpoint.offset,
+                line=after.checkpoint.line,
+                total_rows=after.total_rows,
+                inserted=after.inserted,
+                skipped=after.total_rows - after.inserted,
+                reasons=dict(after.reasons),
+                errors_kept=after.errors_kept,
+                status=status.value,
+            )
+            if not updated:
+                raise LostJob(self._id)
+            await ingestion_db.insert_row_errors(
+                self._conn,
+                job_id=self._id,
+                errors=[(e.line, e.reason.value, e.column, e.value) for e in kept],
+            )
+            await ingestion_db.notify_job_changed(self._conn, self._id)
+        self._progress = after
+
+
+def _abandon(future: "asyncio.Future[ParsedBatch]") -> None:
+    """Drop a parse whose result is no longer wanted, without an unretrieved-exception warning."""
+    if not future.done():
+        future.cancel()
+    elif not future.cancelled():
+        future.exception()

@@ -1,0 +1,98 @@
+"""Uploading CSV through the GraphQL multipart endpoint and waiting for the job."""
+
+import uuid
+from typing import Any, Final
+
+import httpx
+import orjson
+
+from services.auth.tokens import Role
+from tests.conftest import GraphQLCall, make_token
+from tests.polling import eventually
+
+ADMIN: Final = make_token(Role.ADMIN)
+INGEST: Final = """
+mutation Ingest($file: Upload!) {
+  ingestProfiles(file: $file) { id status fileName bytesTotal bytesRead totalRows }
+}
+"""
+JOB: Final = """
+query Job($id: ID!, $first: Int) {
+  ingestionJob(id: $id) {
+    id status fileName bytesTotal bytesRead totalRows inserted skipped
+    reasons { reason count }
+    errors(first: $first) { line reason column value }
+    error createdAt startedAt finishedAt
+  }
+}
+"""
+HEADER: Final = "name,gender,age,country_id\n"
+
+
+def unique_prefix() -> str:
+    """Names no other test uses, so each test's duplicates are its own."""
+    return f"T{uuid.uuid4().hex[:10]} "
+
+
+async def upload(
+    client: httpx.AsyncClient,
+    data: bytes,
+    *,
+    token: str | None = ADMIN,
+    filename: str = "profiles.csv",
+    preflight: bool = True,
+    query: str = INGEST,
+) -> httpx.Response:
+    headers = {"Authorization": f"Bearer {token}"} if token else {}
+    if preflight:
+        headers["Apollo-Require-Preflight"] = "true"
+    return await client.post(
+        "/graphql",
+        data={
+            "operations": orjson.dumps({"query": query, "variables": {"file": None}}).decode(),
+            "map": orjson.dumps({"0": ["variables.file"]}).decode(),
+        },
+        files={"0": (filename, data, "text/csv")},
+        headers=headers,
+    )
+
+
+async def submit(client: httpx.AsyncClient, data: bytes, **kwargs: Any) -> dict[str, Any]:
+    response = await upload(client, data, **kwargs)
+    assert response.status_code == 200, response.text
+    body = response.json()
+    assert "errors" not in body, body
+    job: dict[str, Any] = body["data"]["ingestProfiles"]
+    return job
+
+
+async def finished_job(
+    gql: GraphQLCall, job_id: str, *, first: int = 100, within: float = 30.0
+) -> dict[str, Any]:
+    async def probe() -> dict[str, Any]:
+        body = await gql(JOB, {"id": job_id, "first": first})
+        job: dict[str, Any] = body["data"]["ingestionJob"]
+        return job
+
+    return await eventually(
+        probe,
+        lambda job: job["status"] in ("COMPLETED", "FAILED"),
+        message=f"job {job_id} to finish",
+        within=within,
+    )
+
+
+async def ingest(
+    client: httpx.AsyncClient, gql: GraphQLCall, data: bytes, **kwargs: Any
+) -> dict[str, Any]:
+    job = await submit(client, data, **kwargs)
+    return await finished_job(gql, job["id"])
+
+
+def reasons_of(job: dict[str, Any]) -> dict[str, int]:
+    return {entry["reason"]: entry["count"] for entry in job["reasons"]}
+
+
+def assert_accounted(job: dict[str, Any]) -> None:
+    assert job["totalRows"] == job["inserted"] + job["skipped"]
+    assert sum(reasons_of(job).values()) == job["skipped"]

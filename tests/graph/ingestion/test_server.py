@@ -1,0 +1,241 @@
+"""Ingestion against real server processes: the subscription over a real websocket, the CLI,
+and a server killed with SIGKILL in the middle of a job."""
+
+import asyncio
+import sys
+from collections.abc import AsyncIterator
+from pathlib import Path
+from typing import Any
+
+import asyncpg
+import httpx
+import orjson
+import pytest
+from websockets.asyncio.client import ClientConnection, connect
+
+from services.auth.tokens import Role
+from tests.conftest import make_token
+from tests.graph.ingestion.support import ADMIN, HEADER, INGEST, unique_prefix
+from tests.polling import eventually
+from tests.servers import INSIGHTA, Server, fresh_database, running_server
+
+JOB_ROW = """
+select status, total_rows, inserted, skipped, attempt from ingestion_jobs where id = $1::uuid
+"""
+PROGRESS = """
+subscription Progress($id: ID!) {
+  ingestionProgress(jobId: $id) {
+    id status bytesRead bytesTotal totalRows inserted skipped reasons { reason count }
+  }
+}
+"""
+
+
+@pytest.fixture(scope="module")
+async def server(
+    server_dsn: str, tmp_path_factory: pytest.TempPathFactory
+) -> AsyncIterator[Server]:
+    directory = tmp_path_factory.mktemp("server")
+    async with (
+        fresh_database(server_dsn) as dsn,
+        running_server(
+            dsn, directory / "data", directory / "server.log", INGESTION_BATCH_ROWS="200"
+        ) as running,
+    ):
+        yield running
+
+
+async def http_upload(url: str, data: bytes, *, token: str = ADMIN) -> dict[str, Any]:
+    async with httpx.AsyncClient(timeout=30) as http:
+        response = await http.post(
+            url,
+            data={
+                "operations": orjson.dumps({"query": INGEST, "variables": {"file": None}}).decode(),
+                "map": '{"0": ["variables.file"]}',
+            },
+            files={"0": ("file.csv", data, "text/csv")},
+            headers={"Authorization": f"Bearer {token}", "Apollo-Require-Preflight": "true"},
+        )
+    job: dict[str, Any] = response.json()["data"]["ingestProfiles"]
+    return job
+
+
+async def open_socket(url: str, token: str | None) -> ClientConnection:
+    socket = await connect(url.replace("http", "ws", 1), subprotocols=["graphql-transport-ws"])  # type: ignore[list-item]
+    payload = {"Authorization": f"Bearer {token}"} if token else {}
+    await socket.send(orjson.dumps({"type": "connection_init", "payload": payload}).decode())
+    assert orjson.loads(await socket.recv())["type"] == "connection_ack"
+    return socket
+
+
+async def subscription(url: str, job_id: str, *, token: str | None = ADMIN) -> list[dict[str, Any]]:
+    """Every message of one ingestionProgress subscription, up to `complete` or `error`."""
+    socket = await open_socket(url, token)
+    async with socket:
+        await socket.send(
+            orjson.dumps(
+                {"id": "1", "type": "subscribe",
+                 "payload": {"query": PROGRESS, "variables": {"id": job_id}}}
+            ).decode()
+        )  # fmt: skip
+        messages = []
+        while True:
+            message = orjson.loads(await asyncio.wait_for(socket.recv(), 60))
+            messages.append(message)
+            if message["type"] in ("complete", "error"):
+                return messages
+
+
+def make_file(prefix: str, rows: int) -> bytes:
+    lines = [HEADER.rstrip("\n")]
+    for i in range(rows):
+        if i % 50 == 7:
+            lines.append(f"{prefix}{i},f,old,NG")  # invalid_age
+        elif i % 50 == 9:
+            lines.append(f"{prefix}{i - 1},m,40,KE")  # the name of the row before
+        else:
+            lines.append(f"{prefix}{i},{'mf'[i % 2]},{i % 100},NG")
+    return ("\n".join(lines) + "\n").encode()
+
+
+async def test_subscription_streams_progress_and_completes(server: Server) -> None:
+    job = await http_upload(server.url, make_file(unique_prefix(), 4000))
+    messages = await subscription(server.url, job["id"])
+    assert messages[-1] == {"id": "1", "type": "complete"}
+    states = [m["payload"]["data"]["ingestionProgress"] for m in messages[:-1]]
+    assert all(m["type"] == "next" for m in messages[:-1])
+    assert states[-1]["status"] == "COMPLETED"
+    assert len(states) >= 2  # at least the state at joining and the end
+    assert [s["totalRows"] for s in states] == sorted(s["totalRows"] for s in states)
+    final = states[-1]
+    assert (final["totalRows"], final["inserted"] + final["skipped"]) == (4000, 4000)
+    assert {r["reason"]: r["count"] for r in final["reasons"]} == {
+        "invalid_age": 80, "duplicate_name": 80
+    }  # fmt: skip
+    assert final["bytesRead"] == final["bytesTotal"]
+
+
+async def test_late_subscriber_gets_the_final_state_then_complete(server: Server) -> None:
+    job = await http_upload(server.url, make_file(unique_prefix(), 10))
+    await subscription(server.url, job["id"])  # runs to the end
+    late = await subscription(server.url, job["id"])
+    assert [m["type"] for m in late] == ["next", "complete"]
+    assert late[0]["payload"]["data"]["ingestionProgress"]["status"] == "COMPLETED"
+
+
+@pytest.mark.parametrize(
+    ("token", "code"),
+    [(None, "UNAUTHENTICATED"), ("not-a-token", "UNAUTHENTICATED"),
+     (make_token(Role.ANALYST), "FORBIDDEN")],
+)  # fmt: skip
+async def test_subscription_needs_an_admin_token_in_connection_init(
+    server: Server, token: str | None, code: str
+) -> None:
+    job = await http_upload(server.url, make_file(unique_prefix(), 1))
+    messages = await subscription(server.url, job["id"], token=token)
+    errors = [m for m in messages if m["type"] == "error"] or [
+        m for m in messages if m["type"] == "next" and m["payload"].get("errors")
+    ]
+    assert errors, messages
+    payload = errors[0]["payload"]
+    first = payload[0] if isinstance(payload, list) else payload["errors"][0]
+    assert first["extensions"]["code"] == code
+
+
+async def test_subscription_to_an_unknown_job_is_not_found(server: Server) -> None:
+    messages = await subscription(server.url, "01a21ef2-541e-742a-bca6-093e5756d0e1")
+    payload = messages[0]["payload"]
+    first = payload[0] if isinstance(payload, list) else payload["errors"][0]
+    assert first["extensions"]["code"] == "NOT_FOUND"
+
+
+async def run_cli(server: Server, path: Path) -> tuple[int, str]:
+    process = await asyncio.create_subprocess_exec(
+        str(INSIGHTA), "ingest", str(path),
+        env={"INSIGHTA_URL": server.url, "INSIGHTA_TOKEN": ADMIN, "COLUMNS": "120",
+             "PATH": str(Path(sys.executable).parent)},
+        stdout=asyncio.subprocess.PIPE,
+        stderr=asyncio.subprocess.STDOUT,
+    )  # fmt: skip
+    output, _ = await asyncio.wait_for(process.communicate(), 60)
+    assert process.returncode is not None
+    return process.returncode, output.decode()
+
+
+async def test_cli_uploads_follows_and_summarises(server: Server, tmp_path: Path) -> None:
+    path = tmp_path / "people.csv"
+    path.write_bytes(make_file(unique_prefix(), 600))
+    status, output = await run_cli(server, path)
+    assert status == 0, output
+    assert "COMPLETED" in output
+    for shown in ("600", "invalid_age", "duplicate_name"):
+        assert shown in output
+
+
+async def test_cli_exits_non_zero_when_the_job_fails(server: Server, tmp_path: Path) -> None:
+    path = tmp_path / "wrong.csv"
+    path.write_bytes(b"nom,genre\nAda,f\n")
+    status, output = await run_cli(server, path)
+    assert status == 1, output
+    assert "FAILED" in output
+    assert "required" in output
+
+
+async def test_killed_server_loses_no_committed_row_and_the_job_resumes(
+    server_dsn: str, tmp_path: Path
+) -> None:
+    prefix = unique_prefix()
+    rows = 20_000
+    data = make_file(prefix, rows)
+    env = {"INGESTION_BATCH_ROWS": "100"}
+    async with fresh_database(server_dsn) as dsn:
+        conn = await asyncpg.connect(dsn)
+        try:
+            first = Server(dsn, tmp_path / "data", tmp_path / "first.log", **env)
+            try:
+                await first.ready()
+                job = await http_upload(first.url, data)
+
+                async def progress() -> asyncpg.Record:
+                    record = await conn.fetchrow(JOB_ROW, job["id"])
+                    assert record is not None
+                    return record
+
+                await eventually(
+                    progress,
+                    lambda r: r["total_rows"] > 0,
+                    message="a first committed batch",
+                    interval=0.005,
+                )
+                first.kill()
+            finally:
+                await first.stop()
+            at_kill = await progress()
+            # Killed mid-job: some batches committed, the rest not, and nothing says otherwise.
+            assert at_kill["status"] == "RUNNING", "the job ended before the kill"
+            assert 0 < at_kill["total_rows"] < rows
+            committed = await conn.fetchval(
+                "select count(*) from profiles where name like $1", prefix + "%"
+            )
+            assert committed == at_kill["inserted"]
+
+            async with running_server(dsn, tmp_path / "data", tmp_path / "second.log", **env):
+                done = await eventually(
+                    progress,
+                    lambda r: r["status"] != "RUNNING",
+                    message="the job to resume and end",
+                )
+            assert done["status"] == "COMPLETED"
+            assert done["attempt"] == 2  # resumed by the second server, not restarted
+            assert done["total_rows"] == rows
+            assert (done["inserted"], done["skipped"]) == (rows - 800, 800)
+            stored = await conn.fetchval(
+                "select count(*) from profiles where name like $1", prefix + "%"
+            )
+            assert stored == rows - 800
+            reasons = await conn.fetchval(
+                "select reasons from ingestion_jobs where id = $1::uuid", job["id"]
+            )
+            assert orjson.loads(reasons) == {"invalid_age": 400, "duplicate_name": 400}
+        finally:
+            await conn.close()

@@ -1,0 +1,106 @@
+"""Real `insighta serve` processes for tests that need a socket or a process to kill."""
+
+import asyncio
+import contextlib
+import os
+import signal
+import socket
+import subprocess
+import sys
+import uuid
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from pathlib import Path
+
+import asyncpg
+import httpx
+
+from db.migrations import apply_migrations
+from tests.conftest import TEST_SECRET, _with_database
+from tests.polling import eventually
+
+INSIGHTA = Path(sys.executable).with_name("insighta")
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+@asynccontextmanager
+async def fresh_database(server_dsn: str) -> AsyncIterator[str]:
+    """A migrated database of its own, dropped afterwards."""
+    name = f"insighta_srv_{uuid.uuid4().hex[:12]}"
+    admin = await asyncpg.connect(server_dsn)
+    try:
+        await admin.execute(f'create database "{name}"')
+        dsn = _with_database(server_dsn, name)
+        conn = await asyncpg.connect(dsn)
+        try:
+            await apply_migrations(conn)
+        finally:
+            await conn.close()
+        yield dsn
+        await admin.execute(f'drop database if exists "{name}" with (force)')
+    finally:
+        await admin.close()
+
+
+class Server:
+    """One server process on a free port; `kill()` is SIGKILL, as a crash would be."""
+
+    def __init__(self, dsn: str, data_dir: Path, log: Path, **env: str) -> None:
+        self.port = free_port()
+        self.url = f"http://127.0.0.1:{self.port}/graphql"
+        self.log = log
+        environment = {
+            **os.environ,
+            "DATABASE_URL": dsn,
+            "SECRET_KEY": TEST_SECRET.reveal(),
+            "INSIGHTA_DATA_DIR": str(data_dir),
+            **env,
+        }
+        with log.open("ab") as output:
+            self.process = subprocess.Popen(
+                [str(INSIGHTA), "serve", "--port", str(self.port)],
+                env=environment,
+                stdout=output,
+                stderr=subprocess.STDOUT,
+                start_new_session=True,  # its parse processes can be cleaned up as a group
+            )
+
+    async def ready(self) -> "Server":
+        async def healthy() -> bool:
+            if self.process.poll() is not None:
+                raise AssertionError(f"server exited: {self.log.read_text()[-2000:]}")
+            try:
+                async with httpx.AsyncClient() as http:
+                    response = await http.get(self.url.replace("/graphql", "/healthz"))
+            except httpx.TransportError:
+                return False
+            return response.status_code == 200
+
+        await eventually(healthy, bool, message="the server to answer /healthz", within=60)
+        return self
+
+    def kill(self) -> None:
+        self.process.send_signal(signal.SIGKILL)
+        self.process.wait()
+
+    async def stop(self) -> None:
+        if self.process.poll() is None:
+            self.process.terminate()
+            await asyncio.to_thread(self.process.wait, 30)
+        # Parse processes of a killed server find their parent gone and exit; make sure.
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(self.process.pid, signal.SIGKILL)
+
+
+@asynccontextmanager
+async def running_server(dsn: str, data_dir: Path, log: Path, **env: str) -> AsyncIterator[Server]:
+    server = Server(dsn, data_dir, log, **env)
+    try:
+        yield await server.ready()
+    finally:
+        await server.stop()

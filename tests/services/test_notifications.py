@@ -1,0 +1,69 @@
+"""The notification hub: one LISTEN connection, fan-out by key, recovery after it drops."""
+
+import asyncio
+from collections.abc import AsyncIterator
+
+import asyncpg
+import pytest
+
+from services.notifications import NotificationHub
+from tests.polling import eventually
+
+CHANNEL = "test_channel"
+TERMINATE_LISTENERS = """
+select count(pg_terminate_backend(pid))
+  from pg_stat_activity
+ where application_name = 'insighta-listener' and datname = current_database()
+"""
+
+
+@pytest.fixture
+async def hub(database_dsn: str) -> AsyncIterator[NotificationHub]:
+    hub = NotificationHub(database_dsn)
+    hub.start()
+    yield hub
+    await hub.close()
+
+
+async def listening(pool: asyncpg.Pool) -> int:
+    return int(
+        await pool.fetchval(
+            "select count(*) from pg_stat_activity where application_name = 'insighta-listener'"
+            " and datname = current_database() and query ilike 'LISTEN%test_channel%'"
+        )
+    )
+
+
+async def test_a_notification_wakes_only_the_watchers_of_its_key(
+    hub: NotificationHub, pool: asyncpg.Pool
+) -> None:
+    async with hub.watch(CHANNEL, "a") as a, hub.watch(CHANNEL, "b") as b:
+        await eventually(lambda: listening(pool), bool, message="the LISTEN")
+        await pool.execute("select pg_notify($1, 'a')", CHANNEL)
+        async with asyncio.timeout(10):
+            await a.wait(60)  # returns on the notification, long before 60 s
+        woken_b = asyncio.create_task(b.wait(60))
+        await asyncio.sleep(0)
+        assert not woken_b.done()
+        await pool.execute("select pg_notify($1, 'b')", CHANNEL)
+        async with asyncio.timeout(10):
+            await woken_b
+
+
+async def test_wait_gives_up_after_its_time(hub: NotificationHub) -> None:
+    async with hub.watch(CHANNEL, "quiet") as quiet, asyncio.timeout(5):
+        await quiet.wait(0.05)
+
+
+async def test_listener_reconnects_and_wakes_everyone_after_losing_its_connection(
+    hub: NotificationHub, pool: asyncpg.Pool
+) -> None:
+    async with hub.watch(CHANNEL, "k") as watch:
+        await eventually(lambda: listening(pool), bool, message="the LISTEN")
+        assert await pool.fetchval(TERMINATE_LISTENERS) >= 1
+        async with asyncio.timeout(10):
+            await watch.wait(60)  # woken by the reconnect: notifications may have been missed
+        await eventually(lambda: listening(pool), bool, message="the LISTEN again")
+        await pool.execute("select pg_notify($1, 'k')", CHANNEL)
+        async with asyncio.timeout(10):
+            await watch.wait(60)
