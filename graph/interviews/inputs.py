@@ -1,9 +1,12 @@
 """Interview inputs, turned into service dataclasses at the edge (the services re-check)."""
 
 import strawberry
+from starlette.datastructures import UploadFile
+from strawberry.file_uploads import Upload
 
+from services.errors import bad_input
 from services.interviews.access import parse_id
-from services.interviews.candidates import NewCandidate
+from services.interviews.candidates import MAX_RESUME_PDF_BYTES, NewCandidate
 from services.interviews.interviews import DEFAULT_QUESTION_COUNT, NewInterview
 from services.interviews.sessions import NewTurn
 
@@ -13,19 +16,35 @@ class CandidateInput:
     name: str
     email: str
     resume_text: str | None = None
+    resume_pdf: Upload | None = strawberry.field(
+        default=None,
+        description="The resume as a PDF (GraphQL multipart request, with the "
+        "`Apollo-Require-Preflight: true` header); sent to Gemini for extraction",
+    )
     organisation: str | None = strawberry.field(
         default=None,
         description="Admins only: the organisation (slug) the candidate belongs to; "
         "recruiters always create in their own",
     )
 
-    def to_new_candidate(self) -> NewCandidate:
+    async def to_new_candidate(self) -> NewCandidate:
         return NewCandidate(
             name=self.name,
             email=self.email,
             resume_text=self.resume_text,
+            resume_pdf=await _read_pdf(self.resume_pdf) if self.resume_pdf is not None else None,
             organisation=self.organisation,
         )
+
+
+async def _read_pdf(upload: Upload) -> bytes:
+    if not isinstance(upload, UploadFile):
+        raise bad_input("send `resumePdf` as a multipart upload", field="resumePdf")
+    try:
+        # One byte past the cap is enough for the service to refuse it by size.
+        return await upload.read(MAX_RESUME_PDF_BYTES + 1)
+    finally:
+        await upload.close()
 
 
 @strawberry.input(description="A new interview; its questions are generated on creation.")

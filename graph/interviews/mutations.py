@@ -23,7 +23,10 @@ class InterviewsMutation:
     async def create_candidate(self, info: Info[Context, None], input: CandidateInput) -> Candidate:
         services = info.context.interviews
         candidate = await candidates.create_candidate(
-            services.pool, services.ai, require_principal(info.context), input.to_new_candidate()
+            services.pool,
+            services.ai,
+            require_principal(info.context),
+            await input.to_new_candidate(),
         )
         return Candidate.from_domain(candidate)
 
