@@ -237,7 +237,14 @@ def create_app(
     app = Starlette(
         routes=[
             # Every method reaches the view, so PUT or DELETE get a coded JSON 405 too.
-            Route("/graphql", UploadGuard(graphql, max_upload_bytes=settings.max_upload_bytes)),
+            Route(
+                "/graphql",
+                UploadGuard(
+                    graphql,
+                    max_upload_bytes=settings.max_upload_bytes,
+                    max_request_bytes=settings.max_request_bytes,
+                ),
+            ),
             WebSocketRoute("/graphql", graphql),
             Route("/healthz", healthz, methods=["GET"]),
             Route("/livekit/webhook", livekit_webhook, methods=["POST"]),

@@ -1,11 +1,12 @@
-"""Guards for multipart uploads on `/graphql`, applied before Strawberry reads the body.
+"""Guards for request bodies on `/graphql`, applied before Strawberry reads them.
 
 - CSRF: a browser may send a multipart form cross-site without a preflight; such a request
   must carry `Apollo-Require-Preflight` or `X-Apollo-Operation-Name` (as Apollo clients do),
   which a cross-site form cannot set.
 - Size: Strawberry has no upload limit. The body is counted while it streams and refused with
   PAYLOAD_TOO_LARGE as soon as it passes the cap (at once when Content-Length says so); the
-  request never reaches a resolver, so no job or spool file is made.
+  request never reaches a resolver, so no job or spool file is made. Other bodies (JSON
+  documents and variables) are held to `max_request_bytes` the same way.
 """
 
 from typing import Final
@@ -27,10 +28,10 @@ class BodyTooLarge(Exception):
 
 
 class UploadGuard:
-    def __init__(self, app: ASGIApp, *, max_upload_bytes: int) -> None:
+    def __init__(self, app: ASGIApp, *, max_upload_bytes: int, max_request_bytes: int) -> None:
         self.app = app
         self.max_upload_bytes = max_upload_bytes
-        self.max_body_bytes = max_upload_bytes + FORM_OVERHEAD_BYTES
+        self.max_request_bytes = max_request_bytes
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -45,9 +46,15 @@ class UploadGuard:
             )
             await error_response(400, ErrorCode.BAD_USER_INPUT, message)(scope, receive, send)
             return
+        if is_multipart:
+            limit = self.max_upload_bytes + FORM_OVERHEAD_BYTES
+            refusal = f"the upload is larger than the {self.max_upload_bytes}-byte limit"
+        else:
+            limit = self.max_request_bytes
+            refusal = f"the request body is larger than the {self.max_request_bytes}-byte limit"
         declared = headers.get("content-length", "")
-        if declared.isdigit() and int(declared) > self.max_body_bytes:
-            await self._refuse(scope, receive, send)
+        if declared.isdigit() and int(declared) > limit:
+            await _refuse(refusal, scope, receive, send)
             return
         received = 0
         started = False
@@ -57,7 +64,7 @@ class UploadGuard:
             message = await receive()
             if message["type"] == "http.request":
                 received += len(message.get("body", b""))
-                if received > self.max_body_bytes:
+                if received > limit:
                     raise BodyTooLarge
             return message
 
@@ -71,8 +78,8 @@ class UploadGuard:
         except BodyTooLarge:
             if started:  # pragma: no cover - the body is read before any response starts
                 raise
-            await self._refuse(scope, receive, send)
+            await _refuse(refusal, scope, receive, send)
 
-    async def _refuse(self, scope: Scope, receive: Receive, send: Send) -> None:
-        message = f"the upload is larger than the {self.max_upload_bytes}-byte limit"
-        await error_response(413, ErrorCode.PAYLOAD_TOO_LARGE, message)(scope, receive, send)
+
+async def _refuse(message: str, scope: Scope, receive: Receive, send: Send) -> None:
+    await error_response(413, ErrorCode.PAYLOAD_TOO_LARGE, message)(scope, receive, send)

@@ -65,6 +65,8 @@ class Settings:
     max_upload_bytes: int = DEFAULT_MAX_UPLOAD_BYTES
     token_ttl_seconds: int = DEFAULT_TOKEN_TTL_SECONDS
     graphql_introspection: bool = True
+    # Largest non-upload request body (a JSON document with its variables).
+    max_request_bytes: int = 1 << 20
     # Requests per minute: per caller (user or token subject, else IP) for every operation,
     # and per IP for the account mutations that take a password or a mailed token. 0: no limit.
     rate_limit_per_minute: int = 300
@@ -117,6 +119,7 @@ class Settings:
             max_upload_bytes=_int(env, "MAX_UPLOAD_BYTES", DEFAULT_MAX_UPLOAD_BYTES),
             token_ttl_seconds=_int(env, "TOKEN_TTL_SECONDS", DEFAULT_TOKEN_TTL_SECONDS),
             graphql_introspection=_bool(env, "GRAPHQL_INTROSPECTION", default=True),
+            max_request_bytes=_int(env, "MAX_REQUEST_BYTES", 1 << 20),
             rate_limit_per_minute=_int(env, "RATE_LIMIT_PER_MINUTE", 300),
             auth_rate_limit_per_minute=_int(env, "AUTH_RATE_LIMIT_PER_MINUTE", 10),
             gemini_api_key=_secret(env.get("GEMINI_API_KEY")),

@@ -118,3 +118,24 @@ async def test_plain_json_requests_pass_the_guard(small_client: httpx.AsyncClien
         headers={"Authorization": f"Bearer {ADMIN}"},
     )
     assert response.json() == {"data": {"__typename": "Query"}}
+
+
+async def test_an_oversized_json_body_is_payload_too_large(client: httpx.AsyncClient) -> None:
+    padding = "x" * (1 << 20)
+    response = await client.post(
+        "/graphql",
+        json={"query": "{ __typename }", "variables": {"padding": padding}},
+        headers={"Authorization": f"Bearer {ADMIN}"},
+    )
+    assert response.status_code == 413
+    assert response.json()["errors"][0]["extensions"]["code"] == "PAYLOAD_TOO_LARGE"
+
+
+async def test_a_json_body_under_the_cap_is_answered(client: httpx.AsyncClient) -> None:
+    response = await client.post(
+        "/graphql",
+        json={"query": "{ __typename }", "variables": {"padding": "x" * 100_000}},
+        headers={"Authorization": f"Bearer {ADMIN}"},
+    )
+    assert response.status_code == 200
+    assert response.json()["data"] == {"__typename": "Query"}
