@@ -26,6 +26,7 @@ from graph.exports import export_routes
 from graph.graphiql import graphiql_page, graphiql_routes
 from graph.interviews.dataloaders import InterviewLoaders
 from graph.observability import metrics_endpoint
+from graph.persisted_queries import PersistedQueries, build_persisted_queries
 from graph.schema import schema
 from graph.uploads import BodyTooLarge, UploadGuard
 from graph.webhooks import livekit_webhook
@@ -54,7 +55,9 @@ class InsightaGraphQL(GraphQL[Context, None]):
 
     websocket_adapter_class = TextFrameWebSocketAdapter
 
-    def __init__(self, settings: Settings, secret_key: Secret) -> None:
+    def __init__(
+        self, settings: Settings, secret_key: Secret, persisted_queries: PersistedQueries
+    ) -> None:
         # Multipart uploads bring CSRF risk and have no size limit: UploadGuard sees to both.
         super().__init__(
             schema,
@@ -64,6 +67,7 @@ class InsightaGraphQL(GraphQL[Context, None]):
         )
         self.settings = settings
         self.secret_key = secret_key
+        self.persisted_queries = persisted_queries
 
     async def get_context(self, request: Request | WebSocket, response: Any) -> Context:
         pool = request.app.state.pool
@@ -135,6 +139,9 @@ class InsightaGraphQL(GraphQL[Context, None]):
             response = _error_response(error.status_code, error.detail)
         except BodyTooLarge:
             raise  # UploadGuard, around this view, answers it
+        except ServiceError as error:  # a persisted query unknown or not matching its hash
+            status = 200 if error.code is ErrorCode.PERSISTED_QUERY_NOT_FOUND else 400
+            response = _coded_response(status, error)
         except Exception:
             # A bug outside the execution (where masking cannot reach): the client still gets
             # our shape and a request id, the trace goes to the log only.
@@ -149,10 +156,19 @@ class InsightaGraphQL(GraphQL[Context, None]):
         self, request: AsyncHTTPRequestAdapter
     ) -> GraphQLRequestData | list[GraphQLRequestData]:
         try:
-            return await super().parse_http_body(request)
+            data = await super().parse_http_body(request)
         except (AttributeError, TypeError):
             # A JSON body that is not an object ("str", 5): strawberry assumes a dict.
             raise HTTPException(400, "the request body must be a JSON object") from None
+        if isinstance(data, GraphQLRequestData):
+            return await self.persisted_queries.resolve(data)
+        return data
+
+    def should_render_graphql_ide(self, request: Any) -> bool:
+        # A GET that carries a persisted query's hash (and no text) is an operation, not a visit.
+        return super().should_render_graphql_ide(request) and not request.query_params.get(
+            "extensions"
+        )
 
     async def render_graphql_ide(self, request: Request) -> Response:
         # Our page with the assets served by this app; strawberry's loads from a CDN.
@@ -163,6 +179,11 @@ class InsightaGraphQL(GraphQL[Context, None]):
 
     def decode_json(self, data: str | bytes) -> object:
         return orjson.loads(data)
+
+
+def _coded_response(status_code: int, error: ServiceError) -> Response:
+    body = {"data": None, "errors": [{"message": str(error), "extensions": error.extensions}]}
+    return Response(orjson.dumps(body), status_code=status_code, media_type="application/json")
 
 
 def _error_response(status_code: int, message: str, *, request_id: str | None = None) -> Response:
@@ -196,7 +217,8 @@ def create_app(
     drive it); `dsn` (the same database) then starts the LISTEN connection and the ingestion
     runner in the lifespan. Else the lifespan opens the database and starts everything."""
     secret_key = settings.resolved_secret_key()
-    graphql = InsightaGraphQL(settings, secret_key)
+    persisted_queries = build_persisted_queries(settings)
+    graphql = InsightaGraphQL(settings, secret_key, persisted_queries)
 
     @contextlib.asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
@@ -232,6 +254,7 @@ def create_app(
         finally:
             await app.state.cache.close()
             await app.state.rate_limiter.close()
+            await persisted_queries.close()
             await _close(database)
 
     app = Starlette(

@@ -13,6 +13,8 @@ class ErrorCode(Enum):
     PAYLOAD_TOO_LARGE = "PAYLOAD_TOO_LARGE"
     UPSTREAM_UNAVAILABLE = "UPSTREAM_UNAVAILABLE"
     INTERNAL = "INTERNAL"
+    # Automatic persisted queries: the client resends the hash with the full query text.
+    PERSISTED_QUERY_NOT_FOUND = "PERSISTED_QUERY_NOT_FOUND"
 
 
 class ServiceError(Exception):
