@@ -25,6 +25,7 @@ from graph.uploads import UploadGuard
 from services.auth.tokens import verify_token
 from services.database import ConnectionPool, Database, is_reachable, open_database
 from services.errors import ErrorCode, ServiceError
+from services.ingestion.pacing import QueryActivity
 from services.ingestion.service import open_ingestion
 from services.notifications import NotificationHub
 from services.profiles.seed import seed_demo_profiles
@@ -54,6 +55,12 @@ class InsightaGraphQL(GraphQL[Context, None]):
             await super().__call__(scope, receive, send)
             return
         request = Request(scope, receive=receive)
+        # Background ingestion yields while queries are served (uploads are not queries).
+        activity: QueryActivity | None = getattr(request.app.state, "activity", None)
+        if request.headers.get("content-type", "").startswith("multipart/"):
+            activity = None
+        if activity is not None:
+            activity.started()
         try:
             response = await self.run(request)
         except (HTTPException, StarletteHTTPException) as error:
@@ -62,6 +69,8 @@ class InsightaGraphQL(GraphQL[Context, None]):
             response = error_response(error.status_code, ErrorCode.BAD_USER_INPUT, reason)
         finally:
             await request.close()  # Strawberry leaves uploaded files open
+            if activity is not None:
+                activity.finished()
         await response(scope, receive, send)
 
     async def get_context(self, request: Request | WebSocket, response: Any) -> Context:
@@ -180,9 +189,13 @@ async def _services(
     """The process's long-lived services: one LISTEN connection, the ingestion runner."""
     hub = NotificationHub(dsn)
     hub.start()
+    activity = QueryActivity()
     try:
-        async with open_ingestion(settings, pool=pool, dsn=dsn, hub=hub) as ingestion:
+        async with open_ingestion(
+            settings, pool=pool, dsn=dsn, hub=hub, activity=activity
+        ) as ingestion:
             app.state.notifications, app.state.ingestion = hub, ingestion
+            app.state.activity = activity
             yield
     finally:
         await hub.close()

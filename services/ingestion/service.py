@@ -18,6 +18,7 @@ from db.pool import create_pool
 from services.errors import ErrorCode, ServiceError, bad_input
 from services.ids import uuid7
 from services.ingestion.jobs import Job, get_job, row_errors
+from services.ingestion.pacing import QueryActivity
 from services.ingestion.parsers import ParserPool
 from services.ingestion.reasons import MAX_KEPT_ERRORS, RowError
 from services.ingestion.runner import IngestionRunner, RunnerSettings
@@ -92,7 +93,12 @@ class Ingestion:
 
 @contextlib.asynccontextmanager
 async def open_ingestion(
-    settings: Settings, *, pool: asyncpg.Pool, dsn: str, hub: NotificationHub
+    settings: Settings,
+    *,
+    pool: asyncpg.Pool,
+    dsn: str,
+    hub: NotificationHub,
+    activity: QueryActivity,
 ) -> AsyncIterator[Ingestion]:
     job_pool = await create_pool(dsn, min_size=0, max_size=settings.ingestion_workers)
     parsers = ParserPool(settings.ingestion_workers)
@@ -105,6 +111,7 @@ async def open_ingestion(
         settings=RunnerSettings(
             concurrency=settings.ingestion_workers, batch_rows=settings.ingestion_batch_rows
         ),
+        activity=activity,
     )
     runner.start()
     try:
