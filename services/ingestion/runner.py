@@ -177,7 +177,7 @@ class IngestionRunner:
                 )
                 return
             logger.info("ingestion job started", extra={"job_id": str(job_id), "attempt": attempt})
-            await _JobRun(
+            completed = await _JobRun(
                 conn,
                 record,
                 parsers=self._parsers,
@@ -185,7 +185,8 @@ class IngestionRunner:
                 activity=self._activity,
                 fail=self._fail,
             ).run()
-            self._discard_spool(job_id)
+            if completed:
+                self._discard_spool(job_id)
         except _INTERRUPTIONS:
             logger.warning(
                 "ingestion job interrupted; it resumes from its last checkpoint",
@@ -260,29 +261,30 @@ class _JobRun:
         self._layout_json: dict[str, Any] | None = record["layout"]
         self._progress = _Progress.from_record(record)
 
-    async def run(self) -> None:
-        """Run to the end: COMPLETED, or FAILED for a file without the required header."""
+    async def run(self) -> bool:
+        """Run to the end: True once COMPLETED; False if it FAILED for want of a usable file
+        (no such spooled file, no required header)."""
         async with self._parsers.borrow() as parser:
-            await self._run(parser)
+            return await self._run(parser)
 
-    async def _run(self, parser: ParseProcess) -> None:
+    async def _run(self, parser: ParseProcess) -> bool:
         if not self._path.exists():
             await self._fail(
                 self._id, self._attempt, "the uploaded file is gone from the spool directory"
             )
-            return
+            return False
         if self._layout_json is None:
             try:
                 layout = await parser.read_layout(self._path)
             except HeaderError as error:
                 await self._fail(self._id, self._attempt, str(error))
-                return
+                return False
             await self._save_layout(layout)
         else:
             layout = FileLayout.from_json(self._layout_json)
-        size = FIRST_BATCH_ROWS
+        size = min(FIRST_BATCH_ROWS, self._batch_rows)
         pending = asyncio.ensure_future(
-            parser.parse_batch(self._request(layout, self._progress, max_rows=size))
+            parser.parse_batch(self._request(layout, self._progress.checkpoint, max_rows=size))
         )
         try:
             while True:
@@ -292,9 +294,8 @@ class _JobRun:
                     # batch_rows: writing a batch takes about as long as parsing twice as many
                     # rows, so the database is kept busy from the start.
                     size = pacing.batch_rows(self._activity, min(size * 2, self._batch_rows))
-                    start = _Progress(batch.end, 0, 0, Counter(), self._progress.errors_kept)
                     pending = asyncio.ensure_future(
-                        parser.parse_batch(self._request(layout, start, max_rows=size))
+                        parser.parse_batch(self._request(layout, batch.end, max_rows=size))
                     )
                 started = time.monotonic()
                 await self._write(batch)
@@ -309,14 +310,17 @@ class _JobRun:
             "ingestion job completed",
             extra={"job_id": str(self._id), "rows": self._progress.total_rows},
         )
+        return True
 
-    def _request(self, layout: FileLayout, progress: _Progress, *, max_rows: int) -> BatchRequest:
+    def _request(self, layout: FileLayout, start: Checkpoint, *, max_rows: int) -> BatchRequest:
+        # The quota is what is left before the batch being written now keeps its errors: a
+        # parse may return a few too many, and the write keeps only what fits.
         return BatchRequest(
             path=self._path,
             layout=layout,
-            start=progress.checkpoint,
-            max_rows=min(max_rows, self._batch_rows),
-            error_quota=MAX_KEPT_ERRORS - progress.errors_kept,
+            start=start,
+            max_rows=max_rows,
+            error_quota=MAX_KEPT_ERRORS - self._progress.errors_kept,
         )
 
     async def _save_layout(self, layout: FileLayout) -> None:
