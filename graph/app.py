@@ -37,6 +37,7 @@ from services.cache import build_result_cache
 from services.data_version import DataVersion
 from services.database import ConnectionPool, Database, is_reachable, open_database
 from services.errors import ErrorCode, ServiceError
+from services.ingestion.pacing import QueryActivity
 from services.ingestion.service import open_ingestion
 from services.interviews.runtime import build_interview_services
 from services.notifications import NotificationHub
@@ -131,6 +132,12 @@ class InsightaGraphQL(GraphQL[Context, None]):
             await super().__call__(scope, receive, send)
             return
         request = Request(scope=scope, receive=receive)
+        # Background ingestion yields while queries are served (uploads are not queries).
+        activity: QueryActivity | None = getattr(request.app.state, "activity", None)
+        if request.headers.get("content-type", "").startswith("multipart/"):
+            activity = None
+        if activity is not None:
+            activity.started()
         try:
             response = await self.run(request)
         except HTTPException as error:
@@ -150,6 +157,8 @@ class InsightaGraphQL(GraphQL[Context, None]):
             response = _error_response(500, INTERNAL_MESSAGE, request_id=request_id)
         finally:
             await request.close()  # Strawberry leaves uploaded files open
+            if activity is not None:
+                activity.finished()
         await response(scope, receive, send)
 
     async def parse_http_body(
@@ -295,9 +304,13 @@ async def _services(
     """The process's long-lived services: one LISTEN connection, the ingestion runner."""
     hub = NotificationHub(dsn)
     hub.start()
+    activity = QueryActivity()
     try:
-        async with open_ingestion(settings, pool=pool, dsn=dsn, hub=hub) as ingestion:
+        async with open_ingestion(
+            settings, pool=pool, dsn=dsn, hub=hub, activity=activity
+        ) as ingestion:
             app.state.notifications, app.state.ingestion = hub, ingestion
+            app.state.activity = activity
             yield
     finally:
         await hub.close()

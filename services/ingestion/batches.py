@@ -25,19 +25,6 @@ from services.ingestion.rows import (
     check_row,
 )
 
-# The columns of the staging table, in COPY order (text format).
-STAGING_COLUMNS: Final = (
-    "name",
-    "name_key",
-    "gender",
-    "gender_probability",
-    "age",
-    "country_id",
-    "country_name",
-    "country_probability",
-    "line",
-)
-
 
 @dataclass(frozen=True, slots=True)
 class Checkpoint:
@@ -87,7 +74,8 @@ class BatchRequest:
 
 @dataclass(slots=True)
 class ParsedBatch:
-    """Rows ready for COPY (text format, STAGING_COLUMNS) and what happened to the others."""
+    """Rows ready for COPY (text format, in `db.ingestion.STAGING_COLUMNS` order) and what
+    happened to the others."""
 
     copy_data: bytes
     staged: int
@@ -118,7 +106,7 @@ def parse_batch(request: BatchRequest) -> ParsedBatch:
     """Parse up to `request.max_rows` data rows from `request.start`."""
     header = request.layout.header
     seen: set[str] = set()
-    out: list[str] = []
+    out: list[tuple[str, str]] = []
     reasons: Counter[Reason] = Counter()
     errors: list[RowError] = []
     rows = 0
@@ -138,7 +126,7 @@ def parse_batch(request: BatchRequest) -> ParsedBatch:
             )
             if isinstance(checked, CleanRow) and checked.key not in seen:
                 seen.add(checked.key)
-                out.append(_copy_line(checked, line))
+                out.append((checked.key, _copy_line(checked, line)))
                 continue_batch = rows < request.max_rows
             else:
                 rejection = (
@@ -154,8 +142,11 @@ def parse_batch(request: BatchRequest) -> ParsedBatch:
                 finished = False
                 break
         end = Checkpoint(lines.offset, records.last_line)
+    # In name_key order (Python orders str by code point, as collation "C" orders UTF-8): the
+    # database inserts rows in staging order, so concurrent jobs lock names in one direction.
+    out.sort()
     return ParsedBatch(
-        copy_data="".join(out).encode("utf-8"),
+        copy_data="".join(line for _, line in out).encode("utf-8"),
         staged=len(out),
         rows=rows,
         reasons=reasons,

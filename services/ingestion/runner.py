@@ -10,6 +10,7 @@ whatever happens, the job row says exactly what has been committed.
 import asyncio
 import contextlib
 import logging
+import time
 from collections import Counter
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
@@ -21,8 +22,10 @@ import asyncpg
 
 from db import ingestion as ingestion_db
 from db.pool import Connection
+from services.ingestion import pacing
 from services.ingestion.batches import BatchRequest, Checkpoint, FileLayout, ParsedBatch
 from services.ingestion.jobs import JobStatus
+from services.ingestion.pacing import QueryActivity
 from services.ingestion.parsers import ParseProcess, ParserCrashed, ParserPool
 from services.ingestion.reasons import MAX_KEPT_ERRORS, Reason, RowError
 from services.ingestion.rows import HeaderError
@@ -47,6 +50,8 @@ _INTERRUPTIONS: Final = (
 )
 # How many unfinished jobs one sweep looks at.
 _SWEEP_LIMIT: Final = 32
+# The first batch is small, so writing (and visible progress) starts while the rest is parsed.
+FIRST_BATCH_ROWS: Final = 2_500
 # A spool file this old whose job has ended (or never was recorded) was left by a crash; the
 # margin covers an upload being copied into the spool right now by another process.
 ORPHAN_AFTER_SECONDS: Final = 3600.0
@@ -74,8 +79,10 @@ class IngestionRunner:
         parsers: ParserPool,
         spool: Spool,
         settings: RunnerSettings,
+        activity: QueryActivity,
     ) -> None:
         self._pool = pool
+        self._activity = activity
         self._job_pool = job_pool
         self._parsers = parsers
         self._spool = spool
@@ -172,14 +179,16 @@ class IngestionRunner:
                 )
                 return
             logger.info("ingestion job started", extra={"job_id": str(job_id), "attempt": attempt})
-            await _JobRun(
+            completed = await _JobRun(
                 conn,
                 record,
                 parsers=self._parsers,
                 batch_rows=self._settings.batch_rows,
+                activity=self._activity,
                 fail=self._fail,
             ).run()
-            self._discard_spool(job_id)
+            if completed:
+                self._discard_spool(job_id)
         except _INTERRUPTIONS:
             logger.warning(
                 "ingestion job interrupted; it resumes from its last checkpoint",
@@ -240,10 +249,12 @@ class _JobRun:
         *,
         parsers: ParserPool,
         batch_rows: int,
+        activity: QueryActivity,
         fail: Callable[[UUID, int, str], Awaitable[None]],
     ) -> None:
         self._conn = conn
         self._parsers = parsers
+        self._activity = activity
         self._batch_rows = batch_rows
         self._fail = fail
         self._id: UUID = record["id"]
@@ -252,53 +263,66 @@ class _JobRun:
         self._layout_json: dict[str, Any] | None = record["layout"]
         self._progress = _Progress.from_record(record)
 
-    async def run(self) -> None:
-        """Run to the end: COMPLETED, or FAILED for a file without the required header."""
+    async def run(self) -> bool:
+        """Run to the end: True once COMPLETED; False if it FAILED for want of a usable file
+        (no such spooled file, no required header)."""
         async with self._parsers.borrow() as parser:
-            await self._run(parser)
+            return await self._run(parser)
 
-    async def _run(self, parser: ParseProcess) -> None:
+    async def _run(self, parser: ParseProcess) -> bool:
         if not self._path.exists():
             await self._fail(
                 self._id, self._attempt, "the uploaded file is gone from the spool directory"
             )
-            return
+            return False
         if self._layout_json is None:
             try:
                 layout = await parser.read_layout(self._path)
             except HeaderError as error:
                 await self._fail(self._id, self._attempt, str(error))
-                return
+                return False
             await self._save_layout(layout)
         else:
             layout = FileLayout.from_json(self._layout_json)
-        pending = asyncio.ensure_future(parser.parse_batch(self._request(layout, self._progress)))
+        size = min(FIRST_BATCH_ROWS, self._batch_rows)
+        pending = asyncio.ensure_future(
+            parser.parse_batch(self._request(layout, self._progress.checkpoint, max_rows=size))
+        )
         try:
             while True:
                 batch = await pending
                 if not batch.finished:
-                    # Parse the next batch while this one is written.
-                    start = _Progress(batch.end, 0, 0, Counter(), self._progress.errors_kept)
+                    # Parse the next batch while this one is written. Sizes double up to
+                    # batch_rows: writing a batch takes about as long as parsing twice as many
+                    # rows, so the database is kept busy from the start.
+                    size = pacing.batch_rows(self._activity, min(size * 2, self._batch_rows))
                     pending = asyncio.ensure_future(
-                        parser.parse_batch(self._request(layout, start))
+                        parser.parse_batch(self._request(layout, batch.end, max_rows=size))
                     )
+                started = time.monotonic()
                 await self._write(batch)
                 if batch.finished:
                     break
+                rest = pacing.rest_after(self._activity, time.monotonic() - started)
+                if rest:
+                    await asyncio.sleep(rest)
         finally:
             _abandon(pending)
         logger.info(
             "ingestion job completed",
             extra={"job_id": str(self._id), "rows": self._progress.total_rows},
         )
+        return True
 
-    def _request(self, layout: FileLayout, progress: _Progress) -> BatchRequest:
+    def _request(self, layout: FileLayout, start: Checkpoint, *, max_rows: int) -> BatchRequest:
+        # The quota is what is left before the batch being written now keeps its errors: a
+        # parse may return a few too many, and the write keeps only what fits.
         return BatchRequest(
             path=self._path,
             layout=layout,
-            start=progress.checkpoint,
-            max_rows=self._batch_rows,
-            error_quota=MAX_KEPT_ERRORS - progress.errors_kept,
+            start=start,
+            max_rows=max_rows,
+            error_quota=MAX_KEPT_ERRORS - self._progress.errors_kept,
         )
 
     async def _save_layout(self, layout: FileLayout) -> None:
@@ -323,7 +347,9 @@ class _JobRun:
         quota = MAX_KEPT_ERRORS - before.errors_kept
         async with self._conn.transaction():
             taken = (
-                await ingestion_db.insert_staged_profiles(self._conn, batch.copy_data)
+                await ingestion_db.insert_staged_profiles(
+                    self._conn, batch.copy_data, staged=batch.staged
+                )
                 if batch.staged
                 else []
             )

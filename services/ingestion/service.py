@@ -18,6 +18,7 @@ from db.pool import create_pool
 from services.errors import ErrorCode, ServiceError, bad_input
 from services.ids import uuid7
 from services.ingestion.jobs import Job, get_job, row_errors
+from services.ingestion.pacing import QueryActivity
 from services.ingestion.parsers import ParserPool
 from services.ingestion.reasons import MAX_KEPT_ERRORS, RowError
 from services.ingestion.runner import IngestionRunner, RunnerSettings
@@ -92,7 +93,12 @@ class Ingestion:
 
 @contextlib.asynccontextmanager
 async def open_ingestion(
-    settings: Settings, *, pool: asyncpg.Pool, dsn: str, hub: NotificationHub
+    settings: Settings,
+    *,
+    pool: asyncpg.Pool,
+    dsn: str,
+    hub: NotificationHub,
+    activity: QueryActivity,
 ) -> AsyncIterator[Ingestion]:
     # Job claims are session advisory locks: this pool resets sessions on release, so a lock
     # taken on a connection that is handed back without a job is dropped with it.
@@ -109,6 +115,7 @@ async def open_ingestion(
         settings=RunnerSettings(
             concurrency=settings.ingestion_workers, batch_rows=settings.ingestion_batch_rows
         ),
+        activity=activity,
     )
     runner.start()
     try:

@@ -21,6 +21,8 @@ from services.ingestion.reasons import Reason
 from services.ingestion.rows import HeaderError
 from tests.services.ingestion.csv_files import GeneratedCsv, csv_files
 
+HEADER_LINE = b"name,gender,age,country_id\n"
+
 
 def write(tmp_path: Path, data: bytes, name: str = "upload.csv") -> Path:
     path = tmp_path / name
@@ -40,8 +42,9 @@ def parse_all(path: Path, *, max_rows: int = 1000, quota: int = 1000) -> list[Pa
 
 
 def staged_rows(batches: list[ParsedBatch]) -> list[list[str]]:
+    """Staged rows as COPY fields, in file order (each batch is sent in name_key order)."""
     text = b"".join(batch.copy_data for batch in batches).decode()
-    return [line.split("\t") for line in text.splitlines()]
+    return sorted((line.split("\t") for line in text.splitlines()), key=lambda r: int(r[-1]))
 
 
 def test_quoted_fields_with_commas_quotes_and_newlines(tmp_path: Path) -> None:
@@ -63,6 +66,15 @@ def test_quoted_fields_with_commas_quotes_and_newlines(tmp_path: Path) -> None:
     assert rows[1][6] == "Nigeria, Federal Republic of"
     assert [r[-1] for r in rows] == ["2", "3", "4", "7"]  # physical line where each starts
     assert batches[-1].end.line == 7
+
+
+def test_each_batch_is_staged_in_name_key_order(tmp_path: Path) -> None:
+    names = ["zoë", "Ada", "ÉMILE", "bola", "Zack", "Ñandú", "ada b", "Émile A"]
+    data = HEADER_LINE + "".join(f"{name},f,3,NG\n" for name in names).encode()
+    [batch] = parse_all(write(tmp_path, data))
+    keys = [line.split("\t")[1] for line in batch.copy_data.decode().splitlines()]
+    assert keys == sorted(keys, key=lambda key: key.encode())  # byte order: collation "C"
+    assert len(keys) == len(names)
 
 
 def test_blank_lines_are_not_rows(tmp_path: Path) -> None:

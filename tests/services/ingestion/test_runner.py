@@ -9,6 +9,7 @@ import asyncpg
 from db import ingestion as ingestion_db
 from db.pool import create_pool
 from services.ids import uuid7
+from services.ingestion.pacing import QueryActivity
 from services.ingestion.parsers import ParserPool
 from services.ingestion.runner import ORPHAN_AFTER_SECONDS, IngestionRunner, RunnerSettings
 from services.ingestion.spool import Spool
@@ -49,6 +50,7 @@ async def test_orphaned_uploads_are_removed_and_live_ones_kept(
             parsers=parsers,
             spool=spool,
             settings=RunnerSettings(concurrency=1, batch_rows=100),
+            activity=QueryActivity(),
         )
         runner.start()
         try:
