@@ -6,7 +6,6 @@ import contextlib
 import os
 import shutil
 import tempfile
-import uuid
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import timedelta
@@ -18,12 +17,12 @@ import httpx
 import pytest
 
 from db.embedded import EmbeddedPostgres
-from db.migrations import apply_migrations
 from db.pool import create_pool
 from graph.app import create_app
 from services.auth.tokens import Role, issue_token
 from services.profiles.seed import seed_demo_profiles
 from services.settings import Secret, Settings
+from tests.databases import fresh_database
 from tests.live_server import LiveServer, start_live_server, stop_live_server
 
 TEST_SECRET = Secret("insighta-test-secret-key-0123456789abcdef")
@@ -51,20 +50,8 @@ def server_dsn() -> Iterator[str]:
 @pytest.fixture(scope="session")
 async def database_dsn(server_dsn: str) -> AsyncIterator[str]:
     """A database created for this run and dropped after it, with migrations applied."""
-    name = f"insighta_test_{uuid.uuid4().hex[:12]}"
-    admin = await asyncpg.connect(server_dsn)
-    try:
-        await admin.execute(f'create database "{name}"')
-        dsn = _with_database(server_dsn, name)
-        conn = await asyncpg.connect(dsn)
-        try:
-            await apply_migrations(conn)
-        finally:
-            await conn.close()
+    async with fresh_database(server_dsn) as dsn:
         yield dsn
-        await admin.execute(f'drop database if exists "{name}" with (force)')
-    finally:
-        await admin.close()
 
 
 _POOL_RESET = "SELECT pg_advisory_unlock_all()"
@@ -195,14 +182,6 @@ def gql(client: httpx.AsyncClient) -> GraphQLCall:
         return body
 
     return call
-
-
-def _with_database(dsn: str, name: str) -> str:
-    """The same server DSN pointed at database `name` (URL path, or a unix-socket query)."""
-    prefix, _, rest = dsn.partition("://")
-    authority, _, path_and_query = rest.partition("/")
-    _, question, query = path_and_query.partition("?")
-    return f"{prefix}://{authority}/{name}" + (f"?{query}" if question else "")
 
 
 @pytest.fixture(scope="session")

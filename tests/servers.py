@@ -7,16 +7,13 @@ import signal
 import socket
 import subprocess
 import sys
-import uuid
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
 
-import asyncpg
 import httpx
 
-from db.migrations import apply_migrations
-from tests.conftest import TEST_SECRET, _with_database
+from tests.conftest import TEST_SECRET
 from tests.polling import eventually
 
 INSIGHTA = Path(sys.executable).with_name("insighta")
@@ -26,25 +23,6 @@ def free_port() -> int:
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
         return int(probe.getsockname()[1])
-
-
-@asynccontextmanager
-async def fresh_database(server_dsn: str) -> AsyncIterator[str]:
-    """A migrated database of its own, dropped afterwards."""
-    name = f"insighta_srv_{uuid.uuid4().hex[:12]}"
-    admin = await asyncpg.connect(server_dsn)
-    try:
-        await admin.execute(f'create database "{name}"')
-        dsn = _with_database(server_dsn, name)
-        conn = await asyncpg.connect(dsn)
-        try:
-            await apply_migrations(conn)
-        finally:
-            await conn.close()
-        yield dsn
-        await admin.execute(f'drop database if exists "{name}" with (force)')
-    finally:
-        await admin.close()
 
 
 class Server:

@@ -15,9 +15,10 @@ from websockets.asyncio.client import ClientConnection, connect
 
 from services.auth.tokens import Role
 from tests.conftest import make_token
+from tests.databases import fresh_database
 from tests.graph.ingestion.support import ADMIN, HEADER, INGEST, unique_prefix
 from tests.polling import eventually
-from tests.servers import INSIGHTA, Server, fresh_database, running_server
+from tests.servers import INSIGHTA, Server, running_server
 
 JOB_ROW = """
 select status, total_rows, inserted, skipped, attempt from ingestion_jobs where id = $1::uuid
