@@ -268,6 +268,20 @@ async def get_transcript_json(conn: Connection, interview_id: UUID) -> Any:
     return await conn.fetchval(GET_TRANSCRIPT_JSON, interview_id)
 
 
+SELECT_TRANSCRIPT_JSONS = """
+select interview_id, transcript_json
+  from interview_sessions
+ where interview_id = any($1::uuid[])
+"""
+
+
+async def select_transcript_jsons(
+    conn: Connection, interview_ids: Sequence[UUID]
+) -> list[asyncpg.Record]:
+    """(interview_id, transcript_json) of the sessions of these interviews, in one statement."""
+    return await conn.fetch(SELECT_TRANSCRIPT_JSONS, list(interview_ids))
+
+
 # ---------------------------------------------------------------- transcript turns
 
 # Without a sequence number the turn goes after the last one; callers hold the interview's
@@ -325,6 +339,21 @@ async def get_turn(conn: Connection, interview_id: UUID, sequence_no: int) -> as
 
 async def select_turns(conn: Connection, interview_id: UUID) -> list[asyncpg.Record]:
     return await conn.fetch(SELECT_TURNS, interview_id)
+
+
+SELECT_TURNS_OF_INTERVIEWS = """
+select id, interview_id, sequence_no, speaker, text, timestamp_sec
+  from transcript_turns
+ where interview_id = any($1::uuid[])
+ order by interview_id, sequence_no
+"""
+
+
+async def select_turns_of_interviews(
+    conn: Connection, interview_ids: Sequence[UUID]
+) -> list[asyncpg.Record]:
+    """Every stored turn of these interviews, in one statement (for dataloaders)."""
+    return await conn.fetch(SELECT_TURNS_OF_INTERVIEWS, list(interview_ids))
 
 
 async def get_first_turn_timestamp(conn: Connection, interview_id: UUID) -> int | None:

@@ -18,12 +18,19 @@ from graph.plain_fields import PlainFieldExecutionContext
 from graph.profiles.export import ProfileExportQuery
 from graph.profiles.schema import ProfilesQuery
 from graph.rate_limits import RateLimits
+from graph.transcripts.schema import TranscriptsQuery
 from graph.viewer import ViewerQuery
 
 
 @strawberry.type
 class Query(
-    ProfilesQuery, ProfileExportQuery, ViewerQuery, InterviewsQuery, AccountsQuery, IngestionQuery
+    ProfilesQuery,
+    ProfileExportQuery,
+    ViewerQuery,
+    InterviewsQuery,
+    AccountsQuery,
+    IngestionQuery,
+    TranscriptsQuery,
 ):
     pass
 
