@@ -5,7 +5,7 @@ means every organisation (admins). A row outside the scope is simply not found.
 """
 
 from collections.abc import Sequence
-from typing import Any
+from typing import Any, Final
 from uuid import UUID
 
 import asyncpg
@@ -359,6 +359,36 @@ async def select_turns_of_interviews(
 async def get_first_turn_timestamp(conn: Connection, interview_id: UUID) -> int | None:
     value: int | None = await conn.fetchval(GET_FIRST_TURN_TIMESTAMP, interview_id)
     return value
+
+
+# Live transcripts (DESIGN section 7): writers notify inside their transaction (delivered on
+# commit); the payload is the interview id, and subscribers read the rows themselves.
+TURNS_CHANNEL: Final = "transcript_turns"
+NOTIFY_TURNS = "select pg_notify($1, $2)"
+
+# The interview's status and the turns after a sequence number, in one statement (one
+# snapshot): a subscriber that sees a closed status has every turn committed before it.
+SELECT_LIVE_TURNS = """
+select i.status, t.id, t.interview_id, t.sequence_no, t.speaker, t.text, t.timestamp_sec,
+       (select f.timestamp_sec from transcript_turns f
+         where f.interview_id = i.id order by f.sequence_no limit 1) as first_timestamp_sec
+  from interviews i
+  left join transcript_turns t on t.interview_id = i.id and t.sequence_no > $2
+ where i.id = $1
+ order by t.sequence_no
+"""
+
+
+async def notify_turns_changed(conn: Connection, interview_id: UUID) -> None:
+    """Tell live subscribers (on commit) that the interview has a new turn or ended."""
+    await conn.execute(NOTIFY_TURNS, TURNS_CHANNEL, str(interview_id))
+
+
+async def select_live_turns(
+    conn: Connection, interview_id: UUID, after_sequence_no: int
+) -> list[asyncpg.Record]:
+    """Rows of (status, turn columns or nulls, first_timestamp_sec); none: no interview."""
+    return await conn.fetch(SELECT_LIVE_TURNS, interview_id, after_sequence_no)
 
 
 # ---------------------------------------------------------------- assessments

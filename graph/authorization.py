@@ -102,6 +102,7 @@ PERMISSIONS: Final = MappingProxyType(
         "sendInterviewInvite": _owned(_INTERVIEWERS, *_INTERVIEW_ID),
         "transcript": _owned(_INTERVIEWERS, *_INTERVIEW_ID),
         "transcriptExport": _owned(_INTERVIEWERS, *_INTERVIEW_ID),
+        "transcriptUpdates": _owned(_INTERVIEWERS, *_INTERVIEW_ID),
         "emailOutbox": Rule(_ADMIN, Scope.PLATFORM),
         # ingestion writes the shared profiles, so only platform admins load files
         "ingestProfiles": Rule(_ADMIN, Scope.PLATFORM),

@@ -18,7 +18,7 @@ from graph.plain_fields import PlainFieldExecutionContext
 from graph.profiles.export import ProfileExportQuery
 from graph.profiles.schema import ProfilesQuery
 from graph.rate_limits import RateLimits
-from graph.transcripts.schema import TranscriptsQuery
+from graph.transcripts.schema import TranscriptsQuery, TranscriptsSubscription
 from graph.viewer import ViewerQuery
 
 
@@ -41,7 +41,7 @@ class Mutation(InterviewsMutation, AccountsMutation, IngestionMutation):
 
 
 @strawberry.type
-class Subscription(IngestionSubscription):
+class Subscription(IngestionSubscription, TranscriptsSubscription):
     pass
 
 

@@ -35,7 +35,7 @@ OURS: Final = schema._schema
 PENDING_TYPES: Final = frozenset[str]()
 PENDING_QUERY_FIELDS: Final = frozenset[str]()
 PENDING_MUTATION_FIELDS: Final = frozenset[str]()
-PENDING_SUBSCRIPTION_FIELDS: Final = frozenset({"transcriptUpdates"})
+PENDING_SUBSCRIPTION_FIELDS: Final = frozenset[str]()
 # Fields of built types that wait for another issue (the transcript fallback, #6), and the
 # root fields above, by type.
 PENDING_FIELDS: Final = {
