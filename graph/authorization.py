@@ -103,6 +103,8 @@ PERMISSIONS: Final = MappingProxyType(
         "transcript": _owned(_INTERVIEWERS, *_INTERVIEW_ID),
         "transcriptExport": _owned(_INTERVIEWERS, *_INTERVIEW_ID),
         "transcriptUpdates": _owned(_INTERVIEWERS, *_INTERVIEW_ID),
+        "askInterviewAssistant": _owned(_INTERVIEWERS, *_INTERVIEW_ID),
+        "chatHistory": _owned(_INTERVIEWERS, *_INTERVIEW_ID),
         "emailOutbox": Rule(_ADMIN, Scope.PLATFORM),
         # ingestion writes the shared profiles, so only platform admins load files
         "ingestProfiles": Rule(_ADMIN, Scope.PLATFORM),

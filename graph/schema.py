@@ -18,7 +18,11 @@ from graph.plain_fields import PlainFieldExecutionContext
 from graph.profiles.export import ProfileExportQuery
 from graph.profiles.schema import ProfilesQuery
 from graph.rate_limits import RateLimits
-from graph.transcripts.schema import TranscriptsQuery, TranscriptsSubscription
+from graph.transcripts.schema import (
+    TranscriptsMutation,
+    TranscriptsQuery,
+    TranscriptsSubscription,
+)
 from graph.viewer import ViewerQuery
 
 
@@ -36,7 +40,7 @@ class Query(
 
 
 @strawberry.type
-class Mutation(InterviewsMutation, AccountsMutation, IngestionMutation):
+class Mutation(InterviewsMutation, AccountsMutation, IngestionMutation, TranscriptsMutation):
     pass
 
 
