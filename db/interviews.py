@@ -366,14 +366,15 @@ async def get_first_turn_timestamp(conn: Connection, interview_id: UUID) -> int 
 TURNS_CHANNEL: Final = "transcript_turns"
 NOTIFY_TURNS = "select pg_notify($1, $2)"
 
-# The interview's status and the turns after a sequence number, in one statement (one
-# snapshot): a subscriber that sees a closed status has every turn committed before it.
+# The interview's status and the turns whose sequence numbers were not delivered yet, in one
+# statement (one snapshot): a subscriber that sees a closed status has every turn committed
+# before it.
 SELECT_LIVE_TURNS = """
 select i.status, t.id, t.interview_id, t.sequence_no, t.speaker, t.text, t.timestamp_sec,
        (select f.timestamp_sec from transcript_turns f
          where f.interview_id = i.id order by f.sequence_no limit 1) as first_timestamp_sec
   from interviews i
-  left join transcript_turns t on t.interview_id = i.id and t.sequence_no > $2
+  left join transcript_turns t on t.interview_id = i.id and t.sequence_no <> all($2::int[])
  where i.id = $1
  order by t.sequence_no
 """
@@ -385,10 +386,10 @@ async def notify_turns_changed(conn: Connection, interview_id: UUID) -> None:
 
 
 async def select_live_turns(
-    conn: Connection, interview_id: UUID, after_sequence_no: int
+    conn: Connection, interview_id: UUID, delivered: Sequence[int]
 ) -> list[asyncpg.Record]:
     """Rows of (status, turn columns or nulls, first_timestamp_sec); none: no interview."""
-    return await conn.fetch(SELECT_LIVE_TURNS, interview_id, after_sequence_no)
+    return await conn.fetch(SELECT_LIVE_TURNS, interview_id, list(delivered))
 
 
 # ---------------------------------------------------------------- assessments

@@ -2,15 +2,14 @@
 
 Appends and completion `pg_notify('transcript_turns', <interview id>)` inside their
 transaction. A follower watches that key on the process's one LISTEN connection
-(NotificationHub) before its first read, then alternates waiting and reading the turns after
-the last sequence number it delivered, so each committed turn reaches every follower once, in
-sequence order, on whichever server process it was appended. A follower starts with the turns
+(NotificationHub) before its first read, then alternates waiting and reading the turns whose
+sequence numbers it has not delivered yet, so each committed turn reaches every follower once,
+in sequence order within each read, on whichever server process it was appended. A turn the
+agent appends late with a lower sequence number than one already sent (an explicit, out of
+order `sequenceNo`) is still sent, after the ones before it. A follower starts with the turns
 already stored (a chat UI that opens late still shows the whole conversation) and ends once it
 has delivered every turn committed before the interview closed (completed, cancelled, or
 completed with a failed assessment).
-
-Known limit: a turn appended with an explicit sequence number lower than one already delivered
-(out-of-order appends from the agent) is not sent live; the `transcript` query shows it.
 """
 
 from collections.abc import AsyncGenerator
@@ -51,7 +50,7 @@ async def follow_turns(
         async with pool.acquire() as conn:
             if await interviews_db.get_interview(conn, interview_id, scope=scope) is None:
                 raise not_found("interview", interview_id)
-        delivered = 0
+        delivered: list[int] = []  # sequence numbers sent (a few hundred per interview)
         while True:
             async with pool.acquire() as conn:
                 rows = await interviews_db.select_live_turns(conn, interview_id, delivered)
@@ -61,7 +60,7 @@ async def follow_turns(
                 if row["id"] is None:
                     continue  # the left join's row when there is no new turn
                 yield present(row)
-                delivered = row["sequence_no"]
+                delivered.append(row["sequence_no"])
             if rows[0]["status"] in CLOSED:
                 return
             await changes.wait(FOLLOW_POLL_SECONDS)
