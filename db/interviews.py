@@ -5,7 +5,7 @@ means every organisation (admins). A row outside the scope is simply not found.
 """
 
 from collections.abc import Sequence
-from typing import Any
+from typing import Any, Final
 from uuid import UUID
 
 import asyncpg
@@ -268,6 +268,20 @@ async def get_transcript_json(conn: Connection, interview_id: UUID) -> Any:
     return await conn.fetchval(GET_TRANSCRIPT_JSON, interview_id)
 
 
+SELECT_TRANSCRIPT_JSONS = """
+select interview_id, transcript_json
+  from interview_sessions
+ where interview_id = any($1::uuid[])
+"""
+
+
+async def select_transcript_jsons(
+    conn: Connection, interview_ids: Sequence[UUID]
+) -> list[asyncpg.Record]:
+    """(interview_id, transcript_json) of the sessions of these interviews, in one statement."""
+    return await conn.fetch(SELECT_TRANSCRIPT_JSONS, list(interview_ids))
+
+
 # ---------------------------------------------------------------- transcript turns
 
 # Without a sequence number the turn goes after the last one; callers hold the interview's
@@ -327,9 +341,55 @@ async def select_turns(conn: Connection, interview_id: UUID) -> list[asyncpg.Rec
     return await conn.fetch(SELECT_TURNS, interview_id)
 
 
+SELECT_TURNS_OF_INTERVIEWS = """
+select id, interview_id, sequence_no, speaker, text, timestamp_sec
+  from transcript_turns
+ where interview_id = any($1::uuid[])
+ order by interview_id, sequence_no
+"""
+
+
+async def select_turns_of_interviews(
+    conn: Connection, interview_ids: Sequence[UUID]
+) -> list[asyncpg.Record]:
+    """Every stored turn of these interviews, in one statement (for dataloaders)."""
+    return await conn.fetch(SELECT_TURNS_OF_INTERVIEWS, list(interview_ids))
+
+
 async def get_first_turn_timestamp(conn: Connection, interview_id: UUID) -> int | None:
     value: int | None = await conn.fetchval(GET_FIRST_TURN_TIMESTAMP, interview_id)
     return value
+
+
+# Live transcripts (DESIGN section 7): writers notify inside their transaction (delivered on
+# commit); the payload is the interview id, and subscribers read the rows themselves.
+TURNS_CHANNEL: Final = "transcript_turns"
+NOTIFY_TURNS = "select pg_notify($1, $2)"
+
+# The interview's status and the turns whose sequence numbers were not delivered yet, in one
+# statement (one snapshot): a subscriber that sees a closed status has every turn committed
+# before it.
+SELECT_LIVE_TURNS = """
+select i.status, t.id, t.interview_id, t.sequence_no, t.speaker, t.text, t.timestamp_sec,
+       (select f.timestamp_sec from transcript_turns f
+         where f.interview_id = i.id order by f.sequence_no limit 1) as first_timestamp_sec
+  from interviews i
+  left join transcript_turns t on t.interview_id = i.id and t.sequence_no <> all($2::int[])
+ where i.id = $1
+ order by t.sequence_no
+"""
+
+
+async def notify_turns_changed(conn: Connection, interview_id: UUID) -> None:
+    """Tell live subscribers (on commit) that the interview has a new turn or ended."""
+    await conn.execute(NOTIFY_TURNS, TURNS_CHANNEL, str(interview_id))
+
+
+async def select_live_turns(
+    conn: Connection, interview_id: UUID, delivered: Sequence[int]
+) -> list[asyncpg.Record]:
+    """Rows of (status, turn columns or nulls, first_timestamp_sec); none: no interview."""
+    return await conn.fetch(SELECT_LIVE_TURNS, interview_id, list(delivered))
 
 
 # ---------------------------------------------------------------- assessments

@@ -100,6 +100,11 @@ PERMISSIONS: Final = MappingProxyType(
         "completeInterviewSession": _owned(_TRANSCRIPT_WRITERS, *_INTERVIEW_ID),
         "retryAssessment": _owned(_INTERVIEWERS, *_INTERVIEW_ID),
         "sendInterviewInvite": _owned(_INTERVIEWERS, *_INTERVIEW_ID),
+        "transcript": _owned(_INTERVIEWERS, *_INTERVIEW_ID),
+        "transcriptExport": _owned(_INTERVIEWERS, *_INTERVIEW_ID),
+        "transcriptUpdates": _owned(_INTERVIEWERS, *_INTERVIEW_ID),
+        "askInterviewAssistant": _owned(_INTERVIEWERS, *_INTERVIEW_ID),
+        "chatHistory": _owned(_INTERVIEWERS, *_INTERVIEW_ID),
         "emailOutbox": Rule(_ADMIN, Scope.PLATFORM),
         # ingestion writes the shared profiles, so only platform admins load files
         "ingestProfiles": Rule(_ADMIN, Scope.PLATFORM),

@@ -18,23 +18,34 @@ from graph.plain_fields import PlainFieldExecutionContext
 from graph.profiles.export import ProfileExportQuery
 from graph.profiles.schema import ProfilesQuery
 from graph.rate_limits import RateLimits
+from graph.transcripts.schema import (
+    TranscriptsMutation,
+    TranscriptsQuery,
+    TranscriptsSubscription,
+)
 from graph.viewer import ViewerQuery
 
 
 @strawberry.type
 class Query(
-    ProfilesQuery, ProfileExportQuery, ViewerQuery, InterviewsQuery, AccountsQuery, IngestionQuery
+    ProfilesQuery,
+    ProfileExportQuery,
+    ViewerQuery,
+    InterviewsQuery,
+    AccountsQuery,
+    IngestionQuery,
+    TranscriptsQuery,
 ):
     pass
 
 
 @strawberry.type
-class Mutation(InterviewsMutation, AccountsMutation, IngestionMutation):
+class Mutation(InterviewsMutation, AccountsMutation, IngestionMutation, TranscriptsMutation):
     pass
 
 
 @strawberry.type
-class Subscription(IngestionSubscription):
+class Subscription(IngestionSubscription, TranscriptsSubscription):
     pass
 
 

@@ -9,6 +9,8 @@ from services.database import ConnectionPool
 from services.email.outbox import OutboxEmail
 from services.interviews import batches
 from services.interviews.records import Assessment, Candidate
+from services.transcripts.loading import transcripts_by_interview
+from services.transcripts.turns import Transcript
 
 
 class AssessmentByInterviewLoader(DataLoader[UUID, Assessment | None]):
@@ -26,11 +28,19 @@ class InviteByInterviewLoader(DataLoader[UUID, OutboxEmail | None]):
         super().__init__(load_fn=lambda ids: batches.invites_by_interview(pool, ids))
 
 
+class TranscriptByInterviewLoader(DataLoader[UUID, Transcript]):
+    """`Interview.transcript` for every interview in a document: two statements in all."""
+
+    def __init__(self, pool: ConnectionPool) -> None:
+        super().__init__(load_fn=lambda ids: transcripts_by_interview(pool, ids))
+
+
 @dataclass(frozen=True, slots=True)
 class InterviewLoaders:
     assessment_by_interview: AssessmentByInterviewLoader
     candidate_by_id: CandidateByIdLoader
     invite_by_interview: InviteByInterviewLoader
+    transcript_by_interview: TranscriptByInterviewLoader
 
     @classmethod
     def build(cls, pool: ConnectionPool) -> "InterviewLoaders":
@@ -38,4 +48,5 @@ class InterviewLoaders:
             assessment_by_interview=AssessmentByInterviewLoader(pool),
             candidate_by_id=CandidateByIdLoader(pool),
             invite_by_interview=InviteByInterviewLoader(pool),
+            transcript_by_interview=TranscriptByInterviewLoader(pool),
         )

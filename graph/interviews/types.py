@@ -8,10 +8,11 @@ import strawberry
 from strawberry.types import Info
 
 from graph.context import Context
-from graph.interviews.enums import AssessmentStatus, EmailStatus
+from graph.interviews.enums import AssessmentStatus, EmailStatus, TranscriptSource
 from services.email.outbox import OutboxEmail
 from services.interviews import records
 from services.interviews.sessions import StartedSession
+from services.transcripts import turns as transcripts
 from services.transcripts.turns import format_elapsed, speaker_label
 
 
@@ -180,6 +181,14 @@ class Interview:
         found = await info.context.loaders.invite_by_interview.load(self.interview_id)
         return EmailMessage.from_domain(found) if found else None
 
+    @strawberry.field(
+        description="The whole transcript: the stored turns, filled in from the session's "
+        "transcript JSON (the same function as the `transcript` query)"
+    )
+    async def transcript(self, info: Info[Context, None]) -> "Transcript":
+        found = await info.context.loaders.transcript_by_interview.load(self.interview_id)
+        return Transcript.from_domain(found)
+
 
 @strawberry.type(description="A live interview session: its LiveKit room and the join tokens.")
 class InterviewSession:
@@ -236,4 +245,32 @@ class TranscriptTurn:
             text=turn.text,
             timestamp=format_elapsed(turn.timestamp_sec - first_timestamp_sec),
             timestamp_sec=turn.timestamp_sec,
+        )
+
+    @classmethod
+    def from_presented(cls, turn: transcripts.TranscriptTurn) -> Self:
+        """A turn as the transcript fallback presents it (label and elapsed time computed)."""
+        return cls(
+            id=strawberry.ID(str(turn.id)),
+            sequence_no=turn.sequence_no,
+            speaker=turn.speaker,
+            speaker_label=turn.speaker_label,
+            text=turn.text,
+            timestamp=turn.timestamp,
+            timestamp_sec=turn.timestamp_sec,
+        )
+
+
+@strawberry.type(description="An interview's transcript and which data path served it.")
+class Transcript:
+    interview_id: strawberry.ID
+    source: TranscriptSource
+    turns: list[TranscriptTurn]
+
+    @classmethod
+    def from_domain(cls, transcript: transcripts.Transcript) -> Self:
+        return cls(
+            interview_id=strawberry.ID(str(transcript.interview_id)),
+            source=transcript.source,
+            turns=[TranscriptTurn.from_presented(turn) for turn in transcript.turns],
         )

@@ -21,13 +21,19 @@ from google.genai import types
 from services.ai import prompts, schemas
 from services.ai.provider import (
     AssessmentRequest,
+    ChatRequest,
     OnAttempt,
     QuestionRequest,
     ResumeInput,
 )
 from services.interviews.records import AssessmentResult, ResumeProfile
 from services.retry import FailureKind, RetryPolicy, UpstreamFailure
-from services.retry_tasks import EXTRACT_RESUME, GENERATE_ASSESSMENT, GENERATE_QUESTIONS
+from services.retry_tasks import (
+    ASK_ASSISTANT,
+    EXTRACT_RESUME,
+    GENERATE_ASSESSMENT,
+    GENERATE_QUESTIONS,
+)
 from services.settings import Settings
 from services.transport_errors import retry_after_header, transport_failure
 
@@ -103,6 +109,11 @@ class GeminiAI:
             schemas.ASSESSMENT_SCHEMA,
             lambda answer: schemas.read_assessment(answer, model=self._model),
             on_attempt=on_attempt,
+        )
+
+    async def chat(self, request: ChatRequest) -> str:
+        return await self._generate(
+            ASK_ASSISTANT, [prompts.chat_prompt(request)], schemas.CHAT_SCHEMA, schemas.read_chat
         )
 
     async def _generate(

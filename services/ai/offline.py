@@ -13,11 +13,13 @@ from services.ai.keywords import key_terms, skills_in, words_in
 from services.ai.provider import (
     RUBRIC,
     AssessmentRequest,
+    ChatRequest,
     OnAttempt,
     QuestionRequest,
     ResumeInput,
 )
 from services.interviews.records import AssessmentResult, ResumeProfile, Score
+from services.transcripts.assistant import answer_offline
 
 OFFLINE_MODEL: Final = "offline"
 
@@ -96,6 +98,12 @@ class OfflineAI:
             else:
                 questions.append(template.format(role=role))
         return questions[: request.count]
+
+    async def chat(self, request: ChatRequest) -> str:
+        """The extractive answer: the most relevant turns quoted, deterministic."""
+        return answer_offline(
+            request.message, request.turns, request.questions, request.assessment_summary
+        ).text
 
     async def assess(
         self, request: AssessmentRequest, *, on_attempt: OnAttempt | None = None

@@ -1,7 +1,17 @@
 """Prompt text for the interview tasks. Plain functions of their inputs."""
 
-from services.ai.provider import RECOMMENDATIONS, RUBRIC, AssessmentRequest, QuestionRequest
+from typing import Final
+
+from services.ai.provider import (
+    RECOMMENDATIONS,
+    RUBRIC,
+    AssessmentRequest,
+    ChatRequest,
+    QuestionRequest,
+)
 from services.interviews.records import ResumeProfile
+from services.transcripts.assistant import rank_turns
+from services.transcripts.exports import text_line
 
 RESUME_PROMPT = (
     "Extract a profile from this resume: the candidate's skills (short names such as "
@@ -51,6 +61,36 @@ def assessment_prompt(request: AssessmentRequest) -> str:
     if request.candidate is not None:
         lines += ["", "Candidate profile:", _profile_text(request.candidate)]
     lines += ["", "Transcript:", transcript or "(no transcript was recorded)"]
+    return "\n".join(lines)
+
+
+# A long interview sends only its most relevant turns (ranked as the offline answer ranks).
+MAX_CHAT_TURNS: Final = 60
+
+
+def chat_prompt(request: ChatRequest) -> str:
+    turns = list(request.turns)
+    if len(turns) > MAX_CHAT_TURNS:
+        ranked = rank_turns(request.message, turns, request.questions, limit=MAX_CHAT_TURNS)
+        turns = sorted(ranked, key=lambda turn: turn.sequence_no)
+    lines = [
+        "You help a recruiter review one job interview. Answer the recruiter's question from "
+        "the transcript, the planned questions and the assessment below only; quote the "
+        "transcript lines (with their [HH:MM:SS] times) that support the answer, and say so "
+        "when the transcript does not answer it. Answer only with JSON matching the schema.",
+        "",
+        "Questions planned:",
+        *(f"{n}. {question}" for n, question in enumerate(request.questions, start=1)),
+        "",
+        "Assessment summary:",
+        request.assessment_summary or "(none yet)",
+        "",
+        "Transcript:",
+        *([text_line(turn) for turn in turns] or ["(no transcript was recorded)"]),
+        "",
+        "Recruiter's question:",
+        request.message,
+    ]
     return "\n".join(lines)
 
 

@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from typing import Final, Protocol
 
 from services.interviews.records import AssessmentResult, ResumeProfile
+from services.transcripts.turns import TranscriptTurn
 
 OnAttempt = Callable[[int], Awaitable[None]]
 
@@ -47,6 +48,16 @@ class AssessmentRequest:
     transcript: Sequence[TranscriptLine]
 
 
+@dataclass(frozen=True, slots=True)
+class ChatRequest:
+    """A recruiter's question about one interview, with what the answer may draw on."""
+
+    message: str
+    turns: Sequence[TranscriptTurn]  # the whole transcript (the fallback's), in order
+    questions: Sequence[str]
+    assessment_summary: str | None
+
+
 class InterviewAI(Protocol):
     @property
     def model(self) -> str:
@@ -60,3 +71,6 @@ class InterviewAI(Protocol):
         self, request: AssessmentRequest, *, on_attempt: OnAttempt | None = None
     ) -> AssessmentResult:
         """`on_attempt(n)` runs before each upstream attempt (the job counts them)."""
+
+    async def chat(self, request: ChatRequest) -> str:
+        """The recruiter assistant's answer to `request.message`."""

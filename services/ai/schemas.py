@@ -61,6 +61,20 @@ ASSESSMENT_SCHEMA: Final[dict[str, Any]] = {
     "required": ["summary", "strengths", "concerns", "recommendation", "scores"],
 }
 
+CHAT_SCHEMA: Final[dict[str, Any]] = {
+    "type": "object",
+    "properties": {"answer": {"type": "string"}},
+    "required": ["answer"],
+}
+
+
+def read_chat(answer: Any) -> str:
+    """The assistant's answer text; an empty one is malformed."""
+    text = _text(_field(answer, "answer"))
+    if not text:
+        raise MalformedAnswer("the answer is empty")
+    return text
+
 
 def read_questions(answer: Any, *, count: int) -> list[str]:
     """At most `count` non-empty questions; none at all is malformed."""

@@ -160,6 +160,7 @@ async def append_turn(
             timestamp_sec=turn.timestamp_sec,
         )
         assert row is not None  # the row lock rules out a concurrent insert at this number
+        await interviews_db.notify_turns_changed(conn, interview_id)
         return TranscriptTurn.from_row(row), await _first_timestamp(conn, interview_id)
 
 
@@ -206,6 +207,7 @@ async def complete_session(
         await interviews_db.update_interview_status(
             conn, interview_id, InterviewStatus.COMPLETED.value, only_from=_BEFORE_COMPLETED
         )
+        await interviews_db.notify_turns_changed(conn, interview_id)  # live followers end
         await queue_assessment_after_completion(
             conn,
             interview_id,
