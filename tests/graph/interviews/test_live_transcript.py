@@ -10,6 +10,7 @@ import orjson
 import pytest
 from websockets.asyncio.client import ClientConnection
 
+from tests.databases import fresh_database
 from tests.graph.ingestion.test_server import open_socket
 from tests.graph.interviews.conftest import recruiter
 from tests.graph.interviews.documents import (
@@ -19,7 +20,7 @@ from tests.graph.interviews.documents import (
     CREATE_INTERVIEW,
     START_SESSION,
 )
-from tests.servers import Server, fresh_database, running_server
+from tests.servers import Server, running_server
 
 UPDATES = """
 subscription($id: ID!) {
