@@ -76,6 +76,7 @@ class InsightaGraphQL(GraphQL[Context, None]):
             request=request,
             response=response,
             pool=pool,
+            read_pool=request.app.state.read_pool,
             settings=self.settings,
             request_id=request_id_of(request.scope),
             interviews=request.app.state.interviews,
@@ -219,12 +220,14 @@ def create_app(
     settings: Settings,
     *,
     pool: ConnectionPool | None = None,
+    read_pool: ConnectionPool | None = None,
     dsn: str | None = None,
     on_ready: OnReady | None = None,
 ) -> Starlette:
     """The app. With `pool` given (tests) it uses that, and the job worker does not run (tests
     drive it); `dsn` (the same database) then starts the LISTEN connection and the ingestion
-    runner in the lifespan. Else the lifespan opens the database and starts everything."""
+    runner in the lifespan, and `read_pool` (a replica) takes the profile reads. Else the
+    lifespan opens the database(s) and starts everything."""
     secret_key = settings.resolved_secret_key()
     persisted_queries = build_persisted_queries(settings)
     graphql = InsightaGraphQL(settings, secret_key, persisted_queries)
@@ -240,7 +243,9 @@ def create_app(
                     yield
             return
         database = await open_database(settings)
-        app.state.cache = build_result_cache(settings, DataVersion(database.pool))
+        # The data version is read where the profiles are read, so a lagging replica's answers
+        # are cached under its own (older) version, never under the primary's newer one.
+        app.state.cache = build_result_cache(settings, DataVersion(database.read_pool))
         app.state.rate_limiter = build_rate_limiter(settings)
         try:
             if database.created_now and database.embedded is not None:
@@ -251,6 +256,7 @@ def create_app(
                 if outcome is not None:
                     await outcome
             app.state.pool = database.pool
+            app.state.read_pool = database.read_pool
             app.state.accounts = build_account_services(settings, database.pool, secret_key)
             interviews = build_interview_services(settings, database.pool, secret_key)
             app.state.interviews = interviews
@@ -290,9 +296,10 @@ def create_app(
     app.state.secret_key = secret_key
     if pool is not None:
         app.state.pool = pool
+        app.state.read_pool = read_pool or pool
         app.state.accounts = build_account_services(settings, pool, secret_key)
         app.state.interviews = build_interview_services(settings, pool, secret_key)
-        app.state.cache = build_result_cache(settings, DataVersion(pool))
+        app.state.cache = build_result_cache(settings, DataVersion(read_pool or pool))
         app.state.rate_limiter = build_rate_limiter(settings)
     return app
 

@@ -25,6 +25,8 @@ class Context:
     request: Request | WebSocket
     response: Response | WebSocket | None
     pool: ConnectionPool
+    # Where profile reads go: the replica when DATABASE_READ_URL is set, else `pool`.
+    read_pool: ConnectionPool
     settings: Settings
     request_id: str
     interviews: InterviewServices

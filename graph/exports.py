@@ -79,7 +79,7 @@ def export_routes(secret_key: Secret, *, slots: ExportSlots | None = None) -> li
                 )
         except ServiceError as error:
             return _error(error)
-        pool = request.app.state.pool
+        pool = request.app.state.read_pool  # profile reads go to the replica when one is set
         if not export_slots.try_acquire(pool.get_max_size()):
             busy = ServiceError(
                 ErrorCode.RATE_LIMITED, "too many exports are running: try again shortly"

@@ -25,8 +25,12 @@ class Database:
     created_now: bool
     # Where the pool connects, for connections that must not come from it (LISTEN, ingestion).
     dsn: Secret
+    # Read-only profile traffic (DATABASE_READ_URL, a replica); the primary pool without one.
+    read_pool: asyncpg.Pool
 
     async def close(self) -> None:
+        if self.read_pool is not self.pool:
+            await self.read_pool.close()
         await self.pool.close()
         if self.embedded is not None:
             await asyncio.to_thread(self.embedded.stop)
@@ -49,7 +53,12 @@ async def open_database(settings: Settings, *, max_size: int = 10) -> Database:
             await asyncio.to_thread(embedded.stop)
         raise
     created_now = bool(applied) and applied[0] == "0001_profiles"
-    return Database(pool=pool, embedded=embedded, created_now=created_now, dsn=Secret(dsn))
+    read_pool = pool
+    if settings.database_read_url is not None:
+        read_pool = await create_pool(settings.database_read_url.reveal(), max_size=max_size)
+    return Database(
+        pool=pool, embedded=embedded, created_now=created_now, dsn=Secret(dsn), read_pool=read_pool
+    )
 
 
 async def is_reachable(pool: ConnectionPool, *, wait_seconds: float = 5.0) -> bool:

@@ -50,7 +50,7 @@ class ProfilesQuery:
             ),
         )
         page = await search.search_profiles(
-            info.context.pool, profile_search, cache=info.context.cache
+            info.context.read_pool, profile_search, cache=info.context.cache
         )
         return ProfileConnection.from_page(page)
 
@@ -60,7 +60,7 @@ class ProfilesQuery:
             profile_id = UUID(id)
         except ValueError:
             raise bad_input(f"{id!r} is not a profile id (a UUID)", field="id") from None
-        profile = await search.get_profile(info.context.pool, profile_id)
+        profile = await search.get_profile(info.context.read_pool, profile_id)
         return Profile.from_domain(profile) if profile else None
 
     @strawberry.field(
@@ -91,7 +91,7 @@ class ProfilesQuery:
         if len(group_by) > MAX_GROUP_BY:
             raise bad_input(f"groupBy takes at most {MAX_GROUP_BY} entries", field="groupBy")
         groups = await search.profile_stats(
-            info.context.pool,
+            info.context.read_pool,
             filter.to_filter_spec() if filter else None,
             query,
             group_by,

@@ -143,7 +143,7 @@ async def test_past_the_export_cap_a_download_is_rate_limited_and_slots_come_bac
     url = (await _export(gql, query="seniors"))["url"]
     slots = ExportSlots(limit=1)
     app = Starlette(routes=export_routes(TEST_SECRET, slots=slots))
-    app.state.pool = pool
+    app.state.pool = app.state.read_pool = pool
     async with httpx.AsyncClient(
         transport=httpx.ASGITransport(app=app), base_url="http://testserver"
     ) as http:
