@@ -137,16 +137,18 @@ def create_app(
     dsn: str | None = None,
     on_ready: OnReady | None = None,
 ) -> Starlette:
-    """The app. With `pool` given (tests) it uses that, and `dsn` (the same database) for its
-    dedicated connections; else its lifespan opens the database."""
+    """The app. With `pool` given (tests) it uses that, and `dsn` (the same database) for the
+    background services' own connections (without `dsn` they do not run); else its lifespan
+    opens the database."""
     secret_key = settings.resolved_secret_key()
     graphql = InsightaGraphQL(settings, secret_key)
 
     @contextlib.asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
         if pool is not None:
-            if dsn is None:
-                raise ValueError("create_app(pool=...) needs the database's dsn= as well")
+            if dsn is None:  # no dedicated connections: no ingestion, no subscriptions
+                yield
+                return
             async with _services(app, settings, pool, dsn):
                 yield
             return
