@@ -10,9 +10,11 @@ import httpx
 import orjson
 from websockets.exceptions import ConnectionClosed, WebSocketException
 from websockets.sync.client import connect
+from websockets.typing import Subprotocol
 
 UPLOAD_CHUNK_BYTES: Final = 256 * 1024
 TIMEOUT: Final = httpx.Timeout(30.0, read=300.0)
+GRAPHQL_TRANSPORT_WS: Final = Subprotocol("graphql-transport-ws")
 
 
 class ClientError(Exception):
@@ -89,7 +91,7 @@ class GraphQLClient:
         """Each `next` payload's data until the server completes the subscription."""
         ws_url = "ws" + self.url.removeprefix("http")
         try:
-            socket = connect(ws_url, subprotocols=["graphql-transport-ws"], proxy=None)  # type: ignore[list-item]
+            socket = connect(ws_url, subprotocols=[GRAPHQL_TRANSPORT_WS], proxy=None)
         except (OSError, WebSocketException) as error:
             raise SubscriptionUnavailable(f"cannot open {ws_url}: {error}") from error
         with socket:

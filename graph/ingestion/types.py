@@ -45,18 +45,18 @@ class RowError:
     "totalRows = inserted + skipped, and `reasons` sums to `skipped`."
 )
 class IngestionJob:
-    id: strawberry.ID
+    id: strawberry.ID = strawberry.field(description="UUIDv7")
     status: IngestionStatus
-    file_name: str | None
+    file_name: str | None = strawberry.field(description="As the upload named it")
     bytes_total: int | None = strawberry.field(description="Size of the upload")
     bytes_read: int = strawberry.field(description="Bytes of the upload committed so far")
     total_rows: int = strawberry.field(description="Data rows seen so far (header excluded)")
-    inserted: int
-    skipped: int
+    inserted: int = strawberry.field(description="Rows stored as new profiles")
+    skipped: int = strawberry.field(description="Rows not stored, each under one reason")
     reasons: list[ReasonCount] = strawberry.field(description="Non-zero reasons, in check order")
     error: str | None = strawberry.field(description="Why the job FAILED, if it did")
     created_at: datetime
-    started_at: datetime | None
+    started_at: datetime | None = strawberry.field(description="When a server first took it")
     finished_at: datetime | None
     job_id: strawberry.Private[UUID]
 

@@ -16,14 +16,7 @@ from typing import Any, Final
 
 from services.ingestion.decoding import LineReader, TextEncoding, detect_encoding
 from services.ingestion.reasons import Reason, RowError
-from services.ingestion.rows import (
-    OPTIONAL_COLUMNS,
-    CleanRow,
-    Header,
-    HeaderError,
-    Rejection,
-    check_row,
-)
+from services.ingestion.rows import CleanRow, Header, HeaderError, Rejection, check_row
 
 
 @dataclass(frozen=True, slots=True)
@@ -53,11 +46,7 @@ class FileLayout:
     @classmethod
     def from_json(cls, data: Mapping[str, Any]) -> "FileLayout":
         positions = {str(column): int(at) for column, at in data["positions"].items()}
-        header = Header(
-            width=int(data["width"]),
-            positions=positions,
-            optional={c: at for c, at in positions.items() if c in OPTIONAL_COLUMNS},
-        )
+        header = Header(width=int(data["width"]), positions=positions)
         offset, line = data["data_start"]
         return cls(TextEncoding(data["encoding"]), header, Checkpoint(int(offset), int(line)))
 
@@ -116,29 +105,24 @@ def parse_batch(request: BatchRequest) -> ParsedBatch:
         records = _Records(lines, first_line=request.start.line)
         for line, fields in records:
             tainted, lines.tainted = lines.tainted, False
-            if fields is not None and _is_blank(fields):
+            if fields is None:
+                checked: CleanRow | Rejection = Rejection(Reason.MALFORMED_ROW, None, None)
+            elif len(fields) <= 1 and _is_blank(fields):
                 continue
-            rows += 1
-            checked = (
-                check_row(fields, header, tainted=tainted)
-                if fields is not None
-                else Rejection(Reason.MALFORMED_ROW, None, None)
-            )
-            if isinstance(checked, CleanRow) and checked.key not in seen:
-                seen.add(checked.key)
-                out.append((checked.key, _copy_line(checked, line)))
-                continue_batch = rows < request.max_rows
             else:
-                rejection = (
-                    checked
-                    if isinstance(checked, Rejection)
-                    else Rejection(Reason.DUPLICATE_NAME, "name", checked.name)
-                )
-                reasons[rejection.reason] += 1
+                checked = check_row(fields, header, tainted=tainted)
+            rows += 1
+            if type(checked) is CleanRow:
+                if checked.key not in seen:
+                    seen.add(checked.key)
+                    out.append((checked.key, _copy_line(checked, line)))
+                else:
+                    checked = Rejection(Reason.DUPLICATE_NAME, "name", checked.name)
+            if type(checked) is Rejection:
+                reasons[checked.reason] += 1
                 if len(errors) < request.error_quota:
-                    errors.append(RowError.of(line, *rejection))
-                continue_batch = rows < request.max_rows
-            if not continue_batch:
+                    errors.append(RowError.of(line, *checked))
+            if rows >= request.max_rows:
                 finished = False
                 break
         end = Checkpoint(lines.offset, records.last_line)

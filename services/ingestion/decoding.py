@@ -120,13 +120,20 @@ class LineReader:
     def __init__(self, file: BinaryIO, encoding: TextEncoding, offset: int) -> None:
         self._file = file
         self._decode, self._measure = _codec(encoding)
-        self.offset = offset
+        # Offsets are worked out when asked (once per batch), not per line: the lines of the
+        # current chunk, how many were handed out, and the offset where the chunk began.
+        self._chunk_start = offset
+        self._chunk: list[str] = []
+        self._handed = 0
         self.tainted = False
         file.seek(offset)
 
+    @property
+    def offset(self) -> int:
+        return self._chunk_start + self._measure("".join(self._chunk[: self._handed]))
+
     def __iter__(self) -> Iterator[str]:
         carry = ""
-        measure = self._measure
         while True:
             data = self._file.read(CHUNK_BYTES)
             final = not data
@@ -139,10 +146,13 @@ class LineReader:
             if not final and not lines[-1].endswith("\n") and len(lines[-1]) < MAX_CARRY_CHARS:
                 carry = lines.pop()
             dirty = UNSTORABLE.search(text) is not None
+            self._chunk, self._handed = lines, 0
             for line in lines:
-                self.offset += measure(line)
+                self._handed += 1
                 if dirty and UNSTORABLE.search(line):
                     self.tainted = True
                 yield line
+            self._chunk_start += self._measure("".join(lines))
+            self._chunk, self._handed = [], 0
             if final:
                 return

@@ -6,14 +6,15 @@ decided by the caller, which knows what came earlier in the file and what the da
 """
 
 import re
+import unicodedata
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Final, NamedTuple
 
 from services.ingestion.reasons import Reason, printable
 from services.profiles.age_groups import MAX_AGE, MIN_AGE, age_group_for
-from services.profiles.countries import country_name, is_country_code
-from services.profiles.names import name_key, normalize_name
+from services.profiles.countries import COUNTRY_NAMES
+from services.profiles.names import normalize_name
 
 REQUIRED_COLUMNS: Final = ("name", "gender", "age", "country_id")
 OPTIONAL_COLUMNS: Final = ("gender_probability", "country_probability", "age_group", "country_name")
@@ -31,35 +32,38 @@ class HeaderError(ValueError):
     """The header row lacks a required column; the job fails and nothing is inserted."""
 
 
+# The order of `Header.index`: where check_row finds each column (-1: not in the file).
+_COLUMNS: Final = (*REQUIRED_COLUMNS, *OPTIONAL_COLUMNS)
+
+
 @dataclass(frozen=True, slots=True)
 class Header:
     """Where each known column sits; header names are trimmed and matched case-insensitively."""
 
     width: int
     positions: Mapping[str, int]
-    # The optional columns present, a subset of `positions`.
-    optional: Mapping[str, int]
+    index: tuple[int, ...] = field(init=False, compare=False)
+
+    def __post_init__(self) -> None:
+        object.__setattr__(
+            self, "index", tuple(self.positions.get(column, -1) for column in _COLUMNS)
+        )
 
     @classmethod
     def parse(cls, fields: Sequence[str]) -> "Header":
         positions: dict[str, int] = {}
-        for index, field in enumerate(fields):
-            positions.setdefault(field.strip().lower(), index)
+        for index, name in enumerate(fields):
+            positions.setdefault(name.strip().lower(), index)
         missing = [column for column in REQUIRED_COLUMNS if column not in positions]
         if missing:
-            names = [field.strip() for field in fields if field.strip()]
+            names = [name.strip() for name in fields if name.strip()]
             found = printable(", ".join(names)) if names else "nothing"
             raise HeaderError(
                 f"the header row lacks the required column(s) {', '.join(missing)} "
                 f"(required: {', '.join(REQUIRED_COLUMNS)}; found: {found})"
             )
-        known: dict[str, int] = {
-            column: positions[column]
-            for column in (*REQUIRED_COLUMNS, *OPTIONAL_COLUMNS)
-            if column in positions
-        }
-        optional = {column: at for column, at in known.items() if column in OPTIONAL_COLUMNS}
-        return cls(width=len(fields), positions=known, optional=optional)
+        known: dict[str, int] = {c: positions[c] for c in _COLUMNS if c in positions}
+        return cls(width=len(fields), positions=known)
 
 
 class CleanRow(NamedTuple):
@@ -89,54 +93,73 @@ def check_row(
     `["Ada  Obi", "F", "25", "ng"] -> CleanRow("Ada Obi", "ada obi", "female", None, 25, "NG",
     "Nigeria", None)`; `["Ada", "F", "25.5", "NG"] -> Rejection(INVALID_AGE, "age", "25.5")`.
     """
+    # Runs once per row of every upload: plain locals and early returns, no per-row mappings.
     if len(fields) != header.width or tainted:
         return Rejection(Reason.MALFORMED_ROW, None, ",".join(fields))
-    at = header.positions
-    raw_name = fields[at["name"]]
-    gender_text = fields[at["gender"]].strip()
-    age_text = fields[at["age"]].strip()
-    country_text = fields[at["country_id"]].strip()
-    optional = {column: fields[index].strip() for column, index in header.optional.items()}
-    country_label = " ".join(optional.get("country_name", "").split())
-    if len(raw_name) > MAX_VALUE_CHARS or len(country_label) > MAX_VALUE_CHARS:
+    at_name, at_gender, at_age, at_country, at_gp, at_cp, at_group, at_label = header.index
+    raw_name = fields[at_name]
+    label = " ".join(fields[at_label].split()) if at_label >= 0 else ""
+    if len(raw_name) > MAX_VALUE_CHARS or len(label) > MAX_VALUE_CHARS:
         return Rejection(Reason.MALFORMED_ROW, None, ",".join(fields))
     name = normalize_name(raw_name)
-    for column, value in (
-        ("name", name),
-        ("gender", gender_text),
-        ("age", age_text),
-        ("country_id", country_text),
-    ):
-        if not value:
-            return Rejection(Reason.MISSING_FIELDS, column, value)
+    gender_text = fields[at_gender].strip()
+    age_text = fields[at_age].strip()
+    country_text = fields[at_country].strip()
+    if not name:
+        return Rejection(Reason.MISSING_FIELDS, "name", "")
+    if not gender_text:
+        return Rejection(Reason.MISSING_FIELDS, "gender", "")
+    if not age_text:
+        return Rejection(Reason.MISSING_FIELDS, "age", "")
+    if not country_text:
+        return Rejection(Reason.MISSING_FIELDS, "country_id", "")
     gender = _GENDERS.get(gender_text.lower())
     if gender is None:
         return Rejection(Reason.INVALID_GENDER, "gender", gender_text)
-    age_match = _WHOLE_NUMBER.fullmatch(age_text)
-    age = int(age_match.group(1)) if age_match else -1
+    age = _whole_number(age_text)
     if not MIN_AGE <= age <= MAX_AGE:
         return Rejection(Reason.INVALID_AGE, "age", age_text)
     country_id = country_text.upper()
-    if not is_country_code(country_id):
+    country = COUNTRY_NAMES.get(country_id)
+    if country is None:
         return Rejection(Reason.INVALID_COUNTRY, "country_id", country_text)
-    gender_probability = optional.get("gender_probability") or None
-    country_probability = optional.get("country_probability") or None
-    for column, text in (
-        ("gender_probability", gender_probability),
-        ("country_probability", country_probability),
-    ):
-        if text is not None and not (_DECIMAL.fullmatch(text) and 0.0 <= float(text) <= 1.0):
-            return Rejection(Reason.INVALID_PROBABILITY, column, text)
-    age_group = optional.get("age_group")
-    if age_group and age_group.lower() != age_group_for(age).value:
+    gender_probability = fields[at_gp].strip() if at_gp >= 0 else ""
+    if gender_probability and not _is_probability(gender_probability):
+        return Rejection(Reason.INVALID_PROBABILITY, "gender_probability", gender_probability)
+    country_probability = fields[at_cp].strip() if at_cp >= 0 else ""
+    if country_probability and not _is_probability(country_probability):
+        return Rejection(Reason.INVALID_PROBABILITY, "country_probability", country_probability)
+    age_group = fields[at_group].strip() if at_group >= 0 else ""
+    if age_group and age_group.lower() != _AGE_GROUP_OF[age]:
         return Rejection(Reason.INVALID_AGE_GROUP, "age_group", age_group)
     return CleanRow(
         name=name,
-        key=name_key(name),
+        key=_key_of_normalized(name),
         gender=gender,
-        gender_probability=gender_probability,
+        gender_probability=gender_probability or None,
         age=age,
         country_id=country_id,
-        country_name=country_label or country_name(country_id) or country_id,
-        country_probability=country_probability,
+        country_name=label or country,
+        country_probability=country_probability or None,
     )
+
+
+_AGE_GROUP_OF: Final = tuple(age_group_for(age).value for age in range(MAX_AGE + 1))
+
+
+def _whole_number(text: str) -> int:
+    """`"25"` -> 25, `"25.0"` -> 25; -1 for anything else ("25.5", "-3", "twenty")."""
+    if text.isdigit() and text.isascii() and len(text) <= 3:
+        return int(text)
+    match = _WHOLE_NUMBER.fullmatch(text)
+    return int(match.group(1)) if match else -1
+
+
+def _is_probability(text: str) -> bool:
+    return _DECIMAL.fullmatch(text) is not None and 0.0 <= float(text) <= 1.0
+
+
+def _key_of_normalized(name: str) -> str:
+    """`name_key(name)` for a name normalize_name already returned (which it leaves as it is),
+    without normalising it a second time; a property test holds the two equal."""
+    return unicodedata.normalize("NFC", name.casefold())

@@ -13,6 +13,7 @@ import orjson
 import pytest
 from websockets.asyncio.client import ClientConnection, connect
 
+from graph.client import GRAPHQL_TRANSPORT_WS
 from services.auth.tokens import Role
 from tests.conftest import make_token
 from tests.databases import fresh_database
@@ -62,7 +63,7 @@ async def http_upload(url: str, data: bytes, *, token: str = ADMIN) -> dict[str,
 
 
 async def open_socket(url: str, token: str | None) -> ClientConnection:
-    socket = await connect(url.replace("http", "ws", 1), subprotocols=["graphql-transport-ws"])  # type: ignore[list-item]
+    socket = await connect(url.replace("http", "ws", 1), subprotocols=[GRAPHQL_TRANSPORT_WS])
     payload = {"Authorization": f"Bearer {token}"} if token else {}
     await socket.send(orjson.dumps({"type": "connection_init", "payload": payload}).decode())
     assert orjson.loads(await socket.recv())["type"] == "connection_ack"

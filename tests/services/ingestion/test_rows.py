@@ -1,9 +1,12 @@
 """Row rules: every reason, the order they are checked in, and header matching."""
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from services.ingestion.reasons import Reason
 from services.ingestion.rows import CleanRow, Header, HeaderError, Rejection, check_row
+from services.profiles.names import name_key, normalize_name
 
 HEADER = Header.parse(
     ["name", "gender", "age", "country_id", "gender_probability", "country_probability",
@@ -141,3 +144,14 @@ def test_header_is_matched_trimmed_case_insensitively_in_any_order() -> None:
 def test_missing_required_header_names_what_is_missing() -> None:
     with pytest.raises(HeaderError, match="age, country_id"):
         Header.parse(["name", "gender", "country"])
+
+
+@given(raw=st.text(min_size=1, max_size=40))
+def test_the_stored_key_is_name_key_of_the_raw_name(raw: str) -> None:
+    checked = check_row(row(name=raw), HEADER)
+    if isinstance(checked, CleanRow):
+        assert checked.key == name_key(raw)
+        assert checked.name == normalize_name(raw)
+    else:
+        assert normalize_name(raw) == ""
+        assert checked.reason is Reason.MISSING_FIELDS
