@@ -25,6 +25,7 @@ from graph.errors import INTERNAL_MESSAGE
 from graph.exports import export_routes
 from graph.graphiql import graphiql_page, graphiql_routes
 from graph.interviews.dataloaders import InterviewLoaders
+from graph.live_transcript import live_transcript_routes
 from graph.observability import metrics_endpoint
 from graph.persisted_queries import PersistedQueries, build_persisted_queries
 from graph.schema import schema
@@ -288,6 +289,7 @@ def create_app(
             Route("/livekit/webhook", livekit_webhook, methods=["POST"]),
             Route("/metrics", metrics_endpoint, methods=["GET"]),
             *graphiql_routes(),
+            *live_transcript_routes(),
             *export_routes(secret_key),
         ],
         lifespan=lifespan,

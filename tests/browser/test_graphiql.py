@@ -3,91 +3,25 @@ working page with no outside request, the example query runs, and subscriptions 
 same /graphql websocket with the token in connection_init.
 
 Without Chromium these tests fail (never skip): install it (`apt-get install -y chromium`) or
-deselect them on purpose with `-m "not browser"`. The live-transcript page (issue #6) has no
-browser test yet: its subscription does not exist.
+deselect them on purpose with `-m "not browser"`. The live-transcript page has its own test
+(test_live_transcript.py); the Chromium fixture is in conftest.py.
 """
 
-import json
 import os
-from collections.abc import AsyncIterator
 from pathlib import Path
-from typing import Any, Final
-from urllib.parse import urlsplit
 
 import pytest
-from playwright.async_api import Page, Request, Route, WebSocket, async_playwright
+from playwright.async_api import Page
 
+from tests.browser.conftest import WAIT_MS, BrowserRecord
 from tests.conftest import GraphQLCall
 from tests.live_server import LiveServer
 
 pytestmark = pytest.mark.browser
 
-CHROMIUM: Final = Path("/usr/bin/chromium")
-LAUNCH_ARGS: Final = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
-WAIT_MS: Final = 15_000
-
 TOUR_TOTAL = """
 query { profiles(query: "young males from kenya", first: 5) { totalCount } }
 """
-
-
-class BrowserRecord:
-    """What the page did that a test wants to check afterwards."""
-
-    def __init__(self) -> None:
-        self.outside_requests: list[str] = []
-        self.errors: list[str] = []
-        self.frames: list[tuple[str, Any]] = []
-
-    async def route(self, route: Route, request: Request) -> None:
-        if urlsplit(request.url).hostname not in {"127.0.0.1", "localhost"}:
-            self.outside_requests.append(request.url)
-            await route.abort()
-            return
-        await route.continue_()
-
-    def watch_socket(self, socket: WebSocket) -> None:
-        self.frames.append(("open", socket.url))
-        socket.on("framesent", lambda payload: self.frames.append(("sent", payload)))
-        socket.on("framereceived", lambda payload: self.frames.append(("received", payload)))
-
-    def messages(self, direction: str) -> list[dict[str, Any]]:
-        return [json.loads(data) for kind, data in self.frames if kind == direction]
-
-
-@pytest.fixture
-async def browser_page() -> AsyncIterator[tuple[Page, BrowserRecord]]:
-    if not CHROMIUM.exists():
-        pytest.fail(
-            f"{CHROMIUM} is missing: install Chromium (`apt-get install -y chromium`) or "
-            'deselect the browser tests on purpose with `-m "not browser"`'
-        )
-    record = BrowserRecord()
-    async with async_playwright() as playwright:
-        browser = await playwright.chromium.launch(executable_path=str(CHROMIUM), args=LAUNCH_ARGS)
-        try:
-            page = await browser.new_page(viewport={"width": 1400, "height": 900})
-            await page.route("**/*", record.route)
-            page.on("pageerror", lambda error: record.errors.append(str(error)))
-            page.on(
-                "console",
-                lambda message: (
-                    record.errors.append(message.text) if message.type == "error" else None
-                ),
-            )
-            page.on("websocket", record.watch_socket)
-            yield page, record
-        finally:
-            await browser.close()
 
 
 async def open_graphiql(page: Page, server: LiveServer) -> None:
