@@ -17,12 +17,15 @@ GENERATE_ASSESSMENT: Final = "generate assessment"
 SEND_EMAIL: Final = "send email"
 CREATE_ROOM: Final = "create room"
 ASK_ASSISTANT: Final = "ask assistant"
+EMBED_TRANSCRIPT: Final = "embed transcript"
 
 DEFAULTS: Final[dict[str, RetryConfig]] = {
     GENERATE_QUESTIONS: RetryConfig(tries=3, initial_delay=1.0, max_delay=10.0),
     EXTRACT_RESUME: RetryConfig(tries=3, initial_delay=1.0, max_delay=10.0),
     CREATE_ROOM: RetryConfig(tries=3, initial_delay=0.5, max_delay=5.0),
     ASK_ASSISTANT: RetryConfig(tries=3, initial_delay=1.0, max_delay=10.0),
+    # Failing only costs the assistant its embeddings (BM25 picks the turns), so give up fast.
+    EMBED_TRANSCRIPT: RetryConfig(tries=2, initial_delay=0.5, max_delay=2.0),
     GENERATE_ASSESSMENT: RetryConfig(tries=4, initial_delay=2.0, max_delay=60.0),
     SEND_EMAIL: RetryConfig(tries=5, initial_delay=1.0, max_delay=60.0),
 }

@@ -74,6 +74,7 @@ class Settings:
     gemini_api_key: Secret | None = None
     gemini_base_url: str | None = None
     gemini_model: str = "gemini-2.5-flash"
+    gemini_embedding_model: str = "gemini-embedding-001"
     resend_api_key: Secret | None = None
     resend_base_url: str | None = None
     email_from: str = "Insighta <no-reply@insighta.local>"
@@ -125,6 +126,7 @@ class Settings:
             gemini_api_key=_secret(env.get("GEMINI_API_KEY")),
             gemini_base_url=env.get("GEMINI_BASE_URL") or None,
             gemini_model=env.get("GEMINI_MODEL") or "gemini-2.5-flash",
+            gemini_embedding_model=env.get("GEMINI_EMBEDDING_MODEL") or "gemini-embedding-001",
             resend_api_key=_secret(env.get("RESEND_API_KEY")),
             # The resend SDK's own variable is honoured too, so either spelling works.
             resend_base_url=env.get("RESEND_BASE_URL") or env.get("RESEND_API_URL") or None,

@@ -10,7 +10,7 @@ local fake.
 """
 
 import json
-from collections.abc import Callable, Mapping
+from collections.abc import Awaitable, Callable, Mapping, Sequence
 from typing import Any, Final, TypeVar
 
 import httpx
@@ -30,6 +30,7 @@ from services.interviews.records import AssessmentResult, ResumeProfile
 from services.retry import FailureKind, RetryPolicy, UpstreamFailure
 from services.retry_tasks import (
     ASK_ASSISTANT,
+    EMBED_TRANSCRIPT,
     EXTRACT_RESUME,
     GENERATE_ASSESSMENT,
     GENERATE_QUESTIONS,
@@ -41,6 +42,8 @@ T = TypeVar("T")
 
 # Structured output with a response schema is documented on v1beta.
 API_VERSION: Final = "v1beta"
+# batchEmbedContents takes at most 100 texts per request.
+EMBED_BATCH: Final = 100
 
 
 def gemini_client(settings: Settings, http: httpx.AsyncClient) -> genai.Client:
@@ -64,22 +67,32 @@ class GeminiAI:
         *,
         model: str,
         policies: Mapping[str, RetryPolicy],
+        embedding_model: str = "gemini-embedding-001",
     ) -> None:
         self._client = client
         self._http = http
         self._model = model
+        self._embedding_model = embedding_model
         self._policies = policies
 
     @classmethod
     def from_settings(cls, settings: Settings, policies: Mapping[str, RetryPolicy]) -> "GeminiAI":
         http = httpx.AsyncClient(timeout=settings.upstream_timeout_seconds)
         return cls(
-            gemini_client(settings, http), http, model=settings.gemini_model, policies=policies
+            gemini_client(settings, http),
+            http,
+            model=settings.gemini_model,
+            policies=policies,
+            embedding_model=settings.gemini_embedding_model,
         )
 
     @property
     def model(self) -> str:
         return self._model
+
+    @property
+    def embedding_model(self) -> str:
+        return self._embedding_model
 
     async def aclose(self) -> None:
         await self._http.aclose()
@@ -116,6 +129,50 @@ class GeminiAI:
             ASK_ASSISTANT, [prompts.chat_prompt(request)], schemas.CHAT_SCHEMA, schemas.read_chat
         )
 
+    async def embed(self, texts: Sequence[str]) -> list[list[float]]:
+        """One vector per text: batchEmbedContents, up to EMBED_BATCH texts a request, each
+        request through the retry policy (task `embed transcript`)."""
+        vectors: list[list[float]] = []
+        for start in range(0, len(texts), EMBED_BATCH):
+            batch = list(texts[start : start + EMBED_BATCH])
+
+            async def call(batch: list[str] = batch) -> list[list[float]]:
+                response = await self._upstream(
+                    lambda: self._client.aio.models.embed_content(
+                        model=self._embedding_model, contents=batch
+                    )
+                )
+                found = [list(item.values or []) for item in response.embeddings or []]
+                if len(found) != len(batch) or not all(found):
+                    raise UpstreamFailure(
+                        FailureKind.MALFORMED,
+                        f"{len(found)} embeddings for {len(batch)} texts",
+                    )
+                return found
+
+            vectors += await self._policies[EMBED_TRANSCRIPT].run(call)
+        return vectors
+
+    async def _upstream(self, request: Callable[[], Awaitable[T]]) -> T:
+        """`request()`, its failures translated into the retry policy's UpstreamFailure."""
+        try:
+            return await request()
+        except genai_errors.APIError as error:
+            headers = getattr(error.response, "headers", None)
+            raise UpstreamFailure(
+                FailureKind.STATUS,
+                str(error.message or error.status or "error"),
+                status=error.code,
+                retry_after=retry_after_header(headers),
+            ) from error
+        except ValueError as error:  # a body the SDK could not parse
+            raise UpstreamFailure(FailureKind.MALFORMED, f"unreadable answer: {error}") from error
+        except Exception as error:
+            failure = transport_failure(error)
+            if failure is None:
+                raise
+            raise failure from error
+
     async def _generate(
         self,
         task: str,
@@ -134,27 +191,11 @@ class GeminiAI:
         )
 
         async def call() -> T:
-            try:
-                response = await self._client.aio.models.generate_content(
+            response = await self._upstream(
+                lambda: self._client.aio.models.generate_content(
                     model=self._model, contents=contents, config=config
                 )
-            except genai_errors.APIError as error:
-                headers = getattr(error.response, "headers", None)
-                raise UpstreamFailure(
-                    FailureKind.STATUS,
-                    str(error.message or error.status or "error"),
-                    status=error.code,
-                    retry_after=retry_after_header(headers),
-                ) from error
-            except ValueError as error:  # a body the SDK could not parse
-                raise UpstreamFailure(
-                    FailureKind.MALFORMED, f"unreadable answer: {error}"
-                ) from error
-            except Exception as error:
-                failure = transport_failure(error)
-                if failure is None:
-                    raise
-                raise failure from error
+            )
             try:
                 return read(json.loads(response.text or ""))
             except (ValueError, schemas.MalformedAnswer) as error:

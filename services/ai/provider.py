@@ -6,7 +6,7 @@ retry policy) and `OfflineAI` (deterministic, no network, model "offline").
 
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
-from typing import Final, Protocol
+from typing import Final, Protocol, runtime_checkable
 
 from services.interviews.records import AssessmentResult, ResumeProfile
 from services.transcripts.turns import TranscriptTurn
@@ -53,7 +53,8 @@ class ChatRequest:
     """A recruiter's question about one interview, with what the answer may draw on."""
 
     message: str
-    turns: Sequence[TranscriptTurn]  # the whole transcript (the fallback's), in order
+    # The transcript (the fallback's) in order: whole, or a long one's most relevant turns.
+    turns: Sequence[TranscriptTurn]
     questions: Sequence[str]
     assessment_summary: str | None
 
@@ -74,3 +75,15 @@ class InterviewAI(Protocol):
 
     async def chat(self, request: ChatRequest) -> str:
         """The recruiter assistant's answer to `request.message`."""
+
+
+@runtime_checkable
+class TextEmbedder(Protocol):
+    """A provider that can embed texts (Gemini); the offline provider cannot."""
+
+    @property
+    def embedding_model(self) -> str:
+        """The embedding model name, part of the cache key of stored vectors."""
+
+    async def embed(self, texts: Sequence[str]) -> list[list[float]]:
+        """One vector per text, in order."""

@@ -3,11 +3,13 @@ fallback's, so the same turns a recruiter reads), its planned questions and its 
 kept as the interview's chat history.
 
 The answer comes from the process's InterviewAI: Gemini through the retry policy (task
-`ask assistant`) when a key is configured, else the deterministic extractive answer. No
+`ask assistant`) when a key is configured, sent the turns nearest the question by embedding
+(`relevance.pick_turns`) for a long interview, else the deterministic extractive answer. No
 connection is held while the model thinks; the question and the answer are stored together
 afterwards, so a failed upstream call (UPSTREAM_UNAVAILABLE) stores nothing half-way.
 """
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Final, Self
@@ -17,12 +19,14 @@ import asyncpg
 
 from db import chat as chat_db
 from db import interviews as interviews_db
-from services.ai.provider import ChatRequest, InterviewAI
+from services.ai.provider import ChatRequest, InterviewAI, TextEmbedder
 from services.auth.tokens import Principal
 from services.errors import bad_input
 from services.interviews.access import not_found, organisation_scope, parse_id
 from services.interviews.records import Assessment, Interview
 from services.transcripts.loading import load_transcript
+from services.transcripts.relevance import pick_turns
+from services.transcripts.turns import TranscriptTurn
 
 MAX_MESSAGE: Final = 4000
 MAX_HISTORY_PAGE: Final = 100
@@ -67,10 +71,13 @@ async def ask(
         transcript = await load_transcript(conn, interview_id)
         assessments = await interviews_db.select_assessments_by_interview_ids(conn, [interview_id])
     summary = Assessment.from_row(assessments[0]).summary if assessments else None
+    turns: Sequence[TranscriptTurn] = transcript.turns
+    if isinstance(ai, TextEmbedder):  # offline keeps the whole transcript (and BM25)
+        turns = await pick_turns(pool, ai, interview_id, text, turns, interview.questions)
     answer = await ai.chat(
         ChatRequest(
             message=text,
-            turns=transcript.turns,
+            turns=turns,
             questions=interview.questions,
             assessment_summary=summary,
         )

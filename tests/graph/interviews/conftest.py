@@ -28,7 +28,7 @@ ADMIN = make_token(Role.ADMIN)
 FAST_RETRIES = {
     task: {"tries": 4.0 if task == "send_email" else 3.0, "initial_delay": 0.02, "max_delay": 0.5}
     for task in ("generate_questions", "extract_resume", "generate_assessment", "send_email",
-                 "create_room", "ask_assistant")
+                 "create_room", "ask_assistant", "embed_transcript")
 }  # fmt: skip
 
 

@@ -192,3 +192,29 @@ async def test_the_fake_serves_v1_and_embeddings_for_other_callers(
     assert first.embeddings is not None
     vectors = [embedding.values for embedding in first.embeddings]
     assert vectors[0] == vectors[2] != vectors[1]
+
+
+async def test_embeddings_come_in_batches_of_100_in_order(
+    gemini: GeminiAI, fake_gemini: FakeGemini
+) -> None:
+    texts = [f"text {n}" for n in range(250)]
+    fake_gemini.script(Fault.status(503))  # the first batch is retried on its own
+    vectors = await gemini.embed(texts)
+    batches = [
+        len(json.loads(request.body)["requests"])
+        for request in fake_gemini.requests
+        if request.path == "/v1beta/models/gemini-embedding-001:batchEmbedContents"
+    ]
+    assert batches == [100, 100, 100, 50]
+    assert len(vectors) == 250
+    assert vectors[7] == (await gemini.embed(["text 7"]))[0] != vectors[8]
+
+
+async def test_too_few_embeddings_fail_cleanly_without_retries(
+    gemini: GeminiAI, fake_gemini: FakeGemini
+) -> None:
+    fake_gemini.script(Fault.malformed(b'{"embeddings": [{"values": [0.5]}]}'))
+    with pytest.raises(ServiceError) as raised:
+        await gemini.embed(["one", "two"])
+    assert raised.value.code is ErrorCode.UPSTREAM_UNAVAILABLE
+    assert len(fake_gemini.requests) == 1
