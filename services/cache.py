@@ -27,6 +27,7 @@ from aiocache.backends.redis import RedisCache
 from aiocache.base import BaseCache
 from aiocache.serializers import BaseSerializer, NullSerializer
 
+from services.metrics import record_cache_lookup
 from services.settings import Settings
 
 logger = logging.getLogger(__name__)
@@ -200,9 +201,11 @@ class ResultCache:
             found = await self._lookup(versioned, codec)
             if found is not None:
                 self.hits += 1
+                record_cache_lookup("results", hit=True)
                 return found
             # Looked up with an await in between: someone may have started meanwhile.
             flight = self._flights.get(versioned)
+        record_cache_lookup("results", hit=False)
         if flight is None:
             self.misses += 1
             flight = asyncio.create_task(self._compute_and_store(versioned, compute, codec))

@@ -5,9 +5,8 @@ they live at module level like loggers. Label values are bounded: operation name
 through `operation_label`, error codes through `error_code_label`, everything else comes from
 fixed sets in our code. The README's Observability section lists them.
 
-Hooks for code that is not written yet: call the helpers at the bottom from the cache
-(services/cache.py), the ingestion pipeline and the outside-service adapters (through the
-retry policy), e.g. `record_cache_lookup("profiles", hit=True)`.
+The helpers at the bottom are called from the result cache (services/cache.py), the ingestion
+pipeline and the outside-service adapters (through the retry policy).
 """
 
 import re
@@ -57,7 +56,8 @@ INGESTION_ROWS: Final = Counter(
 )
 UPSTREAM_CALLS: Final = Counter(
     "insighta_upstream_calls_total",
-    "Calls to outside services (gemini, resend, livekit) by outcome: ok, error, gave_up.",
+    "Attempts at outside-service calls (gemini, resend, livekit) by outcome (ok, error), "
+    "and calls given up (gave_up).",
     ["service", "outcome"],
 )
 UPSTREAM_RETRIES: Final = Counter(
@@ -108,6 +108,11 @@ def record_ingested_rows(outcome: str, count: int = 1) -> None:
 def record_upstream_call(service: str, outcome: str, seconds: float) -> None:
     UPSTREAM_CALLS.labels(service=service, outcome=outcome).inc()
     UPSTREAM_CALL_SECONDS.labels(service=service).observe(seconds)
+
+
+def record_upstream_give_up(service: str) -> None:
+    """The call as a whole failed: its caller sees UPSTREAM_UNAVAILABLE (or the error)."""
+    UPSTREAM_CALLS.labels(service=service, outcome="gave_up").inc()
 
 
 def record_upstream_retry(service: str) -> None:

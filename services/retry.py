@@ -18,6 +18,7 @@ fails at once. One warning per failed attempt, one error on give-up, and the cal
 import asyncio
 import logging
 import math
+import time
 from collections.abc import Awaitable, Callable, Generator
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime
@@ -28,6 +29,7 @@ from typing import Any, Final, TypeVar
 import backoff
 
 from services.errors import ErrorCode, ServiceError
+from services.metrics import record_upstream_call, record_upstream_give_up, record_upstream_retry
 
 logger = logging.getLogger(__name__)
 
@@ -160,13 +162,24 @@ def wait_times(config: RetryConfig, jitter: Jitter) -> Generator[float, Any, Non
 class RetryPolicy:
     """Runs one task's upstream call with the policy; `run` is the only entry point."""
 
-    def __init__(self, task: str, config: RetryConfig, *, jitter: Jitter = backoff.full_jitter):
+    def __init__(
+        self,
+        task: str,
+        config: RetryConfig,
+        *,
+        service: str = "upstream",
+        jitter: Jitter = backoff.full_jitter,
+    ):
         self.task = task
         self.config = config
+        # Which outside service the task calls: the `service` label of the upstream metrics.
+        self.service = service
         self._jitter = jitter
 
     def with_config(self, **changes: Any) -> "RetryPolicy":
-        return RetryPolicy(self.task, replace(self.config, **changes), jitter=self._jitter)
+        return RetryPolicy(
+            self.task, replace(self.config, **changes), service=self.service, jitter=self._jitter
+        )
 
     async def run(
         self,
@@ -187,15 +200,20 @@ class RetryPolicy:
             attempts += 1
             if on_attempt is not None:
                 await on_attempt(attempts)
-            if config.attempt_timeout is None:
-                return await call()
+            started = time.monotonic()
             try:
                 async with asyncio.timeout(config.attempt_timeout):
-                    return await call()
+                    result = await call()
             except TimeoutError:
+                record_upstream_call(self.service, "error", time.monotonic() - started)
                 raise UpstreamFailure(
                     FailureKind.TIMEOUT, f"no answer within {config.attempt_timeout:.2f}s"
                 ) from None
+            except BaseException:
+                record_upstream_call(self.service, "error", time.monotonic() - started)
+                raise
+            record_upstream_call(self.service, "ok", time.monotonic() - started)
+            return result
 
         def give_up(error: Exception) -> bool:
             if not is_retryable(error):
@@ -221,6 +239,7 @@ class RetryPolicy:
             raise upstream_unavailable(self.task, error) from error
 
     def _log_retry(self, details: Any) -> None:
+        record_upstream_retry(self.service)
         error = details.get("exception")
         logger.warning(
             "attempt %d/%d failed for %s, retrying in %.2fs",
@@ -238,6 +257,7 @@ class RetryPolicy:
         )
 
     def _log_give_up(self, details: Any) -> None:
+        record_upstream_give_up(self.service)
         error = details.get("exception")
         tries = details["tries"]
         if error is not None and not is_retryable(error):

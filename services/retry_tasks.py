@@ -31,6 +31,18 @@ DEFAULTS: Final[dict[str, RetryConfig]] = {
 }
 
 
+# The outside service each task calls: the `service` label of the upstream metrics.
+SERVICES: Final[dict[str, str]] = {
+    GENERATE_QUESTIONS: "gemini",
+    EXTRACT_RESUME: "gemini",
+    CREATE_ROOM: "livekit",
+    ASK_ASSISTANT: "gemini",
+    EMBED_TRANSCRIPT: "gemini",
+    GENERATE_ASSESSMENT: "gemini",
+    SEND_EMAIL: "resend",
+}
+
+
 def env_key(task: str) -> str:
     """ "generate assessment" -> "generate_assessment" (the RETRY_<TASK>_* spelling, lower)."""
     return task.replace(" ", "_")
@@ -56,5 +68,5 @@ def retry_policies(settings: Settings) -> dict[str, RetryPolicy]:
             # the SDK's own timeout missed.
             attempt_timeout=settings.upstream_timeout_seconds + 5.0,
         )
-        policies[task] = RetryPolicy(task, configured)
+        policies[task] = RetryPolicy(task, configured, service=SERVICES[task])
     return policies

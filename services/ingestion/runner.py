@@ -30,6 +30,7 @@ from services.ingestion.parsers import ParseProcess, ParserCrashed, ParserPool
 from services.ingestion.reasons import MAX_KEPT_ERRORS, Reason, RowError
 from services.ingestion.rows import HeaderError
 from services.ingestion.spool import Spool
+from services.metrics import record_ingested_rows
 
 if TYPE_CHECKING:
     from asyncpg.pool import PoolConnectionProxy
@@ -391,6 +392,10 @@ class _JobRun:
             )
             await ingestion_db.notify_job_changed(self._conn, self._id)
         self._progress = after
+        # Counted once committed, so a batch rolled back by a crash is never counted.
+        record_ingested_rows("inserted", after.inserted - before.inserted)
+        for reason, count in (after.reasons - before.reasons).items():
+            record_ingested_rows(reason, count)
 
 
 def _abandon(future: "asyncio.Future[ParsedBatch]") -> None:

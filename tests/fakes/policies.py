@@ -1,7 +1,7 @@
 """Retry policies for tests: real policy, tiny delays, optionally without jitter."""
 
 from services.retry import Jitter, RetryConfig, RetryPolicy
-from services.retry_tasks import DEFAULTS
+from services.retry_tasks import DEFAULTS, SERVICES
 
 
 def fast_policies(
@@ -11,4 +11,6 @@ def fast_policies(
     config = RetryConfig(
         tries=tries, initial_delay=initial_delay, max_delay=max_delay, attempt_timeout=5.0
     )
-    return {task: RetryPolicy(task, config, jitter=jitter) for task in DEFAULTS}
+    return {
+        task: RetryPolicy(task, config, service=SERVICES[task], jitter=jitter) for task in DEFAULTS
+    }

@@ -12,6 +12,7 @@ import orjson
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from prometheus_client import REGISTRY
 
 from services.auth.tokens import Role
 from tests.conftest import GraphQLCall, make_token
@@ -180,6 +181,21 @@ async def test_totals_are_fresh_when_the_job_ends(
     assert job["inserted"] == 1200
     after = (await gql(TOTAL))["data"]["profiles"]["totalCount"]
     assert after == before + 1200
+
+
+async def test_committed_rows_are_counted_by_outcome_on_metrics(
+    client: httpx.AsyncClient, gql: GraphQLCall
+) -> None:
+    def counted(outcome: str) -> float:
+        return REGISTRY.get_sample_value("insighta_ingestion_rows_total", {"outcome": outcome}) or 0
+
+    before = counted("inserted"), counted("invalid_age"), counted("duplicate_name")
+    p = unique_prefix()
+    data = f"{HEADER}{p}A,f,30,NG\n{p}B,m,old,NG\n{p}a,m,40,KE\n{p}C,f,50,GH\n".encode()
+    job = await ingest(client, gql, data)
+    assert (job["inserted"], job["skipped"]) == (2, 2)
+    after = counted("inserted"), counted("invalid_age"), counted("duplicate_name")
+    assert tuple(b - a for a, b in zip(before, after, strict=True)) == (2, 1, 1)
 
 
 async def test_concurrent_overlapping_uploads_insert_each_name_once(
