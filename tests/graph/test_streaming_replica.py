@@ -7,6 +7,7 @@ lag is made deterministic by pausing its WAL replay. The app runs with its lifes
 
 from collections.abc import AsyncIterator, Iterator
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 from typing import Any
 
 import asyncpg
@@ -28,6 +29,7 @@ from tests.graph.ingestion.support import HEADER, finished_job, submit, unique_p
 from tests.graph.interviews.documents import CREATE_CANDIDATE, CREATE_INTERVIEW, INTERVIEW, JOB
 from tests.polling import eventually
 from tests.replication import ReplicaPair, streaming_replica_pair
+from tests.servers import running_server
 
 GHANAIAN_WOMEN = '{ profiles(query: "women from Ghana", first: 100) { totalCount } }'
 DATABASE = "insighta"
@@ -302,3 +304,35 @@ async def test_any_mutation_raises_the_callers_floor(
         # After its mutation the caller reads data at least as new as the primary was then.
         assert await ghanaian_women(http, as_=writer) == before + 1
         assert await ghanaian_women(http, as_=READER) == before
+
+
+async def test_insighta_serve_routes_reads_by_its_environment(
+    pair: ReplicaPair, primary: asyncpg.Pool, tmp_path: Path, caught_up: None
+) -> None:
+    """The production path: `serve` opens both pools from DATABASE_URL and DATABASE_READ_URL."""
+    env = {"DATABASE_READ_URL": pair.replica_dsn}
+    async with (
+        running_server(
+            pair.primary_dsn, tmp_path / "data", tmp_path / "serve.log", **env
+        ) as server,
+        httpx.AsyncClient(base_url=server.url.removesuffix("/graphql")) as http,
+    ):
+        writer = token(f"serve-writer-{uuid7().hex[:8]}")
+        before = await ghanaian_women(http, as_=READER)
+        p = unique_prefix()
+        async with pair.replay_paused():
+            await write_on_primary(primary, f"{p}Efua")
+            assert await ghanaian_women(http, as_=READER) == before
+            await data(
+                http,
+                CREATE_CANDIDATE,
+                {"input": {"name": "Esi Boateng", "email": "esi@example.com"}},
+                as_=writer,
+            )
+            assert await ghanaian_women(http, as_=writer) == before + 1
+            assert await ghanaian_women(http, as_=READER) == before
+        await eventually(
+            lambda: ghanaian_women(http, as_=READER),
+            lambda total: total == before + 1,
+            message="the served answer after the replica caught up",
+        )
