@@ -122,10 +122,6 @@ class ReadRouting:
         versions = DataVersion(pool)
         return cls(pool, pool, primary_versions=versions, replica_versions=versions, floors=None)
 
-    @property
-    def is_routing(self) -> bool:
-        return self._floors is not None
-
     async def target(self, caller: str | None) -> ReadTarget:
         if self._floors is None:
             return ReadTarget(self.primary)
