@@ -34,7 +34,7 @@ from graph.webhooks import livekit_webhook
 from graph.websockets import TextFrameWebSocketAdapter
 from services.accounts.authentication import authenticate
 from services.accounts.runtime import build_account_services
-from services.cache import build_result_cache
+from services.cache import ResultCache, build_result_cache
 from services.data_version import DataVersion
 from services.database import ConnectionPool, Database, is_reachable, open_database
 from services.errors import ErrorCode, ServiceError
@@ -44,6 +44,7 @@ from services.interviews.runtime import build_interview_services
 from services.notifications import NotificationHub
 from services.profiles.seed import seed_demo_profiles
 from services.rate_limit import build_rate_limiter
+from services.read_your_writes import ReadRouting, build_read_routing
 from services.settings import Secret, Settings
 from services.tracing import configure_tracing
 
@@ -77,7 +78,7 @@ class InsightaGraphQL(GraphQL[Context, None]):
             request=request,
             response=response,
             pool=pool,
-            read_pool=request.app.state.read_pool,
+            reads=request.app.state.reads,
             settings=self.settings,
             request_id=request_id_of(request.scope),
             interviews=request.app.state.interviews,
@@ -244,9 +245,7 @@ def create_app(
                     yield
             return
         database = await open_database(settings)
-        # The data version is read where the profiles are read, so a lagging replica's answers
-        # are cached under its own (older) version, never under the primary's newer one.
-        app.state.cache = build_result_cache(settings, DataVersion(database.read_pool))
+        app.state.cache, app.state.reads = _read_side(settings, database.pool, database.read_pool)
         app.state.rate_limiter = build_rate_limiter(settings)
         try:
             if database.created_now and database.embedded is not None:
@@ -257,7 +256,6 @@ def create_app(
                 if outcome is not None:
                     await outcome
             app.state.pool = database.pool
-            app.state.read_pool = database.read_pool
             app.state.accounts = build_account_services(settings, database.pool, secret_key)
             interviews = build_interview_services(settings, database.pool, secret_key)
             app.state.interviews = interviews
@@ -269,6 +267,7 @@ def create_app(
                 await interviews.aclose()
         finally:
             await app.state.cache.close()
+            await app.state.reads.close()
             await app.state.rate_limiter.close()
             await persisted_queries.close()
             await _close(database)
@@ -298,12 +297,29 @@ def create_app(
     app.state.secret_key = secret_key
     if pool is not None:
         app.state.pool = pool
-        app.state.read_pool = read_pool or pool
         app.state.accounts = build_account_services(settings, pool, secret_key)
         app.state.interviews = build_interview_services(settings, pool, secret_key)
-        app.state.cache = build_result_cache(settings, DataVersion(read_pool or pool))
+        app.state.cache, app.state.reads = _read_side(settings, pool, read_pool or pool)
         app.state.rate_limiter = build_rate_limiter(settings)
     return app
+
+
+def _read_side(
+    settings: Settings, pool: ConnectionPool, read_pool: ConnectionPool
+) -> tuple[ResultCache, ReadRouting]:
+    """The result cache and the read routing. The cache reads the data version where the
+    profiles are read, so a lagging replica's answers are cached under its own (older)
+    version, never under the primary's newer one."""
+    replica_versions = DataVersion(read_pool)
+    primary_versions = replica_versions if read_pool is pool else DataVersion(pool)
+    reads = build_read_routing(
+        settings,
+        pool,
+        read_pool,
+        primary_versions=primary_versions,
+        replica_versions=replica_versions,
+    )
+    return build_result_cache(settings, replica_versions), reads
 
 
 @contextlib.asynccontextmanager

@@ -17,6 +17,7 @@ from services.ingestion.service import Ingestion
 from services.interviews.runtime import InterviewServices
 from services.notifications import NotificationHub
 from services.rate_limit import RateLimiter
+from services.read_your_writes import ReadRouting, caller_key
 from services.settings import Settings
 
 
@@ -25,8 +26,9 @@ class Context:
     request: Request | WebSocket
     response: Response | WebSocket | None
     pool: ConnectionPool
-    # Where profile reads go: the replica when DATABASE_READ_URL is set, else `pool`.
-    read_pool: ConnectionPool
+    # Where profile reads go: the replica when DATABASE_READ_URL is set (unless this caller
+    # just wrote and the replica is behind), else `pool`.
+    reads: ReadRouting
     settings: Settings
     request_id: str
     interviews: InterviewServices
@@ -44,3 +46,8 @@ class Context:
     notifications: NotificationHub | None = None
     # A websocket's connection_init payload (graphql-transport-ws), set by Strawberry.
     connection_params: dict[str, object] | None = None
+
+    @property
+    def caller(self) -> str | None:
+        """Whose read-your-writes floor this request reads and raises."""
+        return caller_key(self.principal.subject) if self.principal else None

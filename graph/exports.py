@@ -20,6 +20,7 @@ from graph.authorization import PERMISSIONS
 from graph.profiles.export import EXPORT_ROUTE_NAME
 from services.errors import ErrorCode, ServiceError
 from services.profiles.export import ExportSlots, stream_profiles_csv, verify_export_token
+from services.read_your_writes import ReadRouting, caller_key
 from services.settings import Secret
 
 logger = logging.getLogger(__name__)
@@ -79,7 +80,8 @@ def export_routes(secret_key: Secret, *, slots: ExportSlots | None = None) -> li
                 )
         except ServiceError as error:
             return _error(error)
-        pool = request.app.state.read_pool  # profile reads go to the replica when one is set
+        reads: ReadRouting = request.app.state.reads
+        pool = (await reads.target(caller_key(grant.subject))).pool
         if not export_slots.try_acquire(pool.get_max_size()):
             busy = ServiceError(
                 ErrorCode.RATE_LIMITED, "too many exports are running: try again shortly"

@@ -18,6 +18,7 @@ from graph.plain_fields import PlainFieldExecutionContext
 from graph.profiles.export import ProfileExportQuery
 from graph.profiles.schema import ProfilesQuery
 from graph.rate_limits import RateLimits
+from graph.read_your_writes import ReadYourWrites
 from graph.transcripts.schema import (
     TranscriptsMutation,
     TranscriptsQuery,
@@ -69,5 +70,6 @@ schema = InsightaSchema(
         DocumentCache,
         *query_limits(),
         RateLimits,
+        ReadYourWrites,
     ],
 )

@@ -186,16 +186,25 @@ class ResultCache:
         return self.ttl_seconds > 0
 
     async def get_or_compute(
-        self, key: str, compute: Callable[[], Awaitable[T]], codec: Codec[T]
+        self,
+        key: str,
+        compute: Callable[[], Awaitable[T]],
+        codec: Codec[T],
+        *,
+        version: str | None = None,
     ) -> T:
         """The cached value for `key` at the current data version, else `compute()` once.
 
+        `version`, when given, is the data version of the database `compute()` reads, already
+        read by the caller (services/read_your_writes.py); else `versions` is asked.
         Concurrent callers missing the same key await one computation. A failure is raised to
         every caller and nothing is stored. With the cache disabled (TTL 0) this is `compute()`.
         """
         if not self.enabled:
             return await compute()
-        versioned = f"v{await self.versions.current()}:{key}"
+        if version is None:
+            version = await self.versions.current()
+        versioned = f"v{version}:{key}"
         flight = self._flights.get(versioned)
         if flight is None:
             found = await self._lookup(versioned, codec)

@@ -25,7 +25,11 @@ class IngestionQuery:
         self, info: Info[Context, None], id: strawberry.ID
     ) -> IngestionJob | None:
         job = await require_ingestion(info.context).job(parse_job_id(id, field="id"))
-        return IngestionJob.from_domain(job) if job else None
+        if job is None:
+            return None
+        # Whoever sees a job's progress may read the rows it reports next.
+        await info.context.reads.note_write(info.context.caller)
+        return IngestionJob.from_domain(job)
 
 
 @strawberry.type
@@ -61,4 +65,5 @@ class IngestionSubscription:
         follow = require_ingestion(info.context).follow(parse_job_id(job_id, field="jobId"))
         async with aclosing(follow) as jobs:
             async for job in jobs:
+                await info.context.reads.note_write(info.context.caller)
                 yield IngestionJob.from_domain(job)

@@ -49,8 +49,9 @@ class ProfilesQuery:
                 first=search.DEFAULT_PAGE_SIZE if first is None else first, after=after
             ),
         )
+        target = await info.context.reads.target(info.context.caller)
         page = await search.search_profiles(
-            info.context.read_pool, profile_search, cache=info.context.cache
+            target.pool, profile_search, cache=info.context.cache, version=target.version
         )
         return ProfileConnection.from_page(page)
 
@@ -60,7 +61,8 @@ class ProfilesQuery:
             profile_id = UUID(id)
         except ValueError:
             raise bad_input(f"{id!r} is not a profile id (a UUID)", field="id") from None
-        profile = await search.get_profile(info.context.read_pool, profile_id)
+        target = await info.context.reads.target(info.context.caller)
+        profile = await search.get_profile(target.pool, profile_id)
         return Profile.from_domain(profile) if profile else None
 
     @strawberry.field(
@@ -90,11 +92,13 @@ class ProfilesQuery:
     ) -> list[ProfileGroup]:
         if len(group_by) > MAX_GROUP_BY:
             raise bad_input(f"groupBy takes at most {MAX_GROUP_BY} entries", field="groupBy")
+        target = await info.context.reads.target(info.context.caller)
         groups = await search.profile_stats(
-            info.context.read_pool,
+            target.pool,
             filter.to_filter_spec() if filter else None,
             query,
             group_by,
             cache=info.context.cache,
+            version=target.version,
         )
         return [ProfileGroup.from_domain(group) for group in groups]

@@ -60,10 +60,14 @@ def cache_key(canonical: CanonicalFilter, sort: ProfileSort, page: PageRequest) 
 
 
 async def search_profiles(
-    pool: asyncpg.Pool, search: ProfileSearch, *, cache: ResultCache | None = None
+    pool: asyncpg.Pool,
+    search: ProfileSearch,
+    *,
+    cache: ResultCache | None = None,
+    version: str | None = None,
 ) -> ProfilePage:
     """One page and its exact total; from `cache` when it holds this page at the current data
-    version (bad input fails before any lookup)."""
+    version (`pool`'s, when the caller read it: `version`). Bad input fails before any lookup."""
     canonical = resolve_filter(search.filter, search.text)
     after = _cursor_position(search.page.after, search.sort)
     key = cache_key(canonical, search.sort, search.page)
@@ -73,7 +77,7 @@ async def search_profiles(
 
     if cache is None:
         return await read_page()
-    return await cache.get_or_compute(f"page:{key}", read_page, PAGE_CODEC)
+    return await cache.get_or_compute(f"page:{key}", read_page, PAGE_CODEC, version=version)
 
 
 async def _read_page(
@@ -123,6 +127,7 @@ async def profile_stats(
     group_by: Sequence[ProfileDimension],
     *,
     cache: ResultCache | None = None,
+    version: str | None = None,
 ) -> list[ProfileGroup]:
     """Exact counts per combination of `group_by`, largest first; `[]` gives the total."""
     canonical = resolve_filter(spec, text)
@@ -134,7 +139,7 @@ async def profile_stats(
     if cache is None:
         return await read_groups()
     key = f"stats:{canonical.describe()}|groupBy={','.join(d.name for d in dimensions)}"
-    return await cache.get_or_compute(key, read_groups, GROUPS_CODEC)
+    return await cache.get_or_compute(key, read_groups, GROUPS_CODEC, version=version)
 
 
 async def _read_groups(

@@ -16,6 +16,7 @@ from services.auth.tokens import Role
 from services.ids import uuid7
 from services.profiles.export import ExportSlots
 from services.profiles.names import name_key
+from services.read_your_writes import ReadRouting
 from tests.conftest import TEST_SECRET, GraphQLCall, make_token
 
 EXPORT = """
@@ -143,7 +144,8 @@ async def test_past_the_export_cap_a_download_is_rate_limited_and_slots_come_bac
     url = (await _export(gql, query="seniors"))["url"]
     slots = ExportSlots(limit=1)
     app = Starlette(routes=export_routes(TEST_SECRET, slots=slots))
-    app.state.pool = app.state.read_pool = pool
+    app.state.pool = pool
+    app.state.reads = ReadRouting.primary_only(pool)
     async with httpx.AsyncClient(
         transport=httpx.ASGITransport(app=app), base_url="http://testserver"
     ) as http:
