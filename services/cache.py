@@ -21,11 +21,9 @@ from collections import OrderedDict
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import Any, Final, Protocol, TypeVar
-from urllib.parse import urlsplit
 
-from aiocache.backends.redis import RedisCache
 from aiocache.base import BaseCache
-from aiocache.serializers import BaseSerializer, NullSerializer
+from aiocache.serializers import NullSerializer
 
 from services.metrics import record_cache_lookup
 from services.settings import Settings
@@ -130,37 +128,6 @@ class BoundedMemoryCache(BaseCache):  # type: ignore[misc]  # aiocache is untype
         else:
             self._entries.clear()
         return True
-
-
-class _BytesSerializer(BaseSerializer):  # type: ignore[misc]  # aiocache is untyped
-    """Values reach Redis already encoded by a Codec; store and return the bytes as they are."""
-
-    DEFAULT_ENCODING = None
-
-    def dumps(self, value: bytes) -> bytes:
-        return value
-
-    def loads(self, value: bytes | None) -> bytes | None:
-        return value
-
-
-class _RedisCache(RedisCache):  # type: ignore[misc]  # aiocache is untyped
-    """aiocache's Redis backend without the calls redis-py 5+ deprecates (`setex`, `close`)."""
-
-    async def _set(
-        self,
-        key: str,
-        value: bytes,
-        ttl: float | None = None,
-        _cas_token: Any = None,
-        _conn: Any = None,
-    ) -> Any:
-        if _cas_token is not None:
-            return await super()._set(key, value, ttl=ttl, _cas_token=_cas_token, _conn=_conn)
-        return await self.client.set(key, value, px=int(ttl * 1000) if ttl else None)
-
-    async def _close(self, *args: Any, _conn: Any = None, **kwargs: Any) -> None:
-        await self.client.aclose()
 
 
 class ResultCache:
@@ -271,20 +238,12 @@ def build_backend(settings: Settings, *, namespace: str, max_entries: int) -> Ba
             timeout=None,  # aiocache's timeout wraps every call in wait_for: a task each
         )
         return Backend(memory, stores_bytes=False, errors=(OSError, asyncio.TimeoutError))
+    # Imported only when configured: redis-py is a noticeable part of start-up.
     from redis.exceptions import RedisError
 
-    url = urlsplit(settings.redis_url)
-    redis = _RedisCache(
-        serializer=_BytesSerializer(),
-        namespace=namespace,
-        key_builder=_join_key,
-        endpoint=url.hostname or "127.0.0.1",
-        port=url.port or 6379,
-        db=int(url.path.lstrip("/") or 0),
-        password=url.password,
-        timeout=1,
-        create_connection_timeout=1,
-    )
+    from services.redis_cache import redis_cache
+
+    redis = redis_cache(settings.redis_url, namespace=namespace, key_builder=_join_key)
     return Backend(redis, stores_bytes=True, errors=(OSError, asyncio.TimeoutError, RedisError))
 
 

@@ -58,6 +58,9 @@ class OfflineAI:
     def model(self) -> str:
         return OFFLINE_MODEL
 
+    async def aclose(self) -> None:
+        return None
+
     async def extract_resume(self, resume: ResumeInput) -> ResumeProfile:
         if resume.text is None:
             size = len(resume.pdf or b"")

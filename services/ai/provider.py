@@ -76,6 +76,9 @@ class InterviewAI(Protocol):
     async def chat(self, request: ChatRequest) -> str:
         """The recruiter assistant's answer to `request.message`."""
 
+    async def aclose(self) -> None:
+        """Release the provider's connections (nothing to release offline)."""
+
 
 @runtime_checkable
 class TextEmbedder(Protocol):

@@ -10,12 +10,10 @@ from dataclasses import dataclass, field
 
 import asyncpg
 
-from services.ai.gemini import GeminiAI
 from services.ai.offline import OfflineAI
 from services.ai.provider import InterviewAI
 from services.email.mailer import Mailer, OfflineMailer
 from services.email.outbox import EMAIL_JOB, EmailDelivery
-from services.email.resend_mailer import ResendMailer
 from services.interviews.assessments import ASSESSMENT_JOB, AssessmentGeneration
 from services.jobs.worker import JobWorker
 from services.retry import RetryPolicy
@@ -69,8 +67,7 @@ class InterviewServices:
     async def aclose(self) -> None:
         await self.worker.stop()
         await self.rooms.aclose()
-        if isinstance(self.ai, GeminiAI):
-            await self.ai.aclose()
+        await self.ai.aclose()
 
 
 def build_interview_services(
@@ -78,12 +75,18 @@ def build_interview_services(
 ) -> InterviewServices:
     policies = retry_policies(settings)
     ai: InterviewAI
+    # The SDK adapters are imported only when configured: offline processes (and every test
+    # server) then start without loading google-genai or resend, about a third of start-up.
     if settings.gemini_api_key is not None:
+        from services.ai.gemini import GeminiAI
+
         ai = GeminiAI.from_settings(settings, policies)
     else:
         ai = OfflineAI()
     mailer: Mailer
     if settings.resend_api_key is not None:
+        from services.email.resend_mailer import ResendMailer
+
         mailer = ResendMailer(
             api_key=settings.resend_api_key.reveal(),
             api_url=settings.resend_base_url,
