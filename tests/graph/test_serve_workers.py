@@ -5,13 +5,15 @@ import asyncio
 import os
 import re
 import signal
-from collections.abc import Iterator
+from collections.abc import AsyncIterator, Iterator
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import asyncpg
 import httpx
 import orjson
+import pytest
 
 from db.pool import create_pool
 from services.profiles.seed import seed_demo_profiles
@@ -36,9 +38,19 @@ select distinct substring(application_name from '^insighta-(\d+)$')::int
 """
 
 
-async def test_two_workers_on_one_database_give_the_same_answers(
-    server_dsn: str, tmp_path: Path
-) -> None:
+@dataclass(frozen=True, slots=True)
+class Workers:
+    dsn: str
+    server: Server
+
+
+@pytest.fixture(scope="module")
+async def workers(
+    server_dsn: str, tmp_path_factory: pytest.TempPathFactory
+) -> AsyncIterator[Workers]:
+    """One `serve --workers 2` on a database with the demo profiles, shared (a start costs
+    seconds): each test first waits for two live workers, whatever the one before it did."""
+    directory = tmp_path_factory.mktemp("workers")
     async with fresh_database(server_dsn) as dsn:
         pool = await create_pool(dsn, max_size=1)
         try:
@@ -46,27 +58,30 @@ async def test_two_workers_on_one_database_give_the_same_answers(
         finally:
             await pool.close()
         async with running_server(
-            dsn, tmp_path / "data", tmp_path / "server.log", args=TWO_WORKERS
+            dsn, directory / "data", directory / "server.log", args=TWO_WORKERS
         ) as server:
-            workers = await _two_workers(dsn, server)
+            yield Workers(dsn, server)
 
-            answers_by_pid: dict[int, list[Any]] = {}
 
-            async def answered_by_both() -> set[int]:
-                for pid, answer in await _profile_answers(server, count=8):
-                    answers_by_pid.setdefault(pid, []).append(answer)
-                return set(answers_by_pid)
+async def test_two_workers_on_one_database_give_the_same_answers(workers: Workers) -> None:
+    pids = await _two_workers(workers.dsn, workers.server)
+    answers_by_pid: dict[int, list[Any]] = {}
 
-            await eventually(
-                answered_by_both,
-                lambda pids: pids == workers,
-                within=60,
-                interval=0.1,
-                message="both workers to answer",
-            )
-            answers = [answer for batch in answers_by_pid.values() for answer in batch]
-            assert answers[0]["profiles"]["totalCount"] > 0
-            assert all(answer == answers[0] for answer in answers)
+    async def answered_by_both() -> set[int]:
+        for pid, answer in await _profile_answers(workers.server, count=8):
+            answers_by_pid.setdefault(pid, []).append(answer)
+        return set(answers_by_pid)
+
+    await eventually(
+        answered_by_both,
+        lambda answered: answered == pids,
+        within=60,
+        interval=0.1,
+        message="both workers to answer",
+    )
+    answers = [answer for batch in answers_by_pid.values() for answer in batch]
+    assert answers[0]["profiles"]["totalCount"] > 0
+    assert all(answer == answers[0] for answer in answers)
 
 
 async def test_embedded_workers_announce_once_and_stop_with_the_server(tmp_path: Path) -> None:
@@ -114,23 +129,17 @@ async def test_embedded_workers_announce_once_and_stop_with_the_server(tmp_path:
         await server.stop()
 
 
-async def test_a_killed_worker_is_replaced_and_serving_goes_on(
-    server_dsn: str, tmp_path: Path
-) -> None:
-    async with (
-        fresh_database(server_dsn) as dsn,
-        running_server(dsn, tmp_path / "data", tmp_path / "server.log", args=TWO_WORKERS) as server,
-    ):
-        workers = await _two_workers(dsn, server)
-        victim = min(workers)
-        os.kill(victim, signal.SIGKILL)
+async def test_a_killed_worker_is_replaced_and_serving_goes_on(workers: Workers) -> None:
+    before = await _two_workers(workers.dsn, workers.server)
+    [(_, expected)] = await _profile_answers(workers.server, count=1)
+    victim = min(before)
+    os.kill(victim, signal.SIGKILL)
 
-        replaced = await _two_workers(dsn, server, without=victim)
-        assert victim not in replaced
-        assert (workers - {victim}) < replaced
-        for pid, answer in await _profile_answers(server, count=6):
-            assert pid in replaced
-            assert answer["profiles"]["totalCount"] == 0
+    after = await _two_workers(workers.dsn, workers.server, without=victim)
+    assert (before - {victim}) < after
+    for pid, answer in await _profile_answers(workers.server, count=6):
+        assert pid in after
+        assert answer == expected
 
 
 async def _two_workers(dsn: str, server: Server, *, without: int | None = None) -> set[int]:
