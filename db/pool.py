@@ -55,11 +55,13 @@ async def create_pool(
     max_size: int = 10,
     on_connect: ConnectionHook | None = None,
     reset_sessions: bool = False,
+    application_name: str = APPLICATION_NAME,
 ) -> asyncpg.Pool:
     """A pool whose connections have our codecs; `on_connect` runs after them (tests log there).
 
     `reset_sessions` keeps asyncpg's reset on release (advisory unlock, UNLISTEN, RESET ALL) for
-    a pool whose users hold session state on purpose, such as job locks."""
+    a pool whose users hold session state on purpose, such as job locks. `application_name`
+    is what pg_stat_activity shows for its connections."""
 
     async def init(conn: asyncpg.Connection) -> None:
         await init_connection(conn)
@@ -72,7 +74,7 @@ async def create_pool(
         max_size=max_size,
         init=init,
         reset=None if reset_sessions else _keep_session,  # None: asyncpg's own reset
-        server_settings=SERVER_SETTINGS,
+        server_settings={**SERVER_SETTINGS, "application_name": application_name},
     )
     assert pool is not None  # create_pool only returns None when awaited without a loop
     return pool

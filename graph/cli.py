@@ -15,6 +15,7 @@ from graph.app import create_app
 from graph.client import GraphQLClient
 from graph.commands import account, profiles
 from graph.ingest_command import run_ingest
+from graph.supervisor import serve_workers
 from services.auth.credentials import client_token
 from services.auth.tokens import Role, issue_token
 from services.database import Database, open_database
@@ -32,10 +33,15 @@ console = Console()
 def serve(
     host: Annotated[str, typer.Option(help="Interface to listen on")] = "127.0.0.1",
     port: Annotated[int, typer.Option(help="Port to listen on")] = 8000,
+    workers: Annotated[
+        int | None,
+        typer.Option(help="Server processes [default: WEB_CONCURRENCY, else 1]", min=1),
+    ] = None,
 ) -> None:
     """Start the server (on an embedded PostgreSQL when DATABASE_URL is unset)."""
     configure_logging()
     settings = Settings.from_env()
+    processes = workers or settings.web_concurrency
 
     def announce(settings: Settings, key: Secret) -> None:
         token = _admin_token(settings, key)
@@ -50,6 +56,10 @@ def serve(
             markup=False,
         )
 
+    if processes > 1:
+        raise typer.Exit(
+            serve_workers(settings, host=host, port=port, workers=processes, announce=announce)
+        )
     uvicorn.run(
         create_app(settings, on_ready=announce),
         host=host,

@@ -2,13 +2,14 @@
 
 import asyncio
 import logging
+import os
 from dataclasses import dataclass
 
 import asyncpg
 
 from db.embedded import EmbeddedPostgres
 from db.migrations import apply_migrations
-from db.pool import create_pool, ping
+from db.pool import APPLICATION_NAME, create_pool, ping
 from services.settings import Secret, Settings
 
 logger = logging.getLogger(__name__)
@@ -29,11 +30,21 @@ class Database:
     read_pool: asyncpg.Pool
 
     async def close(self) -> None:
+        await self.close_pools()
+        if self.embedded is not None:
+            await asyncio.to_thread(self.embedded.stop)
+
+    async def close_pools(self) -> None:
+        """Close the connections but keep the embedded server running (for other processes)."""
         if self.read_pool is not self.pool:
             await self.read_pool.close()
         await self.pool.close()
-        if self.embedded is not None:
-            await asyncio.to_thread(self.embedded.stop)
+
+
+def process_application_name() -> str:
+    """`insighta-<pid>`: pg_stat_activity then shows which server process holds a connection
+    (several per host with `serve --workers N`)."""
+    return f"{APPLICATION_NAME}-{os.getpid()}"
 
 
 async def open_database(settings: Settings, *, max_size: int = 10) -> Database:
@@ -45,7 +56,9 @@ async def open_database(settings: Settings, *, max_size: int = 10) -> Database:
         embedded = EmbeddedPostgres(settings.data_dir)
         dsn = await asyncio.to_thread(embedded.start)
     try:
-        pool = await create_pool(dsn, max_size=max_size)
+        pool = await create_pool(
+            dsn, max_size=max_size, application_name=process_application_name()
+        )
         async with pool.acquire() as conn:
             applied = await apply_migrations(conn)
     except BaseException:
@@ -55,7 +68,11 @@ async def open_database(settings: Settings, *, max_size: int = 10) -> Database:
     created_now = bool(applied) and applied[0] == "0001_profiles"
     read_pool = pool
     if settings.database_read_url is not None:
-        read_pool = await create_pool(settings.database_read_url.reveal(), max_size=max_size)
+        read_pool = await create_pool(
+            settings.database_read_url.reveal(),
+            max_size=max_size,
+            application_name=process_application_name(),
+        )
     return Database(
         pool=pool, embedded=embedded, created_now=created_now, dsn=Secret(dsn), read_pool=read_pool
     )

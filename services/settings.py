@@ -105,6 +105,8 @@ class Settings:
     # Where the CLI's client commands send requests, and with which token.
     insighta_url: str = DEFAULT_INSIGHTA_URL
     insighta_token: Secret | None = None
+    # Server processes `insighta serve` runs when `--workers` is not given (uvicorn's name).
+    web_concurrency: int = 1
 
     @classmethod
     def from_env(cls, environ: dict[str, str] | None = None) -> "Settings":
@@ -166,6 +168,7 @@ class Settings:
             ),
             insighta_url=env.get("INSIGHTA_URL") or DEFAULT_INSIGHTA_URL,
             insighta_token=_secret(env.get("INSIGHTA_TOKEN")),
+            web_concurrency=_positive(env, "WEB_CONCURRENCY", 1),
         )
 
     def resolved_secret_key(self) -> Secret:

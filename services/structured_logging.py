@@ -20,6 +20,8 @@ class JsonFormatter(logging.Formatter):
             "time": datetime.fromtimestamp(record.created, UTC).isoformat(timespec="milliseconds"),
             "level": record.levelname.lower(),
             "logger": record.name,
+            # Several server processes (`serve --workers N`) write to one stream.
+            "pid": record.process,
             "message": record.getMessage(),
         }
         for key, value in vars(record).items():

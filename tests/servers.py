@@ -7,7 +7,7 @@ import signal
 import socket
 import subprocess
 import sys
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Sequence
 from contextlib import asynccontextmanager
 from pathlib import Path
 
@@ -26,22 +26,27 @@ def free_port() -> int:
 
 
 class Server:
-    """One server process on a free port; `kill()` is SIGKILL, as a crash would be."""
+    """One server process on a free port; `kill()` is SIGKILL, as a crash would be.
 
-    def __init__(self, dsn: str, data_dir: Path, log: Path, **env: str) -> None:
+    `dsn` None: the server starts its embedded PostgreSQL in `data_dir`. `args` go after
+    `serve --port N` (`--workers 2`)."""
+
+    def __init__(
+        self, dsn: str | None, data_dir: Path, log: Path, *, args: Sequence[str] = (), **env: str
+    ) -> None:
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}/graphql"
         self.log = log
         environment = {
             **os.environ,
-            "DATABASE_URL": dsn,
+            "DATABASE_URL": dsn or "",
             "SECRET_KEY": TEST_SECRET.reveal(),
             "INSIGHTA_DATA_DIR": str(data_dir),
             **env,
         }
         with log.open("ab") as output:
             self.process = subprocess.Popen(
-                [str(INSIGHTA), "serve", "--port", str(self.port)],
+                [str(INSIGHTA), "serve", "--port", str(self.port), *args],
                 env=environment,
                 stdout=output,
                 stderr=subprocess.STDOUT,
@@ -76,8 +81,10 @@ class Server:
 
 
 @asynccontextmanager
-async def running_server(dsn: str, data_dir: Path, log: Path, **env: str) -> AsyncIterator[Server]:
-    server = Server(dsn, data_dir, log, **env)
+async def running_server(
+    dsn: str | None, data_dir: Path, log: Path, *, args: Sequence[str] = (), **env: str
+) -> AsyncIterator[Server]:
+    server = Server(dsn, data_dir, log, args=args, **env)
     try:
         yield await server.ready()
     finally:

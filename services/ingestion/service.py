@@ -15,6 +15,7 @@ import asyncpg
 
 from db import ingestion as ingestion_db
 from db.pool import create_pool
+from services.database import process_application_name
 from services.errors import ErrorCode, ServiceError, bad_input
 from services.ids import uuid7
 from services.ingestion.jobs import Job, get_job, row_errors
@@ -103,7 +104,11 @@ async def open_ingestion(
     # Job claims are session advisory locks: this pool resets sessions on release, so a lock
     # taken on a connection that is handed back without a job is dropped with it.
     job_pool = await create_pool(
-        dsn, min_size=0, max_size=settings.ingestion_workers, reset_sessions=True
+        dsn,
+        min_size=0,
+        max_size=settings.ingestion_workers,
+        reset_sessions=True,
+        application_name=process_application_name(),
     )
     parsers = ParserPool(settings.ingestion_workers)
     spool = Spool(settings.data_dir / "spool")

@@ -12,6 +12,7 @@ def test_defaults_need_no_environment() -> None:
     assert settings.graphql_introspection is True
     assert settings.cache_ttl_seconds == 300
     assert settings.max_upload_bytes == 1 << 30
+    assert settings.web_concurrency == 1
 
 
 def test_values_come_from_the_environment() -> None:
@@ -21,6 +22,7 @@ def test_values_come_from_the_environment() -> None:
             "INSIGHTA_DATA_DIR": "/var/lib/insighta",
             "CACHE_TTL_SECONDS": "60",
             "GRAPHQL_INTROSPECTION": "off",
+            "WEB_CONCURRENCY": "4",
         }
     )
     assert settings.database_url is not None
@@ -29,11 +31,17 @@ def test_values_come_from_the_environment() -> None:
     assert settings.data_dir == Path("/var/lib/insighta")
     assert settings.cache_ttl_seconds == 60
     assert settings.graphql_introspection is False
+    assert settings.web_concurrency == 4
 
 
 @pytest.mark.parametrize(
     ("name", "value"),
-    [("CACHE_TTL_SECONDS", "soon"), ("MAX_UPLOAD_BYTES", "-1"), ("GRAPHQL_INTROSPECTION", "maybe")],
+    [
+        ("CACHE_TTL_SECONDS", "soon"),
+        ("MAX_UPLOAD_BYTES", "-1"),
+        ("GRAPHQL_INTROSPECTION", "maybe"),
+        ("WEB_CONCURRENCY", "0"),
+    ],
 )
 def test_bad_values_fail_at_start_up_with_the_name(name: str, value: str) -> None:
     with pytest.raises(ValueError, match=name):

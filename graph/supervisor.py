@@ -1,0 +1,83 @@
+"""`insighta serve --workers N`: prepare once in this process, then run N server processes.
+
+The parent does what must happen once: start the embedded PostgreSQL (and hold it until the
+workers are gone), apply migrations, load the demo profiles into a database created now, make
+the secret key, print the banner. Workers find all of it through the environment and the data
+dir, and each serves like a single-process server. uvicorn's supervisor (0.54) replaces a
+worker that dies or stops answering its health ping, and on SIGINT/SIGTERM stops them all
+with SIGTERM and waits for them, so the embedded server stops only after the last one.
+"""
+
+import asyncio
+import logging
+import os
+from collections.abc import Callable
+from typing import Final
+
+import uvicorn
+from uvicorn.config import STARTUP_FAILURE
+from uvicorn.supervisors import Multiprocess
+
+from services.database import Database, open_database
+from services.profiles.seed import seed_demo_profiles
+from services.settings import Secret, Settings
+
+logger = logging.getLogger(__name__)
+
+WORKER_APP = "graph.asgi:create_worker_app"
+# A worker answers the supervisor's health ping only once its imports are done: 2-3 s on an
+# idle machine, 8-16 s measured on a busy 2-core one. uvicorn's 5 s default then kills every
+# worker before it starts; a hung worker is still replaced, a minute later.
+HEALTHCHECK_SECONDS: Final = 60
+
+Announce = Callable[[Settings, Secret], None]
+
+
+def serve_workers(
+    settings: Settings, *, host: str, port: int, workers: int, announce: Announce
+) -> int:
+    """Run `workers` server processes until SIGINT/SIGTERM; the exit code to end with."""
+    database = asyncio.run(_prepare(settings))
+    try:
+        if database.embedded is not None:
+            # Spawned workers inherit the environment: they connect to our server and start none.
+            os.environ["DATABASE_URL"] = database.dsn.reveal()
+        if settings.redis_url is None:
+            logger.warning(
+                "REDIS_URL is unset: rate limits and persisted queries are kept per process",
+                extra={"workers": workers},
+            )
+        announce(settings, settings.resolved_secret_key())
+        config = uvicorn.Config(
+            WORKER_APP,
+            factory=True,
+            workers=workers,
+            host=host,
+            port=port,
+            log_config=None,
+            access_log=False,  # graph/access_log.py writes one richer line per request
+            proxy_headers=False,
+            timeout_worker_healthcheck=HEALTHCHECK_SECONDS,
+        )
+        supervisor = Multiprocess(config, sockets=[config.bind_socket()])
+        supervisor.run()
+        # The supervisor gives up when a worker fails before serving (it would fail again).
+        failed = any(process.exitcode == STARTUP_FAILURE for process in supervisor.processes)
+        return STARTUP_FAILURE if failed else 0
+    finally:
+        if database.embedded is not None:
+            database.embedded.stop()
+
+
+async def _prepare(settings: Settings) -> Database:
+    database = await open_database(settings, max_size=2)
+    try:
+        if database.created_now and database.embedded is not None:
+            result = await seed_demo_profiles(database.pool)
+            logger.info("loaded the demo profiles", extra={"inserted": result.inserted})
+        settings.resolved_secret_key()  # made here once, not raced by the workers
+    except BaseException:
+        await database.close()
+        raise
+    await database.close_pools()
+    return database
