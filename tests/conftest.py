@@ -24,11 +24,34 @@ from services.profiles.seed import seed_demo_profiles
 from services.settings import Secret, Settings
 from tests.databases import fresh_database
 from tests.live_server import LiveServer, start_live_server, stop_live_server
+from tests.redis_server import REDIS_HOST, REDIS_PORT, redis_is_reachable
 
 TEST_SECRET = Secret("insighta-test-secret-key-0123456789abcdef")
 
 # Fake Gemini, Resend and LiveKit servers (tests/fakes/) as fixtures.
 pytest_plugins = ["tests.fakes.fixtures"]
+
+
+def _redis_status() -> str:
+    if redis_is_reachable():
+        return f"redis: reachable at {REDIS_HOST}:{REDIS_PORT}; the Redis variants run"
+    return (
+        f"redis: NOT reachable at {REDIS_HOST}:{REDIS_PORT}; the Redis variants of the result "
+        "cache, rate-limit, read-your-writes and two-process tests did not run (their "
+        "in-process variants did)"
+    )
+
+
+def pytest_report_header() -> str:
+    return _redis_status()
+
+
+def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
+    # Said again at the end, where it cannot scroll away unseen.
+    if redis_is_reachable():
+        terminalreporter.write_line(_redis_status())
+    else:
+        terminalreporter.write_sep("=", _redis_status(), yellow=True, bold=True)
 
 
 @pytest.fixture(scope="session")

@@ -1,17 +1,20 @@
-"""Whether the Redis on 127.0.0.1:6379 answers: tests add a Redis variant only when it does.
+"""Whether the test Redis answers: tests add a Redis variant only when it does.
 
 The suite must pass on machines without Redis, and must not skip tests there; so Redis is an
-extra parameter when reachable, never a skip when not.
+extra parameter when reachable, never a skip when not. The header and the summary of every
+run say which it was (tests/conftest.py). `INSIGHTA_TEST_REDIS_URL` names another Redis.
 """
 
+import os
 import socket
 from functools import cache
 from typing import Final
+from urllib.parse import urlsplit
 
-REDIS_HOST: Final = "127.0.0.1"
-REDIS_PORT: Final = 6379
 # Database 15: kept apart from anything else using this Redis; keys also carry a test namespace.
-REDIS_URL: Final = f"redis://{REDIS_HOST}:{REDIS_PORT}/15"
+REDIS_URL: Final = os.environ.get("INSIGHTA_TEST_REDIS_URL") or "redis://127.0.0.1:6379/15"
+REDIS_HOST: Final = urlsplit(REDIS_URL).hostname or "127.0.0.1"
+REDIS_PORT: Final = urlsplit(REDIS_URL).port or 6379
 
 
 @cache
