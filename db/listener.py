@@ -2,23 +2,22 @@
 
 LISTEN cannot use pool connections: the pool's reset runs `UNLISTEN *` on every release. A
 notification's payload is handed to `on_notification(channel, payload)`; after every (re)connect
-`on_connected()` runs, since anything sent while the connection was down was missed.
+`on_connected()` runs, since anything sent while the connection was down was missed. Failed
+connects are retried forever, waiting what `reconnect_waits()` yields (the caller passes the
+retry policy's schedule; db knows no policy of its own).
 """
 
 import asyncio
 import contextlib
 import logging
-from collections.abc import Callable
-from typing import Any, Final
+from collections.abc import Callable, Iterator
+from typing import Any
 
 import asyncpg
 
 from db.pool import APPLICATION_NAME
 
 logger = logging.getLogger(__name__)
-
-FIRST_RETRY_SECONDS: Final = 0.5
-MAX_RETRY_SECONDS: Final = 30.0
 
 
 class Listener:
@@ -28,8 +27,10 @@ class Listener:
         *,
         on_notification: Callable[[str, str], None],
         on_connected: Callable[[], None],
+        reconnect_waits: Callable[[], Iterator[float]],
     ) -> None:
         self._dsn = dsn
+        self._reconnect_waits = reconnect_waits
         self._on_notification = on_notification
         self._on_connected = on_connected
         self._channels: set[str] = set()
@@ -60,19 +61,19 @@ class Listener:
             self._conn = None
 
     async def _keep_connected(self) -> None:
-        delay = FIRST_RETRY_SECONDS
+        waits = self._reconnect_waits()
         while True:
             try:
                 conn = await asyncpg.connect(
                     self._dsn, server_settings={"application_name": f"{APPLICATION_NAME}-listener"}
                 )
             except (OSError, asyncpg.PostgresError, asyncpg.InterfaceError) as error:
+                delay = next(waits)
                 logger.warning(
                     "listener cannot connect, retrying",
-                    extra={"error": str(error), "retry_in_seconds": delay},
+                    extra={"error": str(error), "retry_in_seconds": round(delay, 3)},
                 )
                 await asyncio.sleep(delay)
-                delay = min(delay * 2, MAX_RETRY_SECONDS)
                 continue
             lost = asyncio.Event()
             conn.add_termination_listener(_setter(lost))
@@ -83,7 +84,7 @@ class Listener:
                 logger.warning("listener lost its connection while subscribing", exc_info=True)
                 await conn.close()
                 continue
-            self._conn, delay = conn, FIRST_RETRY_SECONDS
+            self._conn, waits = conn, self._reconnect_waits()
             self._on_connected()
             await lost.wait()
             self._conn = None

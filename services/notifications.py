@@ -11,8 +11,14 @@ import asyncio
 import contextlib
 from collections import defaultdict
 from collections.abc import AsyncIterator
+from typing import Final
 
 from db.listener import Listener
+from services.retry import RetryConfig, endless_waits
+
+# The LISTEN connection comes back on the retry policy's schedule: first wait within 0.5 s,
+# doubling, never more than 30 s.
+LISTENER_RECONNECT: Final = RetryConfig(initial_delay=0.5, max_delay=30.0)
 
 
 class Watch:
@@ -30,7 +36,12 @@ class NotificationHub:
     """One LISTEN connection per process, shared by every subscription in it."""
 
     def __init__(self, dsn: str) -> None:
-        self._listener = Listener(dsn, on_notification=self._deliver, on_connected=self._wake_all)
+        self._listener = Listener(
+            dsn,
+            on_notification=self._deliver,
+            on_connected=self._wake_all,
+            reconnect_waits=lambda: endless_waits(LISTENER_RECONNECT),
+        )
         self._waiters: defaultdict[tuple[str, str], set[asyncio.Event]] = defaultdict(set)
 
     def start(self) -> None:

@@ -19,7 +19,7 @@ import asyncio
 import logging
 import math
 import time
-from collections.abc import Awaitable, Callable, Generator
+from collections.abc import Awaitable, Callable, Generator, Iterator
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from email.utils import parsedate_to_datetime
@@ -157,6 +157,15 @@ def wait_times(config: RetryConfig, jitter: Jitter) -> Generator[float, Any, Non
             floor = config.floor(retry_number)
             wait = floor + jitter(config.cap(retry_number) - floor)
         error = yield wait
+
+
+def endless_waits(config: RetryConfig, jitter: Jitter = backoff.full_jitter) -> Iterator[float]:
+    """The policy's waits with no end to the tries: for a connection that must come back (the
+    LISTEN connection), which reconnects on this schedule rather than one of its own."""
+    waits = wait_times(config, jitter)
+    next(waits)
+    while True:
+        yield waits.send(None)
 
 
 class RetryPolicy:

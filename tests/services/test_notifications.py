@@ -1,12 +1,15 @@
 """The notification hub: one LISTEN connection, fan-out by key, recovery after it drops."""
 
 import asyncio
-from collections.abc import AsyncIterator
+import socket
+from collections.abc import AsyncIterator, Iterator
 
 import asyncpg
 import pytest
 
+from db.listener import Listener
 from services.notifications import NotificationHub
+from services.retry import RetryConfig, endless_waits
 from tests.polling import eventually
 
 CHANNEL = "test_channel"
@@ -67,3 +70,32 @@ async def test_listener_reconnects_and_wakes_everyone_after_losing_its_connectio
         await pool.execute("select pg_notify($1, 'k')", CHANNEL)
         async with asyncio.timeout(10):
             await watch.wait(60)
+
+
+async def test_a_listener_that_cannot_connect_waits_the_retry_policys_times() -> None:
+    given: list[float] = []
+
+    def waits() -> Iterator[float]:
+        for wait in endless_waits(RetryConfig(initial_delay=0.01, max_delay=0.04), float):
+            given.append(wait)
+            yield wait
+
+    with socket.socket() as unused:
+        unused.bind(("127.0.0.1", 0))
+        port = unused.getsockname()[1]
+    listener = Listener(
+        f"postgresql://postgres@127.0.0.1:{port}/postgres",
+        on_notification=lambda channel, payload: None,
+        on_connected=lambda: None,
+        reconnect_waits=waits,
+    )
+    listener.start()
+    try:
+        await eventually(lambda: _count(given), lambda n: n >= 5, message="five retries")
+    finally:
+        await listener.close()
+    assert given[:5] == [0.01, 0.02, 0.04, 0.04, 0.04]  # the policy's bounds, capped
+
+
+async def _count(items: list[float]) -> int:
+    return len(items)
