@@ -1,5 +1,6 @@
 """The Starlette application: `/graphql` (POST, GET, GraphiQL, websockets) and `/healthz`."""
 
+import asyncio
 import contextlib
 import logging
 from collections.abc import AsyncIterator, Awaitable, Callable
@@ -26,7 +27,7 @@ from graph.exports import export_routes
 from graph.graphiql import graphiql_page, graphiql_routes
 from graph.interviews.dataloaders import InterviewLoaders
 from graph.live_transcript import live_transcript_routes
-from graph.observability import metrics_endpoint
+from graph.observability import metrics_endpoint, sample_pool_gauges
 from graph.persisted_queries import PersistedQueries, build_persisted_queries
 from graph.schema import schema
 from graph.uploads import BodyTooLarge, UploadGuard
@@ -260,10 +261,12 @@ def create_app(
             interviews = build_interview_services(settings, database.pool, secret_key)
             app.state.interviews = interviews
             interviews.start()
+            sampler = asyncio.create_task(sample_pool_gauges(database.pool), name="pool-gauges")
             try:
                 async with _services(app, settings, database.pool, database.dsn.reveal()):
                     yield
             finally:
+                sampler.cancel()
                 await interviews.aclose()
         finally:
             await app.state.cache.close()
@@ -295,6 +298,7 @@ def create_app(
         middleware=[Middleware(AccessLogMiddleware)],
     )
     app.state.secret_key = secret_key
+    app.state.metrics_multiprocess_dir = settings.metrics_multiprocess_dir
     if pool is not None:
         app.state.pool = pool
         app.state.accounts = build_account_services(settings, pool, secret_key)

@@ -1,23 +1,26 @@
 """Per-operation observation: latency and error-code metrics, the access-log fields only the
 GraphQL layer knows, an OpenTelemetry span when tracing is on; and the `/metrics` endpoint."""
 
+import asyncio
 import time
 from collections.abc import Iterator
 from typing import Any
 
 from graphql.error import GraphQLError
-from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
+from prometheus_client import CONTENT_TYPE_LATEST
 from starlette.requests import Request
 from starlette.responses import Response
 from strawberry.extensions import SchemaExtension
 
 from graph.access_log import request_record
 from services import tracing
+from services.database import ConnectionPool
 from services.metrics import (
     DB_POOL_CONNECTIONS,
     GRAPHQL_ERRORS,
     GRAPHQL_OPERATION_SECONDS,
     error_code_label,
+    exposition,
     operation_label,
 )
 
@@ -77,10 +80,23 @@ def _fill_request_record(context: Any, name: str | None, kind: str, codes: list[
 
 
 async def metrics_endpoint(request: Request) -> Response:
-    """Prometheus text format; pool gauges are read at scrape time."""
+    """Prometheus text format; this process's pool gauges are read at scrape time (the other
+    workers' every few seconds, by `sample_pool_gauges`)."""
     pool = getattr(request.app.state, "pool", None)
     if pool is not None:
-        DB_POOL_CONNECTIONS.labels(pool="primary", state="size").set(pool.get_size())
-        DB_POOL_CONNECTIONS.labels(pool="primary", state="idle").set(pool.get_idle_size())
-        DB_POOL_CONNECTIONS.labels(pool="primary", state="max").set(pool.get_max_size())
-    return Response(generate_latest(), media_type=CONTENT_TYPE_LATEST)
+        _set_pool_gauges(pool)
+    body = exposition(request.app.state.metrics_multiprocess_dir)
+    return Response(body, media_type=CONTENT_TYPE_LATEST)
+
+
+async def sample_pool_gauges(pool: ConnectionPool, *, every: float = 5.0) -> None:
+    """Keep this process's pool gauges current, for scrapes that another worker answers."""
+    while True:
+        _set_pool_gauges(pool)
+        await asyncio.sleep(every)
+
+
+def _set_pool_gauges(pool: ConnectionPool) -> None:
+    DB_POOL_CONNECTIONS.labels(pool="primary", state="size").set(pool.get_size())
+    DB_POOL_CONNECTIONS.labels(pool="primary", state="idle").set(pool.get_idle_size())
+    DB_POOL_CONNECTIONS.labels(pool="primary", state="max").set(pool.get_max_size())

@@ -11,7 +11,10 @@ with SIGTERM and waits for them, so the embedded server stops only after the las
 import asyncio
 import logging
 import os
+import shutil
+import tempfile
 from collections.abc import Callable
+from pathlib import Path
 from typing import Final
 
 import uvicorn
@@ -38,10 +41,16 @@ def serve_workers(
 ) -> int:
     """Run `workers` server processes until SIGINT/SIGTERM; the exit code to end with."""
     database = asyncio.run(_prepare(settings))
+    metrics_dir: Path | None = None
     try:
         if database.embedded is not None:
             # Spawned workers inherit the environment: they connect to our server and start none.
             os.environ["DATABASE_URL"] = database.dsn.reveal()
+        if settings.metrics_multiprocess_dir is None:
+            # Workers write their metrics here and /metrics sums them (prometheus_client's
+            # multiprocess mode reads the variable at import, in each spawned worker).
+            metrics_dir = Path(tempfile.mkdtemp(prefix="insighta-metrics-"))
+            os.environ["PROMETHEUS_MULTIPROC_DIR"] = str(metrics_dir)
         if settings.redis_url is None:
             logger.warning(
                 "REDIS_URL is unset: rate limits and persisted queries are kept per process",
@@ -65,6 +74,8 @@ def serve_workers(
         failed = any(process.exitcode == STARTUP_FAILURE for process in supervisor.processes)
         return STARTUP_FAILURE if failed else 0
     finally:
+        if metrics_dir is not None:
+            shutil.rmtree(metrics_dir, ignore_errors=True)
         if database.embedded is not None:
             database.embedded.stop()
 

@@ -9,10 +9,20 @@ The helpers at the bottom are called from the result cache (services/cache.py), 
 pipeline and the outside-service adapters (through the retry policy).
 """
 
+import os
 import re
+from pathlib import Path
 from typing import Final
 
-from prometheus_client import Counter, Gauge, Histogram
+from prometheus_client import (
+    REGISTRY,
+    CollectorRegistry,
+    Counter,
+    Gauge,
+    Histogram,
+    generate_latest,
+    multiprocess,
+)
 
 from services.errors import ErrorCode
 
@@ -35,15 +45,19 @@ HTTP_REQUEST_SECONDS: Final = Histogram(
     ["method", "route", "status"],
     buckets=_LATENCY_BUCKETS,
 )
+# Gauges add up over live processes when several serve (`serve --workers N`, multiprocess mode).
 DB_POOL_CONNECTIONS: Final = Gauge(
     "insighta_db_pool_connections",
-    "Connections in the asyncpg pool: open (size), idle, and the most it may open (max).",
+    "Connections in the asyncpg pools: open (size), idle, and the most they may open (max).",
     ["pool", "state"],
+    multiprocess_mode="livesum",
 )
 EXPORT_BYTES: Final = Counter(
     "insighta_export_bytes_total", "CSV bytes streamed by profile exports."
 )
-EXPORTS_ACTIVE: Final = Gauge("insighta_exports_active", "Profile exports streaming right now.")
+EXPORTS_ACTIVE: Final = Gauge(
+    "insighta_exports_active", "Profile exports streaming right now.", multiprocess_mode="livesum"
+)
 CACHE_LOOKUPS: Final = Counter(
     "insighta_cache_lookups_total",
     "Result-cache lookups by cache name and result (hit or miss).",
@@ -117,3 +131,34 @@ def record_upstream_give_up(service: str) -> None:
 
 def record_upstream_retry(service: str) -> None:
     UPSTREAM_RETRIES.labels(service=service).inc()
+
+
+def exposition(multiprocess_dir: Path | None) -> bytes:
+    """What `/metrics` answers: this process's metrics, or with `multiprocess_dir` (every
+    worker of `serve --workers N` writes its values there) the sum over all of them, so a
+    scrape means the same whichever worker it reaches."""
+    if multiprocess_dir is None:
+        return generate_latest(REGISTRY)
+    _forget_dead_processes(multiprocess_dir)
+    registry = CollectorRegistry()
+    multiprocess.MultiProcessCollector(registry, path=str(multiprocess_dir))  # type: ignore[no-untyped-call]
+    return generate_latest(registry)
+
+
+def _forget_dead_processes(directory: Path) -> None:
+    """A worker that died (and was replaced) must not keep counting in the live gauges; its
+    counters and histograms stay, as Prometheus expects of counters."""
+    for path in directory.glob("gauge_live*_*.db"):
+        pid = int(path.stem.rpartition("_")[2])
+        if not _is_alive(pid):
+            multiprocess.mark_process_dead(pid, path=str(directory))  # type: ignore[no-untyped-call]
+
+
+def _is_alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True

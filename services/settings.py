@@ -91,6 +91,9 @@ class Settings:
     interview_join_url: str = DEFAULT_INTERVIEW_JOIN_URL
     otel_endpoint: str | None = None
     otel_service_name: str = "insighta"
+    # Where the processes of one server write their metrics, so /metrics sums them (prometheus
+    # client's multiprocess mode); `serve --workers N` sets it for its workers.
+    metrics_multiprocess_dir: Path | None = None
     access_token_ttl_seconds: int = DEFAULT_ACCESS_TOKEN_TTL_SECONDS
     refresh_token_ttl_seconds: int = DEFAULT_REFRESH_TOKEN_TTL_SECONDS
     password_reset_ttl_seconds: int = DEFAULT_PASSWORD_RESET_TTL_SECONDS
@@ -146,6 +149,11 @@ class Settings:
             interview_join_url=env.get("INTERVIEW_JOIN_URL") or DEFAULT_INTERVIEW_JOIN_URL,
             otel_endpoint=env.get("OTEL_EXPORTER_OTLP_ENDPOINT") or None,
             otel_service_name=env.get("OTEL_SERVICE_NAME") or "insighta",
+            metrics_multiprocess_dir=(
+                Path(env["PROMETHEUS_MULTIPROC_DIR"])
+                if env.get("PROMETHEUS_MULTIPROC_DIR")
+                else None
+            ),
             access_token_ttl_seconds=_positive_int(
                 env, "ACCESS_TOKEN_TTL_SECONDS", DEFAULT_ACCESS_TOKEN_TTL_SECONDS
             ),
@@ -278,6 +286,11 @@ def _retry_overrides(env: Mapping[str, str]) -> dict[str, dict[str, float]]:
         task, setting = match.group(1).lower(), match.group(2).lower()
         overrides.setdefault(task, {})[setting] = _float(env, name, 0.0)
     return overrides
+
+
+def _path(env: Mapping[str, str], name: str) -> Path | None:
+    raw = env.get(name)
+    return Path(raw) if raw else None
 
 
 def _positive(env: dict[str, str], name: str, default: int) -> int:

@@ -142,6 +142,38 @@ async def test_a_killed_worker_is_replaced_and_serving_goes_on(workers: Workers)
         assert answer == expected
 
 
+async def test_metrics_sum_every_workers_requests_whichever_worker_is_scraped(
+    workers: Workers,
+) -> None:
+    pids = await _two_workers(workers.dsn, workers.server)
+    before = await _operations_counted(workers.server)
+    answered: list[int] = []
+
+    async def answered_by_both() -> set[int]:
+        answered.extend(pid for pid, _ in await _profile_answers(workers.server, count=6))
+        return set(answered)
+
+    await eventually(
+        answered_by_both, lambda seen: seen == pids, within=60, message="both workers to answer"
+    )
+    # Several scrapes, on their own connections, so both workers answer some of them.
+    scraped = [await _operations_counted(workers.server) for _ in range(6)]
+    assert scraped == [before + len(answered)] * 6
+
+
+async def _operations_counted(server: Server) -> float:
+    """How many `Nigerians` operations /metrics says were answered (by every worker)."""
+    async with httpx.AsyncClient(timeout=30) as http:
+        text = (await http.get(server.url.replace("/graphql", "/metrics"))).text
+    found = re.search(
+        r'^insighta_graphql_operation_duration_seconds_count\{operation="Nigerians",'
+        r'type="query"\} (\S+)$',
+        text,
+        re.MULTILINE,
+    )
+    return float(found.group(1)) if found else 0.0
+
+
 async def _two_workers(dsn: str, server: Server, *, without: int | None = None) -> set[int]:
     """The pids holding pool connections once they are two children of the server."""
 
