@@ -50,6 +50,10 @@ ASSESSMENT_JOB = """
 select status, claims, lease_owner from background_jobs
  where kind = 'assessment' and key = $1 order by created_at desc limit 1
 """
+DROP_LISTENERS = """
+select count(pg_terminate_backend(pid)) from pg_stat_activity
+ where application_name = 'insighta-listener' and datname = current_database()
+"""
 CACHE_HITS = re.compile(
     r'^insighta_cache_lookups_total\{cache="results",result="hit"\} (\S+)$', re.M
 )
@@ -152,6 +156,29 @@ async def test_a_job_ingested_through_a_is_followed_to_its_end_on_b(pair: Pair) 
     assert (final["totalRows"], final["inserted"], final["skipped"]) == (6000, 5760, 240)
     rows = [state["totalRows"] for state in states]
     assert rows == sorted(rows), "progress never goes backwards"
+
+
+async def test_a_subscriber_sees_the_end_though_its_listener_connection_dropped(
+    pair: Pair,
+) -> None:
+    token = caller()
+    job = await ingest_through(pair.a, 20_000, token)
+    followed = asyncio.create_task(subscription(pair.b.url, job["id"], token=token))
+    conn = await asyncpg.connect(pair.dsn)
+    try:
+        # Every process's LISTEN connection, while the job runs: notifications sent until they
+        # are back are lost, and the subscriber must not depend on them.
+        dropped = await conn.fetchval(DROP_LISTENERS)
+        assert dropped == 2
+        state = await conn.fetchval("select status from ingestion_jobs where id = $1", job["id"])
+        assert state != "COMPLETED", "the job ended before the listeners dropped"
+    finally:
+        await conn.close()
+    messages = await followed
+    assert messages[-1] == {"id": "1", "type": "complete"}, messages
+    assert all("errors" not in message.get("payload", {}) for message in messages), messages
+    final = messages[-2]["payload"]["data"]["ingestionProgress"]
+    assert (final["status"], final["totalRows"]) == ("COMPLETED", 20_000)
 
 
 async def test_a_write_through_a_makes_b_fresh_though_b_had_it_cached(pair: Pair) -> None:
