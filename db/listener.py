@@ -11,13 +11,21 @@ import asyncio
 import contextlib
 import logging
 from collections.abc import Callable, Iterator
-from typing import Any
+from typing import Any, Final
 
 import asyncpg
 
 from db.pool import APPLICATION_NAME
 
 logger = logging.getLogger(__name__)
+
+# What a statement on a connection that is failing or being terminated may raise.
+_CONNECTION_ERRORS: Final = (
+    OSError,
+    asyncpg.PostgresError,
+    asyncpg.InterfaceError,
+    asyncpg.exceptions.InternalClientError,
+)
 
 
 class Listener:
@@ -35,6 +43,7 @@ class Listener:
         self._on_connected = on_connected
         self._channels: set[str] = set()
         self._conn: asyncpg.Connection | None = None
+        self._lock = asyncio.Lock()
         self._task: asyncio.Task[None] | None = None
 
     def start(self) -> None:
@@ -42,12 +51,17 @@ class Listener:
 
     async def listen(self, channel: str) -> None:
         """Listen on `channel` from now on (and after every reconnect)."""
-        self._channels.add(channel)
-        conn = self._conn
-        if conn is not None and not conn.is_closed():
+        # One statement at a time on the one connection: two first LISTENs at once would make
+        # asyncpg refuse the second ("another operation is in progress").
+        async with self._lock:
+            self._channels.add(channel)
+            conn = self._conn
+            if conn is None or conn.is_closed():
+                return  # the (re)connect listens to every channel
             try:
                 await conn.add_listener(channel, self._deliver)
-            except (OSError, asyncpg.PostgresError, asyncpg.InterfaceError):
+            except _CONNECTION_ERRORS:
+                # The connection is going: the reconnect listens again and wakes every waiter.
                 logger.warning("could not LISTEN; will after reconnecting", exc_info=True)
 
     async def close(self) -> None:
@@ -67,7 +81,7 @@ class Listener:
                 conn = await asyncpg.connect(
                     self._dsn, server_settings={"application_name": f"{APPLICATION_NAME}-listener"}
                 )
-            except (OSError, asyncpg.PostgresError, asyncpg.InterfaceError) as error:
+            except _CONNECTION_ERRORS as error:
                 delay = next(waits)
                 logger.warning(
                     "listener cannot connect, retrying",
@@ -77,14 +91,16 @@ class Listener:
                 continue
             lost = asyncio.Event()
             conn.add_termination_listener(_setter(lost))
-            try:
-                for channel in sorted(self._channels):
-                    await conn.add_listener(channel, self._deliver)
-            except (OSError, asyncpg.PostgresError, asyncpg.InterfaceError):
-                logger.warning("listener lost its connection while subscribing", exc_info=True)
-                await conn.close()
-                continue
-            self._conn, waits = conn, self._reconnect_waits()
+            async with self._lock:
+                try:
+                    for channel in sorted(self._channels):
+                        await conn.add_listener(channel, self._deliver)
+                except _CONNECTION_ERRORS:
+                    logger.warning("listener lost its connection while subscribing", exc_info=True)
+                    conn.terminate()
+                    await asyncio.sleep(next(waits))
+                    continue
+                self._conn, waits = conn, self._reconnect_waits()
             self._on_connected()
             await lost.wait()
             self._conn = None

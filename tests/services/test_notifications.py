@@ -1,6 +1,7 @@
 """The notification hub: one LISTEN connection, fan-out by key, recovery after it drops."""
 
 import asyncio
+import contextlib
 import socket
 from collections.abc import AsyncIterator, Iterator
 
@@ -99,3 +100,21 @@ async def test_a_listener_that_cannot_connect_waits_the_retry_policys_times() ->
 
 async def _count(items: list[float]) -> int:
     return len(items)
+
+
+async def test_watches_opened_at_once_on_many_channels_are_all_listened_to(
+    hub: NotificationHub, pool: asyncpg.Pool
+) -> None:
+    channels = [f"{CHANNEL}_{index}" for index in range(12)]
+    async with contextlib.AsyncExitStack() as stack:
+        await stack.enter_async_context(hub.watch(CHANNEL, "first"))
+        await eventually(lambda: listening(pool), bool, message="the listener connected")
+        # The first LISTEN on each channel is a statement; at once, they share one connection.
+        watches = await asyncio.gather(
+            *(stack.enter_async_context(hub.watch(channel, "k")) for channel in channels)
+        )
+        for channel in channels:
+            await pool.execute("select pg_notify($1, 'k')", channel)
+        async with asyncio.timeout(10):
+            for watch in watches:
+                await watch.wait(60)  # a channel not listened to would wait the full minute
