@@ -1,4 +1,4 @@
-"""SQL for ingestion jobs, their kept row errors, and the batch insert into profiles.
+"""SQL for ingestion jobs, their uploads, their kept row errors, and the batch insert into profiles.
 
 A job is owned by whoever holds its session advisory lock on a dedicated connection: when the
 owning process dies its connection drops and the lock goes with it, so another process can
@@ -110,6 +110,28 @@ select id
   from ingestion_jobs
  where id = any($1::uuid[])
    and status in ('QUEUED', 'RUNNING')
+"""
+INSERT_UPLOAD_CHUNK = """
+insert into ingestion_upload_chunks (job_id, chunk, data)
+values ($1, $2, $3)
+"""
+GET_UPLOAD_CHUNK = """
+select data
+  from ingestion_upload_chunks
+ where job_id = $1
+   and chunk = $2
+"""
+DELETE_UPLOAD_CHUNKS = """
+delete from ingestion_upload_chunks
+ where job_id = $1
+"""
+# Left by a job ended by a release that did not know about chunks, or by hand. The table only
+# holds the uploads of unfinished jobs, so the scan is short.
+DELETE_ENDED_UPLOAD_CHUNKS = """
+delete from ingestion_upload_chunks c
+ using ingestion_jobs j
+ where j.id = c.job_id
+   and j.status in ('COMPLETED', 'FAILED')
 """
 # A batch waits for other writers' locks on shared names; allow more than the pool's default.
 SET_BATCH_TIMEOUT = "set local statement_timeout = '5min'"
@@ -246,6 +268,25 @@ async def notify_job_changed(conn: Connection, job_id: UUID) -> None:
 
 async def select_unfinished_among(conn: Connection, job_ids: Sequence[UUID]) -> set[UUID]:
     return {row["id"] for row in await conn.fetch(SELECT_UNFINISHED_AMONG, list(job_ids))}
+
+
+async def insert_upload_chunk(conn: Connection, *, job_id: UUID, chunk: int, data: bytes) -> None:
+    """Store part `chunk` of a job's upload; the job row may follow in the same transaction."""
+    await conn.execute(INSERT_UPLOAD_CHUNK, job_id, chunk, data)
+
+
+async def get_upload_chunk(conn: Connection, *, job_id: UUID, chunk: int) -> bytes | None:
+    data: bytes | None = await conn.fetchval(GET_UPLOAD_CHUNK, job_id, chunk)
+    return data
+
+
+async def delete_upload_chunks(conn: Connection, job_id: UUID) -> None:
+    await conn.execute(DELETE_UPLOAD_CHUNKS, job_id)
+
+
+async def delete_ended_upload_chunks(conn: Connection) -> int:
+    """Remove the stored uploads of jobs that have ended; returns how many chunks went."""
+    return int((await conn.execute(DELETE_ENDED_UPLOAD_CHUNKS)).split()[-1])
 
 
 async def insert_staged_profiles(

@@ -3,8 +3,9 @@
 Every few seconds (and at once when a job is submitted here) the runner looks for unfinished
 jobs that nobody holds: QUEUED ones, and RUNNING ones whose process died. It takes a job's
 advisory lock on a connection from the small ingestion pool, claims it (a new attempt), and
-runs it. Each batch commits on its own with its rollup counts and the job's checkpoint, so
-whatever happens, the job row says exactly what has been committed.
+runs it, first restoring its upload from the database when this host's spool lacks it (the
+job came from another host). Each batch commits on its own with its rollup counts and the
+job's checkpoint, so whatever happens, the job row says exactly what has been committed.
 """
 
 import asyncio
@@ -14,7 +15,6 @@ import time
 from collections import Counter
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
-from pathlib import Path
 from typing import TYPE_CHECKING, Any, Final
 from uuid import UUID
 
@@ -30,6 +30,7 @@ from services.ingestion.parsers import ParseProcess, ParserCrashed, ParserPool
 from services.ingestion.reasons import MAX_KEPT_ERRORS, Reason, RowError
 from services.ingestion.rows import HeaderError
 from services.ingestion.spool import Spool
+from services.ingestion.uploads import restore_upload
 from services.metrics import record_ingested_rows
 
 if TYPE_CHECKING:
@@ -126,7 +127,12 @@ class IngestionRunner:
             self._wakeup.clear()
 
     async def _remove_orphaned_uploads(self) -> None:
-        """Spool files left by a crash: a job that ended, or an upload that never got its job."""
+        """Spool files left by a crash (a job that ended, or an upload that never got its job),
+        and stored uploads of jobs that ended without deleting them."""
+        async with self._pool.acquire() as conn:
+            chunks = await ingestion_db.delete_ended_upload_chunks(conn)
+        if chunks:
+            logger.info("removed stored uploads of ended jobs", extra={"chunks": chunks})
         stale = self._spool.files_older_than(ORPHAN_AFTER_SECONDS)
         if not stale:
             return
@@ -183,6 +189,7 @@ class IngestionRunner:
             completed = await _JobRun(
                 conn,
                 record,
+                spool=self._spool,
                 parsers=self._parsers,
                 batch_rows=self._settings.batch_rows,
                 activity=self._activity,
@@ -212,6 +219,8 @@ class IngestionRunner:
     async def _fail(self, job_id: UUID, attempt: int, error: str) -> None:
         async with self._pool.acquire() as conn, conn.transaction():
             failed = await ingestion_db.fail_job(conn, job_id=job_id, attempt=attempt, error=error)
+            if failed:
+                await ingestion_db.delete_upload_chunks(conn, job_id)
             await ingestion_db.notify_job_changed(conn, job_id)
         if failed:
             self._discard_spool(job_id)
@@ -248,6 +257,7 @@ class _JobRun:
         conn: Connection,
         record: asyncpg.Record,
         *,
+        spool: Spool,
         parsers: ParserPool,
         batch_rows: int,
         activity: QueryActivity,
@@ -260,22 +270,45 @@ class _JobRun:
         self._fail = fail
         self._id: UUID = record["id"]
         self._attempt: int = record["attempt"]
-        self._path = Path(record["spool_path"])
+        self._spool = spool
+        # This process's spool, not the recorded path: the job may come from another host.
+        self._path = spool.path_for(self._id)
+        self._bytes_total: int = record["bytes_total"]
         self._layout_json: dict[str, Any] | None = record["layout"]
         self._progress = _Progress.from_record(record)
 
     async def run(self) -> bool:
         """Run to the end: True once COMPLETED; False if it FAILED for want of a usable file
-        (no such spooled file, no required header)."""
+        (stored nowhere, no required header)."""
+        if not self._path.exists() and not await self._restore():
+            return False
         async with self._parsers.borrow() as parser:
             return await self._run(parser)
 
-    async def _run(self, parser: ParseProcess) -> bool:
-        if not self._path.exists():
+    async def _restore(self) -> bool:
+        """Fetch the upload from the database into this host's spool (submitted elsewhere)."""
+        started = time.monotonic()
+        restored = await restore_upload(
+            self._conn, self._spool, self._id, bytes_total=self._bytes_total
+        )
+        if restored is None:
             await self._fail(
-                self._id, self._attempt, "the uploaded file is gone from the spool directory"
+                self._id,
+                self._attempt,
+                "the uploaded file is gone: it is in neither this spool directory nor the database",
             )
             return False
+        logger.info(
+            "ingestion upload restored from the database",
+            extra={
+                "job_id": str(self._id),
+                "bytes": self._bytes_total,
+                "seconds": round(time.monotonic() - started, 3),
+            },
+        )
+        return True
+
+    async def _run(self, parser: ParseProcess) -> bool:
         if self._layout_json is None:
             try:
                 layout = await parser.read_layout(self._path)
@@ -385,6 +418,8 @@ class _JobRun:
             )
             if not updated:
                 raise LostJob(self._id)
+            if batch.finished:
+                await ingestion_db.delete_upload_chunks(self._conn, self._id)
             await ingestion_db.insert_row_errors(
                 self._conn,
                 job_id=self._id,

@@ -24,6 +24,7 @@ from services.ingestion.parsers import ParserPool
 from services.ingestion.reasons import MAX_KEPT_ERRORS, RowError
 from services.ingestion.runner import IngestionRunner, RunnerSettings
 from services.ingestion.spool import Spool
+from services.ingestion.uploads import store_upload
 from services.notifications import NotificationHub
 from services.settings import Settings
 
@@ -42,11 +43,15 @@ class Ingestion:
     max_upload_bytes: int
 
     async def submit(self, *, file_name: str | None, source: BinaryIO) -> Job:
-        """Spool the upload, record a QUEUED job and wake the runner; returns at once."""
+        """Spool the upload, store it and a QUEUED job in one transaction, wake the runner.
+
+        Returns once the job is committed, before any of it has run."""
         job_id = uuid7()
-        path = await self.spool.save(job_id, source, max_bytes=self.max_upload_bytes)
         try:
-            async with self.pool.acquire() as conn:
+            async with self.pool.acquire() as conn, conn.transaction():
+                path = await store_upload(
+                    conn, self.spool, job_id, source, max_bytes=self.max_upload_bytes
+                )
                 record = await ingestion_db.insert_job(
                     conn,
                     job_id=job_id,
@@ -55,7 +60,7 @@ class Ingestion:
                     bytes_total=path.stat().st_size,
                 )
         except BaseException:
-            self.spool.discard(path)
+            self.spool.discard(self.spool.path_for(job_id))
             raise
         logger.info(
             "ingestion job queued",

@@ -1,18 +1,14 @@
 """Where uploads wait for their job: `<data dir>/spool/<job id>.csv`, kept until the job ends.
 
 A file is written as `.part` and renamed when complete, so a spooled file is never half-written.
+Parse processes read it by path and byte offset; `services.ingestion.uploads` fills it, from the
+upload or from the copy in the database.
 """
 
-import asyncio
 import contextlib
 import time
 from pathlib import Path
-from typing import BinaryIO, Final
 from uuid import UUID
-
-from services.errors import ErrorCode, ServiceError
-
-COPY_CHUNK_BYTES: Final = 256 * 1024
 
 
 class Spool:
@@ -22,34 +18,10 @@ class Spool:
     def path_for(self, job_id: UUID) -> Path:
         return self.directory / f"{job_id}.csv"
 
-    async def save(self, job_id: UUID, source: BinaryIO, *, max_bytes: int) -> Path:
-        """Copy `source` (read from where it stands) into the job's spool file, in chunks.
-
-        Raises PAYLOAD_TOO_LARGE, leaving nothing behind, when it holds more than `max_bytes`.
-        """
-        return await asyncio.to_thread(self._save, job_id, source, max_bytes)
-
-    def _save(self, job_id: UUID, source: BinaryIO, max_bytes: int) -> Path:
+    def create(self, job_id: UUID) -> "SpoolFile":
+        """Start writing the job's spool file (blocking: call it off the event loop)."""
         self.directory.mkdir(parents=True, exist_ok=True)
-        final = self.path_for(job_id)
-        part = final.with_suffix(".part")
-        try:
-            written = 0
-            with part.open("wb") as target:
-                while chunk := source.read(COPY_CHUNK_BYTES):
-                    written += len(chunk)
-                    if written > max_bytes:
-                        raise ServiceError(
-                            ErrorCode.PAYLOAD_TOO_LARGE,
-                            f"the file is larger than the {max_bytes}-byte upload limit",
-                            field="file",
-                        )
-                    target.write(chunk)
-            part.rename(final)
-        except BaseException:
-            part.unlink(missing_ok=True)
-            raise
-        return final
+        return SpoolFile(self.path_for(job_id))
 
     def files_older_than(self, seconds: float) -> dict[UUID, list[Path]]:
         """Spooled (and half-written) files not touched for `seconds`, by job id."""
@@ -70,3 +42,27 @@ class Spool:
     def discard(self, path: Path) -> None:
         with contextlib.suppress(FileNotFoundError):
             path.unlink()
+
+
+class SpoolFile:
+    """A spool file being written: `.part` until `finish()` moves it into place.
+
+    Its methods block; call them off the event loop."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        self._part = path.with_suffix(".part")
+        self._file = self._part.open("wb")
+
+    def write(self, data: bytes) -> None:
+        self._file.write(data)
+
+    def finish(self) -> Path:
+        self._file.close()
+        self._part.rename(self.path)
+        return self.path
+
+    def abandon(self) -> None:
+        """Remove what was written (nothing happens after `finish`)."""
+        self._file.close()
+        self._part.unlink(missing_ok=True)

@@ -322,12 +322,14 @@ async def test_row_errors_json_values_survive_any_bytes(
     orjson.dumps(job)  # every kept value is valid text
 
 
-async def test_spool_file_is_removed_when_the_job_ends(
-    client: httpx.AsyncClient, gql: GraphQLCall, tmp_path: Path
+async def test_spool_file_and_stored_upload_are_removed_when_the_job_ends(
+    client: httpx.AsyncClient, gql: GraphQLCall, pool: asyncpg.Pool
 ) -> None:
     job = await ingest(client, gql, HEADER.encode())
     spool = await _spool_path(client, job["id"])
     assert not spool.exists()
+    chunks = "select count(*) from ingestion_upload_chunks where job_id = $1::uuid"
+    assert await pool.fetchval(chunks, job["id"]) == 0
 
 
 async def _spool_path(client: httpx.AsyncClient, job_id: str) -> Path:

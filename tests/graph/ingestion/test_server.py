@@ -1,5 +1,6 @@
 """Ingestion against real server processes: the subscription over a real websocket, the CLI,
-and a server killed with SIGKILL in the middle of a job."""
+and a server killed with SIGKILL in the middle of a job (taken over on its own host, and on
+another host that has none of its files)."""
 
 import asyncio
 import sys
@@ -239,5 +240,65 @@ async def test_killed_server_loses_no_committed_row_and_the_job_resumes(
                 "select reasons from ingestion_jobs where id = $1::uuid", job["id"]
             )
             assert orjson.loads(reasons) == {"invalid_age": 400, "duplicate_name": 400}
+        finally:
+            await conn.close()
+
+
+async def test_a_job_of_a_killed_host_is_finished_by_another_host_from_the_database(
+    server_dsn: str, tmp_path: Path
+) -> None:
+    """Servers A and B share the database and nothing else (a data dir each, as on two hosts):
+    B restores A's upload from the database and resumes from A's last committed batch."""
+    prefix = unique_prefix()
+    rows = 20_000
+    data = make_file(prefix, rows)
+    host_a, host_b = tmp_path / "host-a", tmp_path / "host-b"
+    async with fresh_database(server_dsn) as dsn:
+        conn = await asyncpg.connect(dsn)
+        try:
+            # Small batches on A, so that it is killed with most of the file to go.
+            first = Server(dsn, host_a, tmp_path / "a.log", INGESTION_BATCH_ROWS="100")
+            try:
+                await first.ready()
+                job = await http_upload(first.url, data)
+
+                async def progress() -> asyncpg.Record:
+                    record = await conn.fetchrow(JOB_ROW, job["id"])
+                    assert record is not None
+                    return record
+
+                await eventually(
+                    progress,
+                    lambda r: r["total_rows"] > 0,
+                    message="a first committed batch on A",
+                    interval=0.005,
+                )
+                first.kill()
+            finally:
+                await first.stop()
+            at_kill = await progress()
+            assert at_kill["status"] == "RUNNING", "the job ended before the kill"
+            assert 0 < at_kill["total_rows"] < rows
+            spooled_on_a = sorted(path.name for path in (host_a / "spool").iterdir())
+            assert spooled_on_a == [f"{job['id']}.csv"]
+
+            async with running_server(dsn, host_b, tmp_path / "b.log"):
+                done = await eventually(
+                    progress,
+                    lambda r: r["status"] != "RUNNING",
+                    message="host B to restore the upload and end the job",
+                )
+            assert "ingestion upload restored from the database" in (tmp_path / "b.log").read_text()
+            assert done["status"] == "COMPLETED"
+            assert done["attempt"] == 2  # resumed on B, not restarted
+            assert done["total_rows"] == rows
+            assert (done["inserted"], done["skipped"]) == (rows - 800, 800)
+            stored = await conn.fetchval(
+                "select count(*) from profiles where name like $1", prefix + "%"
+            )
+            assert stored == rows - 800
+            chunks = await conn.fetchval("select count(*) from ingestion_upload_chunks")
+            assert chunks == 0
+            assert list((host_b / "spool").iterdir()) == []
         finally:
             await conn.close()
