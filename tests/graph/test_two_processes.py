@@ -5,7 +5,8 @@ nothing correct depends on which of them a request lands on.
 - a write through A makes B's next answer fresh, though B had it cached; with Redis, an
   answer A computed is a cache hit on B, and a caller's rate limit counts on both;
 - a process killed in the middle of an ingestion job, or of an assessment, has its job
-  finished by the other one.
+  finished by the other one; A and B have data dirs of their own, as on two hosts, so the
+  survivor restores the upload from the database.
 
 The tests on the shared pair run without Redis, and again with it when Redis is reachable (the
 suite's header and summary say whether it was); the takeover tests use Redis when it is.
@@ -82,17 +83,18 @@ def caller(role: Role = Role.ADMIN, *, organisation: str | None = None) -> str:
 async def pair_of_servers(
     server_dsn: str, directory: Path, *, redis: bool, **env: str
 ) -> AsyncIterator[Pair]:
-    """A and B on one fresh database, sharing the data dir (so the upload spool) and Redis."""
+    """A and B on one fresh database (and Redis), each with its own data dir as if on its own
+    host: an upload spooled by one is restored from the database by the other."""
     shared = {"RATE_LIMIT_PER_MINUTE": str(RATE_LIMIT), **env}
     if redis:
         shared["REDIS_URL"] = REDIS_URL
     async with AsyncExitStack() as stack:
         dsn = await stack.enter_async_context(fresh_database(server_dsn))
         a = await stack.enter_async_context(
-            running_server(dsn, directory / "data", directory / "a.log", **shared)
+            running_server(dsn, directory / "data-a", directory / "a.log", **shared)
         )
         b = await stack.enter_async_context(
-            running_server(dsn, directory / "data", directory / "b.log", **shared)
+            running_server(dsn, directory / "data-b", directory / "b.log", **shared)
         )
         yield Pair(a, b, dsn, redis)
 
