@@ -141,13 +141,28 @@ def _throughput(result: dict[str, Any]) -> list[str]:
         " | client CPU, cores (1 / N) | errors |",
         "|---:|---:|---:|---:|---:|---:|",
     ]
+    ratios = {scaling["clients"]: scaling["ratio"] for scaling in result.get("scaling", [])}
     for one, many in zip(by_workers["1"], by_workers[str(workers)], strict=True):
+        ratio = ratios.get(one["clients"], many["per_second"] / one["per_second"])
         lines.append(
             f"| {one['clients']} | {one['per_second']:,.0f} | {many['per_second']:,.0f}"
-            f" | {many['per_second'] / one['per_second']:.2f}x"
+            f" | {ratio:.2f}x"
             f" | {one['client_cpu']:.2f} / {many['client_cpu']:.2f}"
             f" | {one['errors'] + many['errors']} |"
         )
+    rounds = len(result.get("scaling", [{}])[0].get("round_ratios", [])) or 1
+    if rounds > 1:
+        lines += [
+            "",
+            f"requests/s: the median of {rounds} windows per worker count; {workers} vs 1: the "
+            f"median ratio of {rounds} back-to-back pairs (order alternated), every pair: "
+            + "; ".join(
+                f"{s['clients']} clients "
+                + ", ".join(f"{ratio:.2f}" for ratio in s["round_ratios"])
+                for s in result["scaling"]
+            )
+            + ".",
+        ]
     return lines + _load_note(by_workers[str(workers)])
 
 

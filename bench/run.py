@@ -13,6 +13,7 @@ import multiprocessing
 import os
 import platform
 import secrets
+import statistics
 import time
 from collections.abc import AsyncIterator, Callable
 from concurrent.futures import Executor, ProcessPoolExecutor
@@ -49,6 +50,9 @@ CLIENT_COUNTS: Final = (1, 8, 32)
 # One httpx process saturates near one core; two share the load on this 2-core machine
 # (more would only compete with the server for the same cores).
 LOAD_PROCESSES: Final = 2
+# Windows per worker count and client count for the scaling ratio: the median of paired
+# windows, since other work on the machine moves single windows by 20-30%.
+SCALING_ROUNDS: Final = 3
 
 Say = Callable[[str], None]
 
@@ -187,32 +191,49 @@ async def _measure_throughput(
         say(f"throughput, cached mix, {seconds:.0f} s at 1, 8 and 32 clients")
         for clients in CLIENT_COUNTS:
             by_workers[1].append(await measure(url, clients))
-    else:
-        say(
-            f"throughput, cached mix, {seconds:.0f} s at 1, 8 and 32 clients,"
-            f" 1 worker and {workers} workers interleaved"
-        )
-        by_workers[1] = []
-        async with running_server(
-            dsn, secret, log_path=RESULTS / "server-1-worker.log", workers=1
-        ) as single:
-            for clients in CLIENT_COUNTS:
-                by_workers[1].append(await measure(single, clients))
-                by_workers[workers].append(await measure(url, clients))
+        result["throughput"] = [_throughput_fields(t) for t in by_workers[1]]
+        result["throughput_by_workers"] = {"1": result["throughput"]}
+        return
+    say(
+        f"throughput, cached mix, {seconds:.0f} s at 1, 8 and 32 clients, 1 worker and"
+        f" {workers} workers alternated {SCALING_ROUNDS} times"
+    )
+    by_workers[1] = []
+    scaling = []
+    async with running_server(
+        dsn, secret, log_path=RESULTS / "server-1-worker.log", workers=1
+    ) as single:
+        for clients in CLIENT_COUNTS:
+            rounds: dict[int, list[Throughput]] = {1: [], workers: []}
+            for round_ in range(SCALING_ROUNDS):
+                # Alternate which goes first: drift in the machine's other load then falls
+                # on both sides of the ratio.
+                order = [(1, single), (workers, url)]
+                for count, target in order if round_ % 2 == 0 else reversed(order):
+                    rounds[count].append(await measure(target, clients))
+            ratios = [
+                many.per_second / one.per_second
+                for one, many in zip(rounds[1], rounds[workers], strict=True)
+            ]
+            for count in (1, workers):
+                by_workers[count].append(_median_run(rounds[count]))
+            scaling.append(
+                {
+                    "clients": clients,
+                    "workers": workers,
+                    "ratio": statistics.median(ratios),
+                    "round_ratios": ratios,
+                }
+            )
     result["throughput"] = [_throughput_fields(t) for t in by_workers[workers]]
     result["throughput_by_workers"] = {
         str(count): [_throughput_fields(t) for t in runs] for count, runs in by_workers.items()
     }
-    if workers > 1:
-        result["scaling"] = [
-            {
-                "clients": one.clients,
-                "memory_bytes": os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES"),
-                "workers": workers,
-                "ratio": many.per_second / one.per_second if one.per_second else None,
-            }
-            for one, many in zip(by_workers[1], by_workers[workers], strict=True)
-        ]
+    result["scaling"] = scaling
+
+
+def _median_run(runs: list[Throughput]) -> Throughput:
+    return sorted(runs, key=lambda run: run.per_second)[len(runs) // 2]
 
 
 def _throughput_fields(throughput: Throughput) -> dict[str, Any]:

@@ -18,6 +18,7 @@ import orjson
 
 TARGETS: Final = (100_000_000, 1_000_000_000)
 GB: Final = 1e9
+NOTES_MARKER: Final = "<!-- notes: written by hand, kept when the tables above are rebuilt -->"
 
 
 def latest_runs(directory: Path) -> dict[int, dict[str, Any]]:
@@ -85,6 +86,8 @@ def figures(run: dict[str, Any]) -> dict[str, float]:
     for count, runs in run.get("throughput_by_workers", {}).items():
         for t in runs:
             out[f"requests/s, {t['clients']} clients, {count} worker(s)"] = t["per_second"]
+    for scaling in run.get("scaling") or []:
+        out[f"{scaling['workers']} vs 1 workers, {scaling['clients']} clients"] = scaling["ratio"]
     return out
 
 
@@ -157,7 +160,12 @@ def write_scale_model(directory: Path) -> Path | None:
         return None
     (directory / "scale_model.json").write_bytes(orjson.dumps(model, option=orjson.OPT_INDENT_2))
     path = directory / "scale_model.md"
-    path.write_text(markdown(model))
+    # The reading of the figures is written by hand below the marker and survives reruns.
+    notes = ""
+    if path.exists():
+        _, marker, rest = path.read_text().partition(NOTES_MARKER)
+        notes = marker + rest
+    path.write_text(markdown(model) + ("\n" + notes if notes else ""))
     return path
 
 
