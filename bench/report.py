@@ -67,12 +67,8 @@ def markdown(result: dict[str, Any]) -> str:
         f"uncached p95 {_ms(totals['uncached']['p95'])} ms (target <= 15); cached p50 "
         f"{_ms(totals['cached']['p50'])} ms (target <= 1.5).",
         "",
-        "| clients | requests/s (cached mix) | errors |",
-        "|---:|---:|---:|",
     ]
-    lines += [
-        f"| {t['clients']} | {t['per_second']:,.0f} | {t['errors']} |" for t in result["throughput"]
-    ]
+    lines += _throughput(result)
     lines += [
         "",
         "| page 1 vs page 1000, over HTTP | page 1 p50 | page 1000 p50 | ratio (target <= 1.2) |",
@@ -115,6 +111,7 @@ def markdown(result: dict[str, Any]) -> str:
         f"| {cost['configuration']} | {cost['rows_per_second']:,.0f} | {cost['seconds']:.2f} |"
         for cost in result["index_costs"]
     ]
+    lines += _storage(result)
     load = result.get("load")
     if load:
         lines += [
@@ -124,6 +121,92 @@ def markdown(result: dict[str, Any]) -> str:
             f"VACUUM ANALYZE; COPY alone {load['copy_rows_per_second']:,.0f} rows/s).",
         ]
     return "\n".join(lines) + "\n"
+
+
+def _throughput(result: dict[str, Any]) -> list[str]:
+    by_workers = result.get("throughput_by_workers", {})
+    if len(by_workers) < 2:
+        lines = [
+            "| clients | requests/s (cached mix) | errors |",
+            "|---:|---:|---:|",
+        ]
+        lines += [
+            f"| {t['clients']} | {t['per_second']:,.0f} | {t['errors']} |"
+            for t in result["throughput"]
+        ]
+        return lines + _load_note(result["throughput"])
+    workers = result["workers"]
+    lines = [
+        f"| clients | 1 worker, requests/s | {workers} workers, requests/s | {workers} vs 1"
+        " | client CPU, cores (1 / N) | errors |",
+        "|---:|---:|---:|---:|---:|---:|",
+    ]
+    ratios = {scaling["clients"]: scaling["ratio"] for scaling in result.get("scaling", [])}
+    for one, many in zip(by_workers["1"], by_workers[str(workers)], strict=True):
+        ratio = ratios.get(one["clients"], many["per_second"] / one["per_second"])
+        lines.append(
+            f"| {one['clients']} | {one['per_second']:,.0f} | {many['per_second']:,.0f}"
+            f" | {ratio:.2f}x"
+            f" | {one['client_cpu']:.2f} / {many['client_cpu']:.2f}"
+            f" | {one['errors'] + many['errors']} |"
+        )
+    rounds = len(result.get("scaling", [{}])[0].get("round_ratios", [])) or 1
+    if rounds > 1:
+        lines += [
+            "",
+            f"requests/s: the median of {rounds} windows per worker count; {workers} vs 1: the "
+            f"median ratio of {rounds} back-to-back pairs (order alternated), every pair: "
+            + "; ".join(
+                f"{s['clients']} clients "
+                + ", ".join(f"{ratio:.2f}" for ratio in s["round_ratios"])
+                for s in result["scaling"]
+            )
+            + ".",
+        ]
+    return lines + _load_note(by_workers[str(workers)])
+
+
+def _load_note(runs: list[dict[str, Any]]) -> list[str]:
+    if not runs or "client_cpu" not in runs[0]:
+        return []
+    processes = max(run.get("processes", 1) for run in runs)
+    return [
+        "",
+        f"Load: up to {processes} client processes (httpx, one per core); the load generator "
+        "and the server share this machine's CPUs, so every figure is a lower bound on what "
+        "the server alone would do, and a ratio of two servers under the same load.",
+    ]
+
+
+def _storage(result: dict[str, Any]) -> list[str]:
+    storage = result.get("storage")
+    if not storage:
+        return []
+    profiles = storage["profiles"]
+    lines = [
+        "",
+        f"Storage at {profiles:,} profiles (before the index-cost inserts):",
+        "",
+        "| relation | MB | bytes per profile |",
+        "|---|---:|---:|",
+        f"| profiles heap | {storage['heap'] / 1e6:,.0f} | {storage['heap'] / profiles:.1f} |",
+    ]
+    lines += [
+        f"| {index['name']} | {index['bytes'] / 1e6:,.0f} | {index['bytes'] / profiles:.1f} |"
+        for index in storage["index_sizes"]
+    ]
+    lines.append(
+        f"| profiles, all indexes | {storage['indexes'] / 1e6:,.0f}"
+        f" | {storage['indexes'] / profiles:.1f} |"
+    )
+    lines.append(
+        f"| profiles, total | {storage['total'] / 1e6:,.0f} | {storage['total'] / profiles:.1f} |"
+    )
+    lines += [
+        f"| {rollup['table']} ({rollup['rows']:,} rows) | {rollup['bytes'] / 1e6:,.2f} | |"
+        for rollup in storage["rollups"]
+    ]
+    return lines
 
 
 def _row(stats: dict[str, float]) -> str:

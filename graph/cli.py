@@ -162,6 +162,12 @@ def bench(
         typer.Option(help="Dataset size [default: 10,000,000; 1,000,000 with --quick]", min=1),
     ] = None,
     quick: Annotated[bool, typer.Option(help="Fewer rounds, shorter throughput runs")] = False,
+    workers: Annotated[
+        int,
+        typer.Option(
+            help="Server processes under test; throughput is then also measured with 1", min=1
+        ),
+    ] = 1,
 ) -> None:
     """Benchmark the API over HTTP against raw SQL; writes bench/results and the README table."""
     # Imported here: bench/ sits beside the packages and is not part of the installed wheel.
@@ -183,6 +189,7 @@ def bench(
                 Settings.from_env(),
                 profiles=size,
                 quick=quick,
+                workers=workers,
                 say=lambda text: progress.console.print(text),
                 progress=lambda rows: progress.update(task, completed=rows),
             )
