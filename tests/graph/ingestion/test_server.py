@@ -184,75 +184,18 @@ async def test_cli_exits_non_zero_when_the_job_fails(server: Server, tmp_path: P
     assert "required" in output
 
 
+@pytest.mark.parametrize("restarted_on", ["the same host", "another host"])
 async def test_killed_server_loses_no_committed_row_and_the_job_resumes(
-    server_dsn: str, tmp_path: Path
+    server_dsn: str, tmp_path: Path, restarted_on: str
 ) -> None:
+    """A is killed after its first committed batch; B, started on A's data dir or on one of its
+    own (another host: it shares the database and nothing else, and restores A's upload from
+    the database), resumes from A's last committed batch."""
     prefix = unique_prefix()
     rows = 20_000
     data = make_file(prefix, rows)
-    env = {"INGESTION_BATCH_ROWS": "100"}
-    async with fresh_database(server_dsn) as dsn:
-        conn = await asyncpg.connect(dsn)
-        try:
-            first = Server(dsn, tmp_path / "data", tmp_path / "first.log", **env)
-            try:
-                await first.ready()
-                job = await http_upload(first.url, data)
-
-                async def progress() -> asyncpg.Record:
-                    record = await conn.fetchrow(JOB_ROW, job["id"])
-                    assert record is not None
-                    return record
-
-                await eventually(
-                    progress,
-                    lambda r: r["total_rows"] > 0,
-                    message="a first committed batch",
-                    interval=0.005,
-                )
-                first.kill()
-            finally:
-                await first.stop()
-            at_kill = await progress()
-            # Killed mid-job: some batches committed, the rest not, and nothing says otherwise.
-            assert at_kill["status"] == "RUNNING", "the job ended before the kill"
-            assert 0 < at_kill["total_rows"] < rows
-            committed = await conn.fetchval(
-                "select count(*) from profiles where name like $1", prefix + "%"
-            )
-            assert committed == at_kill["inserted"]
-
-            async with running_server(dsn, tmp_path / "data", tmp_path / "second.log", **env):
-                done = await eventually(
-                    progress,
-                    lambda r: r["status"] != "RUNNING",
-                    message="the job to resume and end",
-                )
-            assert done["status"] == "COMPLETED"
-            assert done["attempt"] == 2  # resumed by the second server, not restarted
-            assert done["total_rows"] == rows
-            assert (done["inserted"], done["skipped"]) == (rows - 800, 800)
-            stored = await conn.fetchval(
-                "select count(*) from profiles where name like $1", prefix + "%"
-            )
-            assert stored == rows - 800
-            reasons = await conn.fetchval(
-                "select reasons from ingestion_jobs where id = $1::uuid", job["id"]
-            )
-            assert orjson.loads(reasons) == {"invalid_age": 400, "duplicate_name": 400}
-        finally:
-            await conn.close()
-
-
-async def test_a_job_of_a_killed_host_is_finished_by_another_host_from_the_database(
-    server_dsn: str, tmp_path: Path
-) -> None:
-    """Servers A and B share the database and nothing else (a data dir each, as on two hosts):
-    B restores A's upload from the database and resumes from A's last committed batch."""
-    prefix = unique_prefix()
-    rows = 20_000
-    data = make_file(prefix, rows)
-    host_a, host_b = tmp_path / "host-a", tmp_path / "host-b"
+    host_a = tmp_path / "host-a"
+    host_b = host_a if restarted_on == "the same host" else tmp_path / "host-b"
     async with fresh_database(server_dsn) as dsn:
         conn = await asyncpg.connect(dsn)
         try:
@@ -277,8 +220,13 @@ async def test_a_job_of_a_killed_host_is_finished_by_another_host_from_the_datab
             finally:
                 await first.stop()
             at_kill = await progress()
+            # Killed mid-job: some batches committed, the rest not, and nothing says otherwise.
             assert at_kill["status"] == "RUNNING", "the job ended before the kill"
             assert 0 < at_kill["total_rows"] < rows
+            committed = await conn.fetchval(
+                "select count(*) from profiles where name like $1", prefix + "%"
+            )
+            assert committed == at_kill["inserted"]
             spooled_on_a = sorted(path.name for path in (host_a / "spool").iterdir())
             assert spooled_on_a == [f"{job['id']}.csv"]
 
@@ -286,9 +234,12 @@ async def test_a_job_of_a_killed_host_is_finished_by_another_host_from_the_datab
                 done = await eventually(
                     progress,
                     lambda r: r["status"] != "RUNNING",
-                    message="host B to restore the upload and end the job",
+                    message="the job to resume on B and end",
                 )
-            assert "ingestion upload restored from the database" in (tmp_path / "b.log").read_text()
+            restored = (
+                "ingestion upload restored from the database" in (tmp_path / "b.log").read_text()
+            )
+            assert restored == (restarted_on == "another host")
             assert done["status"] == "COMPLETED"
             assert done["attempt"] == 2  # resumed on B, not restarted
             assert done["total_rows"] == rows
@@ -297,6 +248,10 @@ async def test_a_job_of_a_killed_host_is_finished_by_another_host_from_the_datab
                 "select count(*) from profiles where name like $1", prefix + "%"
             )
             assert stored == rows - 800
+            reasons = await conn.fetchval(
+                "select reasons from ingestion_jobs where id = $1::uuid", job["id"]
+            )
+            assert orjson.loads(reasons) == {"invalid_age": 400, "duplicate_name": 400}
             chunks = await conn.fetchval("select count(*) from ingestion_upload_chunks")
             assert chunks == 0
             assert list((host_b / "spool").iterdir()) == []
