@@ -166,6 +166,10 @@ async def test_jobs_spooled_on_another_host_are_restored_and_end_without_stored_
             message="every job to end",
             within=60,
         )
+        # A runner removes its spool copy right after the job's last commit, not in it.
+        await eventually(
+            lambda: _files(host_b), lambda files: files == [], message="host B's copies removed"
+        )
     done = await own_pool.fetchrow(JOB_ROW, completed)
     assert done is not None
     assert (done["status"], done["attempt"], done["total_rows"]) == ("COMPLETED", 1, rows)
