@@ -238,7 +238,7 @@ def build_backend(settings: Settings, *, namespace: str, max_entries: int) -> Ba
             timeout=None,  # aiocache's timeout wraps every call in wait_for: a task each
         )
         return Backend(memory, stores_bytes=False, errors=(OSError, asyncio.TimeoutError))
-    # Imported only when configured: redis-py is a noticeable part of start-up.
+    # The Redis backend has its own module: the memory path above needs none of it.
     from redis.exceptions import RedisError
 
     from services.redis_cache import redis_cache

@@ -1,6 +1,6 @@
 """aiocache's Redis backend as the result cache, rate limiter and persisted queries use it.
 
-Kept apart from services/cache.py so that a process without REDIS_URL never imports redis-py.
+Kept apart from services/cache.py: one module per backend, the memory one beside the cache.
 """
 
 from collections.abc import Callable
