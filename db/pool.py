@@ -21,7 +21,6 @@ DEFAULT_STATEMENT_TIMEOUT_MS: Final = 30_000
 # statement to a generic plan that ignores which filters are set (DESIGN.md, traps: 25 ms to
 # 6.7 s measured). Custom plans for every execution keep the index choice per call.
 SERVER_SETTINGS: Final = {
-    "application_name": APPLICATION_NAME,
     "plan_cache_mode": "force_custom_plan",
     "statement_timeout": str(DEFAULT_STATEMENT_TIMEOUT_MS),
 }
