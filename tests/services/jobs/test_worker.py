@@ -60,6 +60,18 @@ async def job_row(pool: asyncpg.Pool, job_id: UUID) -> asyncpg.Record:
     return row
 
 
+async def jobs_as_the_database_sees_them(pool: asyncpg.Pool) -> str:
+    """The rows and the server's clock, for a failure message that says why a job was not run."""
+    async with pool.acquire() as conn:
+        rows = await conn.fetch(
+            "select key, status, claims, lease_owner, run_after - now() as due_in,"
+            " clock_timestamp() - now() as statement_age"
+            " from background_jobs where kind = $1 order by run_after, id",
+            KIND,
+        )
+    return "\n".join(str(dict(row)) for row in rows)
+
+
 def worker(pool: asyncpg.Pool, handler: Recorder, **options: Any) -> JobWorker:
     return JobWorker(pool, {KIND: handler}, **({"lease_seconds": 5.0} | options))
 
@@ -89,7 +101,7 @@ async def test_two_workers_never_take_the_same_job(pool: asyncpg.Pool) -> None:
         await queue(pool, key, seconds=0.02)
     one, two = worker(pool, handler), worker(pool, handler)
     done_one, done_two = await asyncio.gather(one.run_until_idle(), two.run_until_idle())
-    assert sorted(handler.runs) == sorted(keys)
+    assert sorted(handler.runs) == sorted(keys), await jobs_as_the_database_sees_them(pool)
     assert done_one, "both workers took a share"
     assert done_two, "both workers took a share"
     assert {job.id for job in done_one}.isdisjoint({job.id for job in done_two})
