@@ -11,10 +11,11 @@ what this module does about them:
 
 import json
 import logging
-import os
 import warnings
 from pathlib import Path
 from typing import Final
+
+import psutil
 
 with warnings.catch_warnings():
     # platformdirs warns at import time when XDG_RUNTIME_DIR is unset (servers, CI); harmless.
@@ -62,19 +63,9 @@ def _prune_dead_handles(path: Path) -> None:
         pids = json.loads(path.read_text())
     except (OSError, ValueError):
         pids = []
-    alive = [pid for pid in pids if isinstance(pid, int) and _is_alive(pid)]
+    alive = [pid for pid in pids if isinstance(pid, int) and psutil.pid_exists(pid)]
     if alive != pids:
         logger.info(
             "pruned dead holders of the embedded server", extra={"dead": len(pids) - len(alive)}
         )
         path.write_text(json.dumps(alive))
-
-
-def _is_alive(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    return True

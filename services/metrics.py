@@ -9,11 +9,11 @@ The helpers at the bottom are called from the result cache (services/cache.py), 
 pipeline and the outside-service adapters (through the retry policy).
 """
 
-import os
 import re
 from pathlib import Path
 from typing import Final
 
+import psutil
 from prometheus_client import (
     REGISTRY,
     CollectorRegistry,
@@ -150,15 +150,5 @@ def _forget_dead_processes(directory: Path) -> None:
     counters and histograms stay, as Prometheus expects of counters."""
     for path in directory.glob("gauge_live*_*.db"):
         pid = int(path.stem.rpartition("_")[2])
-        if not _is_alive(pid):
+        if not psutil.pid_exists(pid):
             multiprocess.mark_process_dead(pid, path=str(directory))  # type: ignore[no-untyped-call]
-
-
-def _is_alive(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    return True
