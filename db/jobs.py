@@ -12,14 +12,19 @@ import asyncpg
 
 from db.pool import Connection
 
-# Only one QUEUED job per (kind, key): queuing again updates its payload. A RUNNING job for
-# the same key may coexist with it (the running one may be working on stale input).
+# One live job per (kind, key). Queuing again while it waits replaces its payload; queuing
+# while it runs records the payload for a rerun (`rerun_payload`), which the run's end turns
+# into a fresh queued run instead of finishing the job.
 INSERT_JOB = """
-insert into background_jobs (kind, key, payload, run_after)
+insert into background_jobs as j (kind, key, payload, run_after)
 values ($1, $2, $3, now() + make_interval(secs => $4))
-    on conflict (kind, key) where status = 'QUEUED'
-    do update set payload = excluded.payload,
-                  run_after = least(background_jobs.run_after, excluded.run_after),
+    on conflict (kind, key) where status in ('QUEUED', 'RUNNING')
+    do update set payload = case when j.status = 'QUEUED' then excluded.payload
+                                 else j.payload end,
+                  rerun_payload = case when j.status = 'RUNNING' then excluded.payload end,
+                  run_after = case when j.status = 'QUEUED'
+                                   then least(j.run_after, excluded.run_after)
+                                   else j.run_after end,
                   updated_at = now()
 returning id, kind, key, payload, status, claims, last_error, created_at, finished_at
 """
@@ -56,13 +61,19 @@ update background_jobs
    and status = 'RUNNING'
 """
 
+# A requested rerun turns the end of a run into a new queued run with the newer payload; its
+# claims start again, since they count this input's runs.
 FINISH_JOB = """
 update background_jobs
-   set status = $3,
+   set status = case when rerun_payload is null then $3 else 'QUEUED' end,
+       payload = coalesce(rerun_payload, payload),
+       rerun_payload = null,
+       claims = case when rerun_payload is null then claims else 0 end,
+       run_after = case when rerun_payload is null then run_after else now() end,
        last_error = $4,
        lease_owner = null,
        lease_expires_at = null,
-       finished_at = now(),
+       finished_at = case when rerun_payload is null then now() end,
        updated_at = now()
  where id = $1
    and lease_owner = $2
@@ -74,7 +85,9 @@ update background_jobs
 RELEASE_JOB = """
 update background_jobs
    set status = 'QUEUED',
-       claims = greatest(claims - 1, 0),
+       payload = coalesce(rerun_payload, payload),
+       rerun_payload = null,
+       claims = case when rerun_payload is null then greatest(claims - 1, 0) else 0 end,
        lease_owner = null,
        lease_expires_at = null,
        updated_at = now()
@@ -83,11 +96,17 @@ update background_jobs
    and status = 'RUNNING'
 """
 
-# After an unexpected error: back in the queue after a delay, the claim still counted.
+# After an unexpected error: back in the queue after a delay, the claim still counted; with a
+# rerun requested, the newer payload runs at once with its own count.
 RETRY_JOB_LATER = """
 update background_jobs
    set status = 'QUEUED',
-       run_after = now() + make_interval(secs => $3),
+       payload = coalesce(rerun_payload, payload),
+       claims = case when rerun_payload is null then claims else 0 end,
+       run_after = case when rerun_payload is null
+                        then now() + make_interval(secs => $3)
+                        else now() end,
+       rerun_payload = null,
        last_error = $4,
        lease_owner = null,
        lease_expires_at = null,

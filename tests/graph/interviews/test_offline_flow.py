@@ -2,9 +2,13 @@
 
 from typing import Any
 
+import asyncpg
 from livekit.api import TokenVerifier
 
+from db import interviews as interviews_db
+from db import jobs as jobs_db
 from services.auth.tokens import Role
+from services.interviews.assessments import ASSESSMENT_JOB
 from services.video.tokens import LiveKitKeys
 from tests.conftest import TEST_SECRET, StatementLog, make_token
 from tests.graph.interviews.conftest import Api, error_code, recruiter
@@ -216,6 +220,32 @@ async def test_a_later_transcript_queues_a_fresh_assessment(offline_api: Api, or
     assert len(await offline_api.run_jobs()) == 1
     second = await offline_api.data(INTERVIEW, {"id": interview_id}, token=token)
     assert "1 turns" in second["interview"]["assessment"]["summary"]
+
+
+async def test_a_transcript_arriving_during_generation_is_assessed_after_it(
+    offline_api: Api, org: str, pool: asyncpg.Pool
+) -> None:
+    token = recruiter(org)
+    interview_id = await create_interview(offline_api, token)
+    await offline_api.data(COMPLETE, {"id": interview_id, "json": None}, token=token)
+    async with pool.acquire() as conn:  # a worker is generating revision 1 ...
+        job = await jobs_db.claim_next_job(
+            conn, owner="busy", lease_seconds=30, kinds=[ASSESSMENT_JOB]
+        )
+        assert job is not None
+        await interviews_db.start_assessment(
+            conn, interview_id=job["payload"]["interview_id"], revision=1
+        )
+    late = [{"speaker": "candidate", "text": "I did arrive after all.", "timestamp_sec": 1}]
+    await offline_api.data(COMPLETE, {"id": interview_id, "json": late}, token=token)  # ... now
+    async with pool.acquire() as conn:  # revision 1's run ends
+        assert await jobs_db.finish_job(
+            conn, job_id=job["id"], owner="busy", status="COMPLETED", error=None
+        )
+    assert len(await offline_api.run_jobs()) == 1  # revision 2, not left PENDING
+    done = (await offline_api.data(INTERVIEW, {"id": interview_id}, token=token))["interview"]
+    assert done["assessment"]["status"] == "COMPLETED"
+    assert "1 turns" in done["assessment"]["summary"]
 
 
 async def test_admins_may_place_a_candidate_in_any_organisation(offline_api: Api, org: str) -> None:

@@ -20,10 +20,12 @@ class Recorder:
     def __init__(self, pool: asyncpg.Pool) -> None:
         self.pool = pool
         self.runs: list[str] = []
+        self.payloads: list[dict[str, Any]] = []
         self.abandoned: list[str] = []
 
     async def run(self, job: Job, lease: Lease) -> None:
         self.runs.append(job.key)
+        self.payloads.append(dict(job.payload))
         action = job.payload.get("action", "finish")
         await asyncio.sleep(float(job.payload.get("seconds", 0)))
         if action == "explode":
@@ -92,6 +94,52 @@ async def test_queuing_the_same_key_twice_while_queued_is_one_job(pool: asyncpg.
     second = await queue(pool, "same", version=2)
     assert first == second
     assert (await job_row(pool, first))["payload"] == {"version": 2}
+
+
+async def test_work_queued_while_its_job_runs_runs_after_it(pool: asyncpg.Pool) -> None:
+    handler = Recorder(pool)
+    job_id = await queue(pool, "busy", version=1, seconds=0.3)
+    running = asyncio.create_task(worker(pool, handler).run_once())
+    await eventually(lambda: asyncio.sleep(0, handler.runs), message="the first run started")
+    assert await queue(pool, "busy", version=2) == job_id  # still one live job for the key
+    assert (await job_row(pool, job_id))["payload"] == {"version": 1, "seconds": 0.3}
+    assert await worker(pool, handler).run_once() is None  # a key's runs never overlap
+    await running
+    row = await job_row(pool, job_id)
+    assert (row["status"], row["claims"], row["payload"]) == ("QUEUED", 0, {"version": 2})
+    assert row["finished_at"] is None
+    await worker(pool, handler).run_until_idle()
+    assert handler.payloads == [{"version": 1, "seconds": 0.3}, {"version": 2}]
+    row = await job_row(pool, job_id)
+    assert (row["status"], row["claims"], row["rerun_payload"]) == ("COMPLETED", 1, None)
+
+
+async def test_a_rerun_asked_for_during_a_run_survives_the_worker_shutting_down(
+    pool: asyncpg.Pool,
+) -> None:
+    handler = Recorder(pool)
+    job_id = await queue(pool, "interrupted", version=1, seconds=5)
+    running = asyncio.create_task(worker(pool, handler).run_once())
+    await eventually(lambda: asyncio.sleep(0, handler.runs), message="the job started")
+    await queue(pool, "interrupted", version=2)
+    running.cancel()
+    with pytest.raises(asyncio.CancelledError):
+        await running
+    row = await job_row(pool, job_id)
+    assert (row["status"], row["claims"], row["payload"]) == ("QUEUED", 0, {"version": 2})
+
+
+async def test_a_rerun_asked_for_during_a_failing_run_runs_at_once(pool: asyncpg.Pool) -> None:
+    handler = Recorder(pool)
+    job_id = await queue(pool, "buggy", action="explode", seconds=0.3)
+    running = asyncio.create_task(worker(pool, handler).run_once())
+    await eventually(lambda: asyncio.sleep(0, handler.runs), message="the job started")
+    await queue(pool, "buggy", action="finish")
+    await running
+    await worker(pool, handler).run_until_idle()  # no back-off: the new input is due now
+    row = await job_row(pool, job_id)
+    assert (row["status"], row["payload"]) == ("COMPLETED", {"action": "finish"})
+    assert handler.runs == ["buggy", "buggy"]
 
 
 async def test_two_workers_never_take_the_same_job(pool: asyncpg.Pool) -> None:
