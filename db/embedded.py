@@ -11,6 +11,7 @@ what this module does about them:
 
 import json
 import logging
+import threading
 import warnings
 from pathlib import Path
 from typing import Final
@@ -34,14 +35,18 @@ class EmbeddedPostgres:
     def __init__(self, data_dir: Path) -> None:
         self.pgdata = (data_dir / "pgdata").resolve()
         self._server: PostgresServer | None = None
+        # start() runs in a thread; a stop() that comes while it runs (a SIGTERM during
+        # start-up) waits for it, or the server would come up after the stop, held by nobody.
+        self._starting = threading.Lock()
 
     def start(self) -> str:
         """Initialise the cluster if needed, start it (or join a running one) and return a DSN."""
-        self.pgdata.parent.mkdir(parents=True, exist_ok=True)
-        _prune_dead_handles(self.pgdata / _HANDLE_PIDS)
-        logger.info("starting embedded postgresql", extra={"pgdata": str(self.pgdata)})
-        self._server = get_server(self.pgdata, cleanup_mode="stop")
-        return self.dsn
+        with self._starting:
+            self.pgdata.parent.mkdir(parents=True, exist_ok=True)
+            _prune_dead_handles(self.pgdata / _HANDLE_PIDS)
+            logger.info("starting embedded postgresql", extra={"pgdata": str(self.pgdata)})
+            self._server = get_server(self.pgdata, cleanup_mode="stop")
+            return self.dsn
 
     @property
     def dsn(self) -> str:
@@ -51,9 +56,10 @@ class EmbeddedPostgres:
 
     def stop(self) -> None:
         """Let go of the server; it stops when no other process of ours still holds it."""
-        if self._server is not None:
-            self._server.cleanup()
-            self._server = None
+        with self._starting:
+            if self._server is not None:
+                self._server.cleanup()
+                self._server = None
 
 
 def _prune_dead_handles(path: Path) -> None:

@@ -12,6 +12,7 @@ import asyncio
 import logging
 import os
 import shutil
+import signal
 import tempfile
 from collections.abc import Callable
 from pathlib import Path
@@ -40,7 +41,7 @@ def serve_workers(
     settings: Settings, *, host: str, port: int, workers: int, announce: Announce
 ) -> int:
     """Run `workers` server processes until SIGINT/SIGTERM; the exit code to end with."""
-    database = asyncio.run(_prepare(settings))
+    database = _prepare_unless_stopped(settings)
     metrics_dir: Path | None = None
     try:
         if database.embedded is not None:
@@ -78,6 +79,20 @@ def serve_workers(
             shutil.rmtree(metrics_dir, ignore_errors=True)
         if database.embedded is not None:
             database.embedded.stop()
+
+
+def _prepare_unless_stopped(settings: Settings) -> Database:
+    """`_prepare`, ended cleanly by SIGTERM as by SIGINT: by default SIGTERM would kill this
+    process outright and leave the embedded server it had just started running for nobody."""
+
+    def stop_preparing(signum: int, frame: object) -> None:
+        raise SystemExit(128 + signum)
+
+    previous = signal.signal(signal.SIGTERM, stop_preparing)
+    try:
+        return asyncio.run(_prepare(settings))
+    finally:
+        signal.signal(signal.SIGTERM, previous)
 
 
 async def _prepare(settings: Settings) -> Database:

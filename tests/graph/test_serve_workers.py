@@ -129,6 +129,32 @@ async def test_embedded_workers_announce_once_and_stop_with_the_server(tmp_path:
         await server.stop()
 
 
+async def test_sigterm_while_preparing_stops_the_embedded_server_it_started(
+    tmp_path: Path,
+) -> None:
+    pgdata = tmp_path / "data" / "pgdata"
+    server = Server(None, tmp_path / "data", tmp_path / "server.log", args=TWO_WORKERS)
+    try:
+        pid_file = pgdata / "postmaster.pid"
+        await eventually(
+            lambda: asyncio.to_thread(pid_file.exists),
+            within=60,
+            interval=0.01,
+            message="the embedded postmaster to start",
+        )
+        postmaster = int(await eventually(lambda: _first_line(pid_file), within=10))
+        server.process.send_signal(signal.SIGTERM)  # still starting it, or migrating, or seeding
+        assert await asyncio.to_thread(server.process.wait, 60) == 128 + signal.SIGTERM
+        assert "Insighta GraphQL at" not in server.log.read_text(), "stopped before serving"
+        await eventually(
+            lambda: _gone(pid_file, postmaster),
+            within=30,
+            message="the embedded postmaster to stop",
+        )
+    finally:
+        await server.stop()
+
+
 async def test_a_killed_worker_is_replaced_and_serving_goes_on(workers: Workers) -> None:
     before = await _two_workers(workers.dsn, workers.server)
     [(_, expected)] = await _profile_answers(workers.server, count=1)
@@ -268,6 +294,11 @@ def _parent_of(pid: int) -> int | None:
 def _is_running(pid: int) -> bool:
     fields = _stat_fields(pid)
     return fields is not None and fields[0] != "Z"
+
+
+async def _first_line(path: Path) -> str:
+    text = await asyncio.to_thread(path.read_text)
+    return text.split("\n", 1)[0].strip() if "\n" in text else ""
 
 
 async def _gone(pid_file: Path, pid: int) -> bool:
