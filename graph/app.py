@@ -260,7 +260,7 @@ def create_app(
             app.state.accounts = build_account_services(settings, database.pool, secret_key)
             interviews = build_interview_services(settings, database.pool, secret_key)
             app.state.interviews = interviews
-            interviews.start()
+            await interviews.start()
             sampler = asyncio.create_task(sample_pool_gauges(database.pool), name="pool-gauges")
             try:
                 async with _services(app, settings, database.pool, database.dsn.reveal()):

@@ -18,11 +18,11 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 
 from graph.client import GraphQLClient
 from graph.commands import account, profiles
+from graph.commands.client import resolve_endpoint
 from graph.ingest_command import run_ingest
-from services.auth.credentials import client_token
 from services.auth.tokens import Role, issue_token
 from services.profiles.synthetic import SyntheticProfiles
-from services.settings import Secret, Settings
+from services.settings import ClientSettings, Secret, Settings
 from services.structured_logging import configure_logging
 
 if TYPE_CHECKING:
@@ -232,12 +232,13 @@ def ingest(
         Path, typer.Argument(help="CSV of profiles", exists=True, dir_okay=False, readable=True)
     ],
 ) -> None:
-    """Upload a CSV to the server (INSIGHTA_URL), follow the job, print the summary.
+    """Upload a CSV to the server (INSIGHTA_URL, else the stored login's), follow the job,
+    print the summary.
 
     Exits 0 when the job COMPLETED, 1 when it FAILED, 2 when the upload was refused.
     """
-    settings = Settings.from_env()
-    client = GraphQLClient(settings.insighta_url, client_token(settings))
+    endpoint = resolve_endpoint(ClientSettings.from_env(), Settings.from_env())
+    client = GraphQLClient(endpoint.url, endpoint.token)
     raise typer.Exit(run_ingest(client, file, console))
 
 

@@ -30,10 +30,9 @@ class SubscriptionUnavailable(ClientError):
 
 
 class GraphQLClient:
-    def __init__(self, url: str, token: str) -> None:
+    def __init__(self, url: str, token: str | None) -> None:
         self.url = url
-        self._headers = {"Authorization": f"Bearer {token}"}
-        self._token = token
+        self._headers = {"Authorization": f"Bearer {token}"} if token else {}
 
     def execute(self, query: str, variables: dict[str, Any] | None = None) -> dict[str, Any]:
         with httpx.Client(timeout=TIMEOUT) as http:

@@ -17,6 +17,8 @@ DEFAULT_TOKEN_TTL_SECONDS: Final = 12 * 3600
 DEFAULT_UPSTREAM_TIMEOUT_SECONDS: Final = 30.0
 DEFAULT_JOB_LEASE_SECONDS: Final = 15.0
 DEFAULT_JOB_POLL_SECONDS: Final = 1.0
+DEFAULT_RETENTION_DAYS: Final = 30
+DEFAULT_HOUSEKEEPING_INTERVAL_SECONDS: Final = 3600.0
 DEFAULT_INTERVIEW_JOIN_URL: Final = "http://127.0.0.1:3000/interviews/{interview_id}/join"
 DEFAULT_ACCESS_TOKEN_TTL_SECONDS: Final = 900
 DEFAULT_REFRESH_TOKEN_TTL_SECONDS: Final = 30 * 24 * 3600
@@ -29,7 +31,6 @@ _RETRY_ENV: Final = re.compile(r"^RETRY_([A-Z_]+?)_(TRIES|INITIAL_DELAY|MAX_DELA
 DEFAULT_CLIENT_URL: Final = "http://127.0.0.1:8000/graphql"
 DEFAULT_INGESTION_WORKERS: Final = 2
 DEFAULT_INGESTION_BATCH_ROWS: Final = 50_000
-DEFAULT_INSIGHTA_URL: Final = "http://127.0.0.1:8000/graphql"
 
 
 class Secret:
@@ -88,6 +89,9 @@ class Settings:
     job_poll_seconds: float = DEFAULT_JOB_POLL_SECONDS
     # Off for API-only processes: another process (or host) then runs the background jobs.
     job_worker: bool = True
+    # Expired tokens and links, and finished jobs, go this long after (services/housekeeping).
+    retention_days: int = DEFAULT_RETENTION_DAYS
+    housekeeping_interval_seconds: float = DEFAULT_HOUSEKEEPING_INTERVAL_SECONDS
     interview_join_url: str = DEFAULT_INTERVIEW_JOIN_URL
     otel_endpoint: str | None = None
     otel_service_name: str = "insighta"
@@ -105,9 +109,6 @@ class Settings:
     # database connection), and rows per committed batch (the resume granularity).
     ingestion_workers: int = DEFAULT_INGESTION_WORKERS
     ingestion_batch_rows: int = DEFAULT_INGESTION_BATCH_ROWS
-    # Where the CLI's client commands send requests, and with which token.
-    insighta_url: str = DEFAULT_INSIGHTA_URL
-    insighta_token: Secret | None = None
     # Server processes `insighta serve` runs when `--workers` is not given (uvicorn's name).
     web_concurrency: int = 1
 
@@ -146,6 +147,10 @@ class Settings:
             job_lease_seconds=_float(env, "JOB_LEASE_SECONDS", DEFAULT_JOB_LEASE_SECONDS),
             job_poll_seconds=_float(env, "JOB_POLL_SECONDS", DEFAULT_JOB_POLL_SECONDS),
             job_worker=_bool(env, "JOB_WORKER", default=True),
+            retention_days=_int(env, "RETENTION_DAYS", DEFAULT_RETENTION_DAYS),
+            housekeeping_interval_seconds=_float(
+                env, "HOUSEKEEPING_INTERVAL_SECONDS", DEFAULT_HOUSEKEEPING_INTERVAL_SECONDS
+            ),
             interview_join_url=env.get("INTERVIEW_JOIN_URL") or DEFAULT_INTERVIEW_JOIN_URL,
             otel_endpoint=env.get("OTEL_EXPORTER_OTLP_ENDPOINT") or None,
             otel_service_name=env.get("OTEL_SERVICE_NAME") or "insighta",
@@ -174,8 +179,6 @@ class Settings:
             ingestion_batch_rows=_positive(
                 env, "INGESTION_BATCH_ROWS", DEFAULT_INGESTION_BATCH_ROWS
             ),
-            insighta_url=env.get("INSIGHTA_URL") or DEFAULT_INSIGHTA_URL,
-            insighta_token=_secret(env.get("INSIGHTA_TOKEN")),
             web_concurrency=_positive(env, "WEB_CONCURRENCY", 1),
         )
 

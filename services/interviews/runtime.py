@@ -14,6 +14,7 @@ from services.ai.offline import OfflineAI
 from services.ai.provider import InterviewAI
 from services.email.mailer import Mailer, OfflineMailer
 from services.email.outbox import EMAIL_JOB, EmailDelivery
+from services.housekeeping import HOUSEKEEPING_JOB, Housekeeping, Retention, schedule_housekeeping
 from services.interviews.assessments import ASSESSMENT_JOB, AssessmentGeneration
 from services.jobs.worker import JobWorker
 from services.retry import RetryPolicy
@@ -43,6 +44,8 @@ class InterviewServices:
             {
                 ASSESSMENT_JOB: AssessmentGeneration(self.pool, self.ai),
                 EMAIL_JOB: EmailDelivery(self.pool, self.mailer, sender=self.settings.email_from),
+                # Not interview work, but this is the process's one worker.
+                HOUSEKEEPING_JOB: Housekeeping(self.pool, Retention.from_settings(self.settings)),
             },
             lease_seconds=self.settings.job_lease_seconds,
             poll_seconds=self.settings.job_poll_seconds,
@@ -52,8 +55,10 @@ class InterviewServices:
         """Call after committing new jobs: this process's worker looks at once."""
         self.worker.notify()
 
-    def start(self) -> None:
+    async def start(self) -> None:
         if self.settings.job_worker:
+            async with self.pool.acquire() as conn:
+                await schedule_housekeeping(conn, Retention.from_settings(self.settings))
             self.worker.start()
         logger.info(
             "interview services started",
