@@ -21,6 +21,7 @@ from strawberry.http import GraphQLRequestData
 from strawberry.types.unset import UnsetType
 
 from graph.access_log import AccessLogMiddleware, request_id_of
+from graph.bearer import bearer_token
 from graph.context import Context
 from graph.errors import INTERNAL_MESSAGE
 from graph.exports import export_routes
@@ -90,7 +91,7 @@ class InsightaGraphQL(GraphQL[Context, None]):
             ingestion=getattr(request.app.state, "ingestion", None),
             notifications=getattr(request.app.state, "notifications", None),
         )
-        await self.identify(context, _bearer_token(request.headers.get("authorization")))
+        await self.identify(context, bearer_token(request.headers.get("authorization")))
         return context
 
     async def on_ws_connect(self, context: Context) -> UnsetType | dict[str, object] | None:
@@ -101,7 +102,7 @@ class InsightaGraphQL(GraphQL[Context, None]):
         header = params.get("Authorization", params.get("authorization"))
         if header is not None:
             context.principal = context.auth_error = None
-            token = _bearer_token(header) if isinstance(header, str) else None
+            token = bearer_token(header) if isinstance(header, str) else None
             if token is None:
                 context.auth_error = ServiceError(
                     ErrorCode.UNAUTHENTICATED, "send the token as `Bearer <token>`"
@@ -206,13 +207,6 @@ def _error_response(status_code: int, message: str, *, request_id: str | None = 
     return Response(orjson.dumps(body), status_code=status_code, media_type="application/json")
 
 
-def _bearer_token(header: str | None) -> str | None:
-    if not header:
-        return None
-    scheme, _, token = header.partition(" ")
-    return token.strip() or None if scheme.lower() == "bearer" else None
-
-
 async def healthz(request: Request) -> Response:
     if await is_reachable(request.app.state.pool):
         return JSONResponse({"status": "ok", "database": "ok"})
@@ -299,6 +293,7 @@ def create_app(
     )
     app.state.secret_key = secret_key
     app.state.metrics_multiprocess_dir = settings.metrics_multiprocess_dir
+    app.state.metrics_token = settings.metrics_token
     if pool is not None:
         app.state.pool = pool
         app.state.accounts = build_account_services(settings, pool, secret_key)

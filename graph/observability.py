@@ -2,6 +2,7 @@
 GraphQL layer knows, an OpenTelemetry span when tracing is on; and the `/metrics` endpoint."""
 
 import asyncio
+import hmac
 import time
 from collections.abc import Iterator
 from typing import Any
@@ -13,8 +14,11 @@ from starlette.responses import Response
 from strawberry.extensions import SchemaExtension
 
 from graph.access_log import request_record
+from graph.bearer import bearer_token
+from graph.errors import error_response
 from services import tracing
 from services.database import ConnectionPool
+from services.errors import ErrorCode
 from services.metrics import (
     DB_POOL_CONNECTIONS,
     GRAPHQL_ERRORS,
@@ -81,7 +85,19 @@ def _fill_request_record(context: Any, name: str | None, kind: str, codes: list[
 
 async def metrics_endpoint(request: Request) -> Response:
     """Prometheus text format; this process's pool gauges are read at scrape time (the other
-    workers' every few seconds, by `sample_pool_gauges`)."""
+    workers' every few seconds, by `sample_pool_gauges`). With METRICS_TOKEN set, only a
+    scraper that sends it as a bearer token gets an answer."""
+    expected = request.app.state.metrics_token
+    if expected is not None:
+        sent = bearer_token(request.headers.get("authorization")) or ""
+        if not hmac.compare_digest(sent.encode(), expected.reveal().encode()):
+            refused = error_response(
+                401,
+                ErrorCode.UNAUTHENTICATED,
+                "send METRICS_TOKEN as `Authorization: Bearer <token>`",
+            )
+            refused.headers["WWW-Authenticate"] = 'Bearer realm="metrics"'
+            return refused
     pool = getattr(request.app.state, "pool", None)
     if pool is not None:
         _set_pool_gauges(pool)

@@ -59,6 +59,8 @@ class Settings:
     database_url: Secret | None = None
     database_read_url: Secret | None = None
     redis_url: str | None = None
+    # When set, /metrics answers only requests that send it as a bearer token.
+    metrics_token: Secret | None = None
     data_dir: Path = DEFAULT_DATA_DIR
     secret_key: Secret | None = None
     cache_ttl_seconds: int = DEFAULT_CACHE_TTL_SECONDS
@@ -119,6 +121,7 @@ class Settings:
             database_url=_secret(env.get("DATABASE_URL")),
             database_read_url=_secret(env.get("DATABASE_READ_URL")),
             redis_url=env.get("REDIS_URL") or None,
+            metrics_token=_secret(env.get("METRICS_TOKEN")),
             data_dir=Path(env.get("INSIGHTA_DATA_DIR") or DEFAULT_DATA_DIR),
             secret_key=_secret(env.get("SECRET_KEY")),
             cache_ttl_seconds=_int(env, "CACHE_TTL_SECONDS", DEFAULT_CACHE_TTL_SECONDS),

@@ -1,10 +1,14 @@
 """`/metrics`: operation latency by name, errors by code, pool usage, exports."""
 
+import dataclasses
 import re
 
+import asyncpg
 import httpx
 
+from graph.app import create_app
 from services.auth.tokens import Role
+from services.settings import Secret, Settings
 from tests.conftest import GraphQLCall, make_token
 
 
@@ -63,3 +67,21 @@ async def test_export_bytes_are_counted(
     after = await _metrics(client)
     assert _value(after, "insighta_export_bytes_total") - before == len(csv.content)
     assert _value(after, "insighta_exports_active") == 0
+
+
+async def test_with_a_metrics_token_only_a_scraper_that_sends_it_gets_an_answer(
+    settings: Settings, pool: asyncpg.Pool, database_dsn: str
+) -> None:
+    guarded = dataclasses.replace(settings, metrics_token=Secret("scrape-me"))
+    app = create_app(guarded, pool=pool, dsn=database_dsn)
+    transport = httpx.ASGITransport(app=app)
+    async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as http:
+        for headers in ({}, {"Authorization": "Bearer guess"}, {"Authorization": "scrape-me"}):
+            refused = await http.get("/metrics", headers=headers)
+            assert refused.status_code == 401
+            assert refused.headers["www-authenticate"].startswith("Bearer")
+            assert refused.json()["errors"][0]["extensions"]["code"] == "UNAUTHENTICATED"
+            assert "insighta_" not in refused.text
+        answered = await http.get("/metrics", headers={"Authorization": "Bearer scrape-me"})
+        assert answered.status_code == 200
+        assert "insighta_graphql_operation_duration_seconds" in answered.text
