@@ -3,7 +3,7 @@
 import base64
 import binascii
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Final
 from uuid import UUID
 
@@ -57,11 +57,16 @@ def decode_cursor(text: str) -> Cursor:
         if not isinstance(sort, str) or kind not in ("t", "v"):
             raise ValueError("unknown cursor shape")
         if kind == "t":
+            # The API gives out UTC times; an offset that moves a time past year 1 or 9999
+            # would only fail later, inside the driver, as an internal error.
             value = datetime.fromisoformat(value)
+            if value.tzinfo is None:
+                raise ValueError("cursor time without a time zone")
+            value = value.astimezone(UTC)
         elif isinstance(value, bool) or not isinstance(value, int | float | str):
             raise ValueError("unknown cursor value")
         elif isinstance(value, str) and "\x00" in value:
             raise ValueError("PostgreSQL text cannot hold NUL")
         return Cursor(sort=sort, value=value, id=UUID(id_text))
-    except (ValueError, TypeError, binascii.Error, orjson.JSONDecodeError):
+    except (ValueError, TypeError, OverflowError, binascii.Error, orjson.JSONDecodeError):
         raise bad_input("after is not a cursor this API gave out", field="after") from None

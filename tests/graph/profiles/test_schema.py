@@ -1,8 +1,10 @@
 """The profile API end to end: GraphQL over HTTP, the real schema, a real PostgreSQL."""
 
+import base64
 from collections import Counter
 from typing import Any
 
+import orjson
 import pytest
 
 from services.auth.tokens import Role
@@ -207,6 +209,21 @@ async def test_cursor_from_another_sort_is_rejected(gql: GraphQLCall) -> None:
         PROFILES, {"first": 1, "after": cursor, "sort": {"field": "NAME", "order": "ASC"}}
     )
     assert error_code(body) == "BAD_USER_INPUT"
+
+
+@pytest.mark.parametrize(
+    "created_at",
+    [
+        "9999-12-31T23:59:59-05:00",  # past year 9999 once in UTC
+        "0001-01-01T00:00:00+05:00",  # before year 1 once in UTC
+        "2026-01-01T00:00:00",  # no time zone: never given out
+    ],
+)
+async def test_a_tampered_time_cursor_is_bad_user_input(gql: GraphQLCall, created_at: str) -> None:
+    raw = orjson.dumps(["CREATED_AT:DESC", "t", created_at, "01900000-0000-7000-8000-000000000000"])
+    body = await gql(PROFILES, {"after": base64.urlsafe_b64encode(raw).decode()})
+    assert error_code(body) == "BAD_USER_INPUT"
+    assert body["errors"][0]["extensions"]["field"] == "after"
 
 
 async def test_uninterpretable_query(gql: GraphQLCall) -> None:
