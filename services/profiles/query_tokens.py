@@ -83,27 +83,58 @@ def _token_from(match: re.Match[str]) -> Token:
 
 
 def _join_number_words(text: str, tokens: list[Token]) -> list[Token]:
-    """Number words become numbers: "thirty" -> 30, "twenty-five" and "twenty five" -> 25."""
+    """Number words become numbers: "thirty" -> 30, "twenty-five" and "twenty five" -> 25,
+    "one hundred and five" -> 105."""
     joined: list[Token] = []
     i = 0
     while i < len(tokens):
-        token = tokens[i]
-        value = _TENS.get(token.norm, _UNITS.get(token.norm))
-        if token.kind is not TokenKind.WORD or value is None:
-            joined.append(token)
+        found = _number_words(tokens, i)
+        if found is None:
+            joined.append(tokens[i])
             i += 1
             continue
-        end = i + 1
-        if token.norm in _TENS:
-            unit_at = i + 2 if end < len(tokens) and tokens[end].kind is TokenKind.DASH else end
-            if unit_at < len(tokens) and 0 < _UNITS.get(tokens[unit_at].norm, 0) < 10:
-                value += _UNITS[tokens[unit_at].norm]
-                end = unit_at + 1
-        first, last = token, tokens[end - 1]
+        value, end = found
+        first, last = tokens[i], tokens[end - 1]
         raw = text[first.start : last.end]
         joined.append(Token(TokenKind.NUMBER, raw, str(value), first.start, last.end, value))
         i = end
     return joined
+
+
+def _number_words(tokens: list[Token], i: int) -> tuple[int, int] | None:
+    """The value of the number words at token i and the index after them."""
+    found = _below_hundred(tokens, i)
+    if found is None:
+        return None
+    value, end = found
+    # Without this, "over one hundred" would read as "over one" and leave "hundred" over.
+    if not 0 < value < 10 or _word_at(tokens, end) != "hundred":
+        return found
+    value, end = value * 100, end + 1
+    rest = _below_hundred(tokens, end + 1 if _word_at(tokens, end) == "and" else end)
+    if rest is not None and rest[0] > 0:
+        return value + rest[0], rest[1]
+    return value, end
+
+
+def _below_hundred(tokens: list[Token], i: int) -> tuple[int, int] | None:
+    """ "thirty" -> 30, "twenty-five" and "twenty five" -> 25, with the index after them."""
+    word = _word_at(tokens, i)
+    value = _TENS.get(word, _UNITS.get(word))
+    if value is None:
+        return None
+    end = i + 1
+    if word in _TENS:
+        unit_at = i + 2 if end < len(tokens) and tokens[end].kind is TokenKind.DASH else end
+        unit = _UNITS.get(_word_at(tokens, unit_at), 0)
+        if 0 < unit < 10:
+            value += unit
+            end = unit_at + 1
+    return value, end
+
+
+def _word_at(tokens: list[Token], i: int) -> str:
+    return tokens[i].norm if i < len(tokens) and tokens[i].kind is TokenKind.WORD else ""
 
 
 def _resolve_dashes(text: str, tokens: list[Token]) -> list[Token]:

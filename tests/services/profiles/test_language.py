@@ -140,6 +140,8 @@ PHRASINGS: list[tuple[str, FilterSpec]] = [
     ("aged 30 and over", FilterSpec(min_age=30)),
     ("no younger than 30", FilterSpec(min_age=30)),
     ("over thirty", FilterSpec(min_age=30)),
+    ("over one hundred", FilterSpec(min_age=100)),
+    ("women aged one hundred and five", FilterSpec(FEMALE, min_age=105, max_age=105)),
     ("people aged 60+", FilterSpec(age_group=SENIOR)),
     ("over 60s", FilterSpec(age_group=SENIOR)),
     ("Americans over 65", FilterSpec(None, None, "US", 65)),

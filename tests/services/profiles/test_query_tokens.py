@@ -29,6 +29,15 @@ def test_number_words_become_numbers() -> None:
     assert values == [25]
 
 
+def test_hundreds_are_one_number() -> None:
+    values = [
+        token.value
+        for token in tokenize("one hundred or one hundred and twenty-five or two hundred six")
+        if token.kind is TokenKind.NUMBER
+    ]
+    assert values == [100, 125, 206]
+
+
 def test_a_decade_is_a_plural_number() -> None:
     (token,) = tokenize("30s")
     assert (token.kind, token.value, token.plural) == (TokenKind.NUMBER, 30, True)
