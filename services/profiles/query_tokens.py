@@ -40,6 +40,7 @@ _TOKEN_PATTERN: Final = re.compile(
     r"|(?P<dash>[-\u2010-\u2015\u2212])"
     r"|(?P<ampersand>&)"
 )
+_POSSESSIVE: Final = re.compile(r"['’ʼ]s$", re.IGNORECASE)
 _UNITS: Final = {
     word: n
     for n, word in enumerate(
@@ -79,7 +80,8 @@ def _token_from(match: re.Match[str]) -> Token:
         return Token(TokenKind.DASH, raw, "-", start, end)
     if match.group("ampersand") is not None:
         return Token(TokenKind.WORD, raw, "and", start, end)
-    return Token(TokenKind.WORD, raw, phrase_key(raw), start, end)
+    # A possessive names the same thing: "Kenya's women" are Kenyan women.
+    return Token(TokenKind.WORD, raw, phrase_key(_POSSESSIVE.sub("", raw)), start, end)
 
 
 def _join_number_words(text: str, tokens: list[Token]) -> list[Token]:

@@ -59,6 +59,8 @@ PHRASINGS: list[tuple[str, FilterSpec]] = [
     ("MEN", FilterSpec(MALE)),
     ("Women?", FilterSpec(FEMALE)),
     ("men's profiles", FilterSpec(MALE)),
+    ("Kenya's women", FilterSpec(FEMALE, None, "KE")),
+    ("NIGERIA’S SENIORS", FilterSpec(None, SENIOR, "NG")),
     # both genders, or everyone
     ("male and female", FilterSpec()),
     ("men and women", FilterSpec()),
