@@ -151,6 +151,31 @@ async def test_a_failed_assessment_is_retried_by_retry_assessment(
     assert done["status"] == "completed"
 
 
+async def test_a_transcript_after_a_failed_assessment_leaves_needs_attention(
+    fake_api: Api, org: str, fake_gemini: FakeGemini
+) -> None:
+    token = recruiter(org)
+    interview_id = await create_interview(fake_api, token, resume=None)
+    fake_gemini.reset()
+    fake_gemini.fail_always(Fault.status(503))
+    await fake_api.data(COMPLETE, {"id": interview_id, "json": None}, token=token)
+    await fake_api.run_jobs()
+    failed = (await fake_api.data(INTERVIEW, {"id": interview_id}, token=token))["interview"]
+    assert (failed["status"], failed["assessment"]["status"]) == ("needs_attention", "FAILED")
+
+    # The agent's transcript arrives late and queues the assessment again, as retryAssessment
+    # would: the interview no longer waits for attention, and once the assessment is done
+    # nothing can leave it there (retryAssessment refuses a COMPLETED assessment).
+    fake_gemini.reset()
+    late = [{"speaker": "candidate", "text": "Sorry, I lost the connection.", "timestamp_sec": 3}]
+    queued = await fake_api.data(COMPLETE, {"id": interview_id, "json": late}, token=token)
+    assert queued["completeInterviewSession"]["assessment"]["status"] == "PENDING"
+    assert queued["completeInterviewSession"]["status"] == "completed"
+    await fake_api.run_jobs()
+    done = (await fake_api.data(INTERVIEW, {"id": interview_id}, token=token))["interview"]
+    assert (done["status"], done["assessment"]["status"]) == ("completed", "COMPLETED")
+
+
 async def test_an_assessment_whose_worker_died_is_finished_by_another(
     fake_api: Api, org: str, pool: asyncpg.Pool
 ) -> None:
