@@ -165,7 +165,9 @@ class GeminiAI:
                 status=error.code,
                 retry_after=retry_after_header(headers),
             ) from error
-        except ValueError as error:  # a body the SDK could not parse
+        except (ValueError, TypeError, AttributeError) as error:
+            # A body the SDK could not parse: its converters raise these on a wrongly shaped
+            # answer (`{"candidates": [5]}` is a TypeError), and a malformed answer fails at once.
             raise UpstreamFailure(FailureKind.MALFORMED, f"unreadable answer: {error}") from error
         except Exception as error:
             failure = transport_failure(error)
