@@ -148,6 +148,8 @@ class GeminiAI:
                         FailureKind.MALFORMED,
                         f"{len(found)} embeddings for {len(batch)} texts",
                     )
+                if len({len(vector) for vector in found}) > 1:
+                    raise UpstreamFailure(FailureKind.MALFORMED, "embeddings of different lengths")
                 return found
 
             vectors += await self._policies[EMBED_TRANSCRIPT].run(call)

@@ -234,3 +234,17 @@ async def test_too_few_embeddings_fail_cleanly_without_retries(
         await gemini.embed(["one", "two"])
     assert raised.value.code is ErrorCode.UPSTREAM_UNAVAILABLE
     assert len(fake_gemini.requests) == 1
+
+
+async def test_embeddings_of_different_lengths_fail_cleanly_without_retries(
+    gemini: GeminiAI, fake_gemini: FakeGemini
+) -> None:
+    # Vectors that cannot be compared with each other are a malformed answer, not a crash
+    # later in the cosine similarity.
+    fake_gemini.script(
+        Fault.malformed(b'{"embeddings": [{"values": [0.5, 0.1]}, {"values": [0.5]}]}')
+    )
+    with pytest.raises(ServiceError) as raised:
+        await gemini.embed(["one", "two"])
+    assert raised.value.code is ErrorCode.UPSTREAM_UNAVAILABLE
+    assert len(fake_gemini.requests) == 1
