@@ -136,6 +136,8 @@ def _field(answer: Any, name: str) -> Any:
 def _text(value: Any) -> str:
     if not isinstance(value, str):
         raise MalformedAnswer(f"{value!r} is not text")
+    if "\x00" in value:  # PostgreSQL text and jsonb cannot hold it: the store would crash
+        raise MalformedAnswer("the text contains a NUL character")
     return value.strip()[:MAX_TEXT]
 
 

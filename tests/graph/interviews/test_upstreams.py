@@ -111,6 +111,48 @@ async def test_questions_unavailable_is_a_clean_error_and_stores_nothing(
     assert count == 0
 
 
+async def test_an_answer_postgresql_cannot_store_is_malformed(
+    fake_api: Api, org: str, fake_gemini: FakeGemini, pool: asyncpg.Pool
+) -> None:
+    token = recruiter(org)
+    candidate = await fake_api.data(
+        CREATE_CANDIDATE, {"input": {"name": "A", "email": "a@example.com"}}, token=token
+    )
+    fake_gemini.reply({"questions": ["Why Go?\u0000"]})
+    body = await fake_api.gql(
+        """mutation($input: InterviewInput!) { createInterview(input: $input) { id } }""",
+        {
+            "input": {
+                "candidateId": candidate["createCandidate"]["id"],
+                "roleTitle": "Engineer",
+                "jobDescription": "Go",
+            }
+        },
+        token=token,
+    )
+    assert error_code(body) == "UPSTREAM_UNAVAILABLE"
+
+    interview_id = await create_interview(fake_api, token, resume=None)
+    await fake_api.data(COMPLETE, {"id": interview_id, "json": None}, token=token)
+    scores = [
+        {"criterion": c, "score": 3, "rationale": "ok"}
+        for c in ("communication", "technical_depth", "problem_solving", "role_fit")
+    ]
+    fake_gemini.reply(
+        {
+            "summary": "Fine\u0000",
+            "strengths": [],
+            "concerns": [],
+            "recommendation": "hire",
+            "scores": scores,
+        }
+    )
+    assert len(await fake_api.run_jobs()) == 1  # one run that fails, not a crash run again
+    failed = (await fake_api.data(INTERVIEW, {"id": interview_id}, token=token))["interview"]
+    assert (failed["status"], failed["assessment"]["status"]) == ("needs_attention", "FAILED")
+    assert failed["assessment"]["attempts"] == 1
+
+
 async def test_a_rejected_request_is_not_retried(
     fake_api: Api, org: str, fake_gemini: FakeGemini
 ) -> None:
