@@ -153,6 +153,21 @@ async def test_an_answer_postgresql_cannot_store_is_malformed(
     assert failed["assessment"]["attempts"] == 1
 
 
+async def test_an_answer_that_is_not_valid_unicode_is_malformed(
+    fake_api: Api, org: str, fake_gemini: FakeGemini
+) -> None:
+    # A lone surrogate escape is valid JSON but no UTF-8 text PostgreSQL could store.
+    fake_gemini.reply(
+        '{"skills": ["Go\\ud800"], "years_of_experience": 1, "education": [], "summary": "x"}'
+    )
+    body = await fake_api.gql(
+        CREATE_CANDIDATE,
+        {"input": {"name": "A", "email": "a@example.com", "resumeText": "resume"}},
+        token=recruiter(org),
+    )
+    assert error_code(body) == "UPSTREAM_UNAVAILABLE"
+
+
 async def test_a_rejected_request_is_not_retried(
     fake_api: Api, org: str, fake_gemini: FakeGemini
 ) -> None:
