@@ -148,6 +148,8 @@ class GeminiAI:
                         FailureKind.MALFORMED,
                         f"{len(found)} embeddings for {len(batch)} texts",
                     )
+                if len({len(vector) for vector in found}) > 1:
+                    raise UpstreamFailure(FailureKind.MALFORMED, "embeddings of different lengths")
                 return found
 
             vectors += await self._policies[EMBED_TRANSCRIPT].run(call)
@@ -165,7 +167,9 @@ class GeminiAI:
                 status=error.code,
                 retry_after=retry_after_header(headers),
             ) from error
-        except ValueError as error:  # a body the SDK could not parse
+        except (ValueError, TypeError, AttributeError) as error:
+            # A body the SDK could not parse: its converters raise these on a wrongly shaped
+            # answer (`{"candidates": [5]}` is a TypeError), and a malformed answer fails at once.
             raise UpstreamFailure(FailureKind.MALFORMED, f"unreadable answer: {error}") from error
         except Exception as error:
             failure = transport_failure(error)

@@ -136,6 +136,13 @@ def _field(answer: Any, name: str) -> Any:
 def _text(value: Any) -> str:
     if not isinstance(value, str):
         raise MalformedAnswer(f"{value!r} is not text")
+    # PostgreSQL text and jsonb cannot hold a NUL or a lone surrogate: the store would crash.
+    if "\x00" in value:
+        raise MalformedAnswer("the text contains a NUL character")
+    try:
+        value.encode()
+    except UnicodeEncodeError:
+        raise MalformedAnswer("the text is not valid Unicode (a lone surrogate)") from None
     return value.strip()[:MAX_TEXT]
 
 

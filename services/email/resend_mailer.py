@@ -57,6 +57,9 @@ class ResendMailer:
                 response = await resend.Emails.send_async(params, options)
             except resend.exceptions.ResendError as error:
                 raise _failure(error) from error
+            except resend.exceptions.NoContentError as error:
+                # A 200 whose body is JSON null; not a ResendError, so it needs its own case.
+                raise UpstreamFailure(FailureKind.MALFORMED, "the answer is empty") from error
             except Exception as error:
                 failure = transport_failure(error)
                 if failure is None:

@@ -37,8 +37,16 @@ ASSESSMENT_JOB: Final = "assessment"
 
 
 async def queue_assessment(conn: Connection, interview_id: UUID) -> Assessment:
-    """A new revision, PENDING, with its job; inside the caller's transaction."""
+    """A new revision, PENDING, with its job; inside the caller's transaction. An interview
+    in needs_attention is completed again: its failed assessment is being redone, and nothing
+    would move it back once that succeeds."""
     row = await interviews_db.queue_assessment(conn, interview_id)
+    await interviews_db.update_interview_status(
+        conn,
+        interview_id,
+        InterviewStatus.COMPLETED.value,
+        only_from=[InterviewStatus.NEEDS_ATTENTION.value],
+    )
     await jobs_db.insert_job(
         conn,
         kind=ASSESSMENT_JOB,
@@ -65,7 +73,7 @@ async def retry_assessment(
 ) -> Interview:
     scope = organisation_scope(principal)
     async with pool.acquire() as conn, conn.transaction():
-        interview = await lock_interview(conn, interview_id, scope=scope)
+        await lock_interview(conn, interview_id, scope=scope)
         existing = await interviews_db.get_assessment_for_update(conn, interview_id)
         if existing is None:
             raise bad_input(
@@ -78,12 +86,6 @@ async def retry_assessment(
                 field="interviewId",
             )
         await queue_assessment(conn, interview_id)
-        await interviews_db.update_interview_status(
-            conn,
-            interview.id,
-            InterviewStatus.COMPLETED.value,
-            only_from=[InterviewStatus.NEEDS_ATTENTION.value],
-        )
         row = await interviews_db.get_interview(conn, interview_id, scope=None)
     assert row is not None
     return Interview.from_row(row)

@@ -4,11 +4,15 @@
 is built on first use (in a request or the lifespan), never at import or construction.
 Failover (LiveKit's own retry) is off: the one retry policy retries. The SDK passes
 `timeout=None` to each Twirp post, which aiohttp reads as "no timeout" (the session's timeout
-is ignored), so each call is bounded here with `asyncio.timeout`.
+is ignored), so each call is bounded here with `asyncio.timeout`. Its `ServerError` drops the
+response headers, so our own session's trace hook keeps the answer's Retry-After for the
+policy to wait exactly.
 """
 
 import asyncio
 from collections.abc import Mapping
+from contextvars import ContextVar
+from types import SimpleNamespace
 from typing import Final, Protocol
 
 import aiohttp
@@ -18,12 +22,21 @@ from livekit.protocol.room import CreateRoomRequest
 
 from services.retry import FailureKind, RetryPolicy, UpstreamFailure
 from services.retry_tasks import CREATE_ROOM
-from services.transport_errors import transport_failure
+from services.transport_errors import retry_after_header, transport_failure
 from services.video.tokens import LiveKitKeys
 
 # An empty room closes after this long; a room nobody joined after the departure timeout.
 EMPTY_TIMEOUT_SECONDS: Final = 10 * 60
 MAX_PARTICIPANTS: Final = 4
+
+# The Retry-After of the last answer in this task (trace hooks run in the requesting task).
+_retry_after: ContextVar[float | None] = ContextVar("livekit_retry_after", default=None)
+
+
+async def _keep_retry_after(
+    _: aiohttp.ClientSession, __: SimpleNamespace, params: aiohttp.TraceRequestEndParams
+) -> None:
+    _retry_after.set(retry_after_header(params.response.headers))
 
 
 class VideoRooms(Protocol):
@@ -64,6 +77,7 @@ class LiveKitRooms:
         self._timeout = timeout_seconds
         self._policy = policies[CREATE_ROOM]
         self._api: LiveKitAPI | None = None
+        self._session: aiohttp.ClientSession | None = None
         self._lock = asyncio.Lock()
 
     @property
@@ -73,11 +87,16 @@ class LiveKitRooms:
     async def _client(self) -> LiveKitAPI:
         async with self._lock:
             if self._api is None:
+                trace = aiohttp.TraceConfig()
+                trace.on_request_end.append(_keep_retry_after)
+                self._session = aiohttp.ClientSession(
+                    timeout=aiohttp.ClientTimeout(total=self._timeout), trace_configs=[trace]
+                )
                 self._api = LiveKitAPI(
                     self._url,
                     self._keys.api_key,
                     self._keys.api_secret.reveal(),
-                    timeout=aiohttp.ClientTimeout(total=self._timeout),
+                    session=self._session,
                     failover=False,
                 )
             return self._api
@@ -89,12 +108,16 @@ class LiveKitRooms:
 
         async def call() -> None:
             api = await self._client()
+            _retry_after.set(None)
             try:
                 async with asyncio.timeout(self._timeout):
                     room = await api.room.create_room(request)
             except ServerError as error:
                 raise UpstreamFailure(
-                    FailureKind.STATUS, f"{error.code}: {error.message}", status=error.status
+                    FailureKind.STATUS,
+                    f"{error.code}: {error.message}",
+                    status=error.status,
+                    retry_after=_retry_after.get(),
                 ) from error
             except DecodeError as error:
                 raise UpstreamFailure(
@@ -116,3 +139,6 @@ class LiveKitRooms:
         if self._api is not None:
             await self._api.aclose()
             self._api = None
+        if self._session is not None:
+            await self._session.close()
+            self._session = None

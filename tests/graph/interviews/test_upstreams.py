@@ -111,6 +111,63 @@ async def test_questions_unavailable_is_a_clean_error_and_stores_nothing(
     assert count == 0
 
 
+async def test_an_answer_postgresql_cannot_store_is_malformed(
+    fake_api: Api, org: str, fake_gemini: FakeGemini, pool: asyncpg.Pool
+) -> None:
+    token = recruiter(org)
+    candidate = await fake_api.data(
+        CREATE_CANDIDATE, {"input": {"name": "A", "email": "a@example.com"}}, token=token
+    )
+    fake_gemini.reply({"questions": ["Why Go?\u0000"]})
+    body = await fake_api.gql(
+        """mutation($input: InterviewInput!) { createInterview(input: $input) { id } }""",
+        {
+            "input": {
+                "candidateId": candidate["createCandidate"]["id"],
+                "roleTitle": "Engineer",
+                "jobDescription": "Go",
+            }
+        },
+        token=token,
+    )
+    assert error_code(body) == "UPSTREAM_UNAVAILABLE"
+
+    interview_id = await create_interview(fake_api, token, resume=None)
+    await fake_api.data(COMPLETE, {"id": interview_id, "json": None}, token=token)
+    scores = [
+        {"criterion": c, "score": 3, "rationale": "ok"}
+        for c in ("communication", "technical_depth", "problem_solving", "role_fit")
+    ]
+    fake_gemini.reply(
+        {
+            "summary": "Fine\u0000",
+            "strengths": [],
+            "concerns": [],
+            "recommendation": "hire",
+            "scores": scores,
+        }
+    )
+    assert len(await fake_api.run_jobs()) == 1  # one run that fails, not a crash run again
+    failed = (await fake_api.data(INTERVIEW, {"id": interview_id}, token=token))["interview"]
+    assert (failed["status"], failed["assessment"]["status"]) == ("needs_attention", "FAILED")
+    assert failed["assessment"]["attempts"] == 1
+
+
+async def test_an_answer_that_is_not_valid_unicode_is_malformed(
+    fake_api: Api, org: str, fake_gemini: FakeGemini
+) -> None:
+    # A lone surrogate escape is valid JSON but no UTF-8 text PostgreSQL could store.
+    fake_gemini.reply(
+        '{"skills": ["Go\\ud800"], "years_of_experience": 1, "education": [], "summary": "x"}'
+    )
+    body = await fake_api.gql(
+        CREATE_CANDIDATE,
+        {"input": {"name": "A", "email": "a@example.com", "resumeText": "resume"}},
+        token=recruiter(org),
+    )
+    assert error_code(body) == "UPSTREAM_UNAVAILABLE"
+
+
 async def test_a_rejected_request_is_not_retried(
     fake_api: Api, org: str, fake_gemini: FakeGemini
 ) -> None:
@@ -149,6 +206,31 @@ async def test_a_failed_assessment_is_retried_by_retry_assessment(
     assert (done["assessment"]["status"], done["assessment"]["attempts"]) == ("COMPLETED", 4)
     assert done["assessment"]["error"] is None
     assert done["status"] == "completed"
+
+
+async def test_a_transcript_after_a_failed_assessment_leaves_needs_attention(
+    fake_api: Api, org: str, fake_gemini: FakeGemini
+) -> None:
+    token = recruiter(org)
+    interview_id = await create_interview(fake_api, token, resume=None)
+    fake_gemini.reset()
+    fake_gemini.fail_always(Fault.status(503))
+    await fake_api.data(COMPLETE, {"id": interview_id, "json": None}, token=token)
+    await fake_api.run_jobs()
+    failed = (await fake_api.data(INTERVIEW, {"id": interview_id}, token=token))["interview"]
+    assert (failed["status"], failed["assessment"]["status"]) == ("needs_attention", "FAILED")
+
+    # The agent's transcript arrives late and queues the assessment again, as retryAssessment
+    # would: the interview no longer waits for attention, and once the assessment is done
+    # nothing can leave it there (retryAssessment refuses a COMPLETED assessment).
+    fake_gemini.reset()
+    late = [{"speaker": "candidate", "text": "Sorry, I lost the connection.", "timestamp_sec": 3}]
+    queued = await fake_api.data(COMPLETE, {"id": interview_id, "json": late}, token=token)
+    assert queued["completeInterviewSession"]["assessment"]["status"] == "PENDING"
+    assert queued["completeInterviewSession"]["status"] == "completed"
+    await fake_api.run_jobs()
+    done = (await fake_api.data(INTERVIEW, {"id": interview_id}, token=token))["interview"]
+    assert (done["status"], done["assessment"]["status"]) == ("completed", "COMPLETED")
 
 
 async def test_an_assessment_whose_worker_died_is_finished_by_another(

@@ -155,6 +155,22 @@ async def test_a_malformed_body_fails_cleanly_without_retries(
     assert len(fake_gemini.requests) == 1
 
 
+@pytest.mark.parametrize("body", [b'{"candidates": [5]}', b'{"candidates": [{"finishReason": 7}]}'])
+async def test_a_wrongly_shaped_body_fails_cleanly_without_retries(
+    gemini: GeminiAI, fake_gemini: FakeGemini, body: bytes
+) -> None:
+    # Valid JSON the SDK's converters trip over with TypeError or AttributeError, not
+    # ValueError: still a malformed answer, not a crash.
+    fake_gemini.fail_always(Fault.malformed(body))
+    request = AssessmentRequest(
+        "Backend Engineer", "Python.", ["Why Python?"], "Ada", None, [TranscriptLine("ai", "Hi")]
+    )
+    with pytest.raises(ServiceError) as raised:
+        await gemini.assess(request)
+    assert raised.value.code is ErrorCode.UPSTREAM_UNAVAILABLE
+    assert len(fake_gemini.requests) == 1
+
+
 async def test_an_answer_outside_the_schema_fails_cleanly(
     gemini: GeminiAI, fake_gemini: FakeGemini
 ) -> None:
@@ -214,6 +230,20 @@ async def test_too_few_embeddings_fail_cleanly_without_retries(
     gemini: GeminiAI, fake_gemini: FakeGemini
 ) -> None:
     fake_gemini.script(Fault.malformed(b'{"embeddings": [{"values": [0.5]}]}'))
+    with pytest.raises(ServiceError) as raised:
+        await gemini.embed(["one", "two"])
+    assert raised.value.code is ErrorCode.UPSTREAM_UNAVAILABLE
+    assert len(fake_gemini.requests) == 1
+
+
+async def test_embeddings_of_different_lengths_fail_cleanly_without_retries(
+    gemini: GeminiAI, fake_gemini: FakeGemini
+) -> None:
+    # Vectors that cannot be compared with each other are a malformed answer, not a crash
+    # later in the cosine similarity.
+    fake_gemini.script(
+        Fault.malformed(b'{"embeddings": [{"values": [0.5, 0.1]}, {"values": [0.5]}]}')
+    )
     with pytest.raises(ServiceError) as raised:
         await gemini.embed(["one", "two"])
     assert raised.value.code is ErrorCode.UPSTREAM_UNAVAILABLE

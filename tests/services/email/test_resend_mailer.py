@@ -89,3 +89,15 @@ async def test_a_refused_connection_is_retried_then_reported() -> None:
     assert raised.value.code is ErrorCode.UPSTREAM_UNAVAILABLE
     assert "connection" in str(raised.value).lower()
     assert attempts == [1, 2]
+
+
+@pytest.mark.parametrize("body", [b"null", b'{"not": "an email id"}'])
+async def test_an_answer_without_an_email_id_fails_at_once(
+    fake_resend: FakeResend, body: bytes
+) -> None:
+    fake_resend.fail_always(Fault.malformed(body))
+    with pytest.raises(ServiceError) as raised:
+        await mailer_for(fake_resend.url).send(EMAIL, idempotency_key="invite:6")
+    assert raised.value.code is ErrorCode.UPSTREAM_UNAVAILABLE
+    assert "malformed" in str(raised.value)
+    assert len(fake_resend.requests) == 1

@@ -46,6 +46,25 @@ async def test_unavailable_and_slow_answers_are_retried(
     assert 0.5 <= fake_livekit.gaps()[1] < 2.0  # the slow one was cut off at the timeout
 
 
+async def test_a_retry_after_is_waited_exactly(
+    rooms: LiveKitRooms, fake_livekit: FakeLiveKit
+) -> None:
+    fake_livekit.script(Fault.status(429, retry_after="0.4"))  # the policy alone waits 0.05 s
+    await rooms.create_room("interview-5")
+    assert len(fake_livekit.requests) == 2
+    assert fake_livekit.gaps()[0] >= 0.4
+
+
+async def test_a_retry_after_beyond_the_longest_wait_gives_up(
+    rooms: LiveKitRooms, fake_livekit: FakeLiveKit
+) -> None:
+    fake_livekit.script(Fault.status(503, retry_after="30"))
+    with pytest.raises(ServiceError) as raised:
+        await rooms.create_room("interview-6")
+    assert raised.value.code is ErrorCode.UPSTREAM_UNAVAILABLE
+    assert len(fake_livekit.requests) == 1
+
+
 @pytest.mark.parametrize(
     ("fault", "message"),
     [(Fault.status(400), "invalid_argument"), (Fault.malformed(b"\xff\xff\xff"), "unreadable")],
