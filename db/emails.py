@@ -85,6 +85,17 @@ update email_outbox
    and status in ('QUEUED', 'SENDING')
 """
 
+# An interview's emails not yet handed to the provider, withdrawn (its job then finds nothing
+# to send); one already SENDING may be in flight and is left to end as it does.
+WITHDRAW_QUEUED_EMAILS = """
+update email_outbox
+   set status = 'FAILED',
+       last_error = $2,
+       updated_at = now()
+ where interview_id = $1
+   and status = 'QUEUED'
+"""
+
 # Newest first; $1 status or null for all.
 SELECT_OUTBOX = """
 select id, idempotency_key, kind, organisation_id, interview_id, to_address,
@@ -174,3 +185,8 @@ async def select_invites_by_interview_ids(
     conn: Connection, interview_ids: Sequence[UUID]
 ) -> list[asyncpg.Record]:
     return await conn.fetch(SELECT_INVITES_BY_INTERVIEW_IDS, list(interview_ids))
+
+
+async def withdraw_queued_emails(conn: Connection, interview_id: UUID, *, reason: str) -> int:
+    status = await conn.execute(WITHDRAW_QUEUED_EMAILS, interview_id, reason)
+    return int(status.rpartition(" ")[2])

@@ -100,6 +100,7 @@ PERMISSIONS: Final = MappingProxyType(
         "completeInterviewSession": _owned(_TRANSCRIPT_WRITERS, *_INTERVIEW_ID),
         "retryAssessment": _owned(_INTERVIEWERS, *_INTERVIEW_ID),
         "sendInterviewInvite": _owned(_INTERVIEWERS, *_INTERVIEW_ID),
+        "cancelInterview": _owned(_INTERVIEWERS, *_INTERVIEW_ID),
         "transcript": _owned(_INTERVIEWERS, *_INTERVIEW_ID),
         "transcriptExport": _owned(_INTERVIEWERS, *_INTERVIEW_ID),
         "transcriptUpdates": _owned(_INTERVIEWERS, *_INTERVIEW_ID),

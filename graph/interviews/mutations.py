@@ -131,3 +131,21 @@ class InterviewsMutation:
         )
         services.work_queued()
         return Interview.from_domain(interview)
+
+    @strawberry.mutation(
+        permission_classes=[Permitted],
+        description="Cancel an interview that has not taken place (draft, scheduled or "
+        "in_progress): a queued invitation is withdrawn, live transcript followers end, and "
+        "sessions, turns and invitations are refused from then on. Cancelling again is "
+        "harmless; a completed interview is BAD_USER_INPUT.",
+    )
+    async def cancel_interview(
+        self, info: Info[Context, None], interview_id: strawberry.ID
+    ) -> Interview:
+        services = info.context.interviews
+        interview = await interviews.cancel_interview(
+            services.pool,
+            require_principal(info.context),
+            parse_id(interview_id, field="interviewId", kind="interview"),
+        )
+        return Interview.from_domain(interview)

@@ -7,6 +7,7 @@ from uuid import UUID
 
 import asyncpg
 
+from db import emails as emails_db
 from db import interviews as interviews_db
 from db.pool import Connection
 from services.ai.provider import MAX_QUESTIONS, InterviewAI, QuestionRequest
@@ -26,6 +27,12 @@ DEFAULT_QUESTION_COUNT: Final = 5
 # Statuses from which an invitation moves the interview to SCHEDULED.
 _BEFORE_SCHEDULED: Final = (InterviewStatus.DRAFT.value,)
 _CLOSED: Final = frozenset({InterviewStatus.CANCELLED})
+# An interview that took place is not cancelled afterwards: its transcript and assessment stand.
+_CANCELLABLE: Final = (
+    InterviewStatus.DRAFT.value,
+    InterviewStatus.SCHEDULED.value,
+    InterviewStatus.IN_PROGRESS.value,
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -136,6 +143,35 @@ async def send_invite(
         await interviews_db.update_interview_status(
             conn, interview.id, InterviewStatus.SCHEDULED.value, only_from=_BEFORE_SCHEDULED
         )
+        row = await interviews_db.get_interview(conn, interview.id, scope=None)
+    assert row is not None
+    return Interview.from_row(row)
+
+
+async def cancel_interview(
+    pool: asyncpg.Pool, principal: Principal, interview_id: UUID
+) -> Interview:
+    """Cancel an interview that has not taken place: its queued invitation is withdrawn, live
+    transcript followers end, and sessions, turns and invitations are refused from now on.
+    Cancelling again is harmless; a completed interview is BAD_USER_INPUT."""
+    scope = organisation_scope(principal)
+    async with pool.acquire() as conn, conn.transaction():
+        interview = await lock_interview(conn, interview_id, scope=scope)
+        if interview.status is InterviewStatus.CANCELLED:
+            return interview
+        if interview.status.value not in _CANCELLABLE:
+            raise bad_input(
+                f"the interview is {interview.status.value}: only one that has not taken place "
+                "can be cancelled",
+                field="interviewId",
+            )
+        await interviews_db.update_interview_status(
+            conn, interview.id, InterviewStatus.CANCELLED.value, only_from=_CANCELLABLE
+        )
+        await emails_db.withdraw_queued_emails(
+            conn, interview.id, reason="the interview was cancelled"
+        )
+        await interviews_db.notify_turns_changed(conn, interview.id)  # live followers end
         row = await interviews_db.get_interview(conn, interview.id, scope=None)
     assert row is not None
     return Interview.from_row(row)

@@ -142,7 +142,7 @@ async def test_sigterm_while_preparing_stops_the_embedded_server_it_started(
             interval=0.01,
             message="the embedded postmaster to start",
         )
-        postmaster = int(await eventually(lambda: _first_line(pid_file), within=10))
+        postmaster = int(await eventually(lambda: _first_line(pid_file), within=30))
         server.process.send_signal(signal.SIGTERM)  # still starting it, or migrating, or seeding
         assert await asyncio.to_thread(server.process.wait, 60) == 128 + signal.SIGTERM
         assert "Insighta GraphQL at" not in server.log.read_text(), "stopped before serving"
@@ -297,7 +297,12 @@ def _is_running(pid: int) -> bool:
 
 
 async def _first_line(path: Path) -> str:
-    text = await asyncio.to_thread(path.read_text)
+    """The file's first complete line; "" while it is missing or still being written (the
+    embedded server's set-up may start and stop PostgreSQL before its final start)."""
+    try:
+        text = await asyncio.to_thread(path.read_text)
+    except FileNotFoundError:
+        return ""
     return text.split("\n", 1)[0].strip() if "\n" in text else ""
 
 

@@ -64,3 +64,6 @@ RESUME = """Ada Obi, backend developer.
 7 years of Python and PostgreSQL; built Redis caching for a payments API.
 BSc Computer Science, University of Lagos"""
 JOB = "Backend engineer: Python services on PostgreSQL, caching with Redis, observability."
+CANCEL = """
+mutation($id: ID!) { cancelInterview(interviewId: $id) { id status } }
+"""

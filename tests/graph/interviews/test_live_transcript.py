@@ -15,6 +15,7 @@ from tests.graph.ingestion.test_server import open_socket
 from tests.graph.interviews.conftest import recruiter
 from tests.graph.interviews.documents import (
     APPEND_TURN,
+    CANCEL,
     COMPLETE,
     CREATE_CANDIDATE,
     CREATE_INTERVIEW,
@@ -161,6 +162,22 @@ async def test_a_completed_interview_replays_its_turns_then_completes(
     async with socket:
         first = await receive(socket)
         assert first["payload"]["data"]["transcriptUpdates"]["text"] == "turn 1"
+        assert await receive(socket) == {"id": "1", "type": "complete"}
+
+
+async def test_cancelling_a_live_interview_ends_its_followers(
+    servers: tuple[Server, Server],
+) -> None:
+    here, there = servers
+    token = recruiter(ORG)
+    interview_id, agent = await new_interview(there, token)
+    await call(there, APPEND_TURN, {"id": interview_id, "turn": turn(1, 0)}, agent)
+    socket = await subscribe(here, interview_id, token)
+    async with socket:
+        first = await receive(socket)
+        assert first["payload"]["data"]["transcriptUpdates"]["text"] == "turn 1"
+        cancelled = await call(there, CANCEL, {"id": interview_id}, token)
+        assert cancelled["cancelInterview"]["status"] == "cancelled"
         assert await receive(socket) == {"id": "1", "type": "complete"}
 
 
