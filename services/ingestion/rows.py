@@ -67,7 +67,7 @@ class Header:
 
 
 class CleanRow(NamedTuple):
-    """A row that may be stored, normalised; probabilities stay as validated text."""
+    """A row that may be stored, normalised; probabilities as text (see `_probability`)."""
 
     name: str
     key: str
@@ -123,12 +123,14 @@ def check_row(
     country = COUNTRY_NAMES.get(country_id)
     if country is None:
         return Rejection(Reason.INVALID_COUNTRY, "country_id", country_text)
-    gender_probability = fields[at_gp].strip() if at_gp >= 0 else ""
-    if gender_probability and not _is_probability(gender_probability):
-        return Rejection(Reason.INVALID_PROBABILITY, "gender_probability", gender_probability)
-    country_probability = fields[at_cp].strip() if at_cp >= 0 else ""
-    if country_probability and not _is_probability(country_probability):
-        return Rejection(Reason.INVALID_PROBABILITY, "country_probability", country_probability)
+    gender_p_text = fields[at_gp].strip() if at_gp >= 0 else ""
+    gender_probability = _probability(gender_p_text) if gender_p_text else None
+    if gender_p_text and gender_probability is None:
+        return Rejection(Reason.INVALID_PROBABILITY, "gender_probability", gender_p_text)
+    country_p_text = fields[at_cp].strip() if at_cp >= 0 else ""
+    country_probability = _probability(country_p_text) if country_p_text else None
+    if country_p_text and country_probability is None:
+        return Rejection(Reason.INVALID_PROBABILITY, "country_probability", country_p_text)
     age_group = fields[at_group].strip() if at_group >= 0 else ""
     if age_group and age_group.lower() != _AGE_GROUP_OF[age]:
         return Rejection(Reason.INVALID_AGE_GROUP, "age_group", age_group)
@@ -136,11 +138,11 @@ def check_row(
         name=name,
         key=_key_of_normalized(name),
         gender=gender,
-        gender_probability=gender_probability or None,
+        gender_probability=gender_probability,
         age=age,
         country_id=country_id,
         country_name=label or country,
-        country_probability=country_probability or None,
+        country_probability=country_probability,
     )
 
 
@@ -155,8 +157,17 @@ def _whole_number(text: str) -> int:
     return int(match.group(1)) if match else -1
 
 
-def _is_probability(text: str) -> bool:
-    return _DECIMAL.fullmatch(text) is not None and 0.0 <= float(text) <= 1.0
+def _probability(text: str) -> str | None:
+    """`text` as it is stored, or None when it is not a number in 0..1.
+
+    A number too small for a double ("1e-400") is stored as "0": PostgreSQL refuses to read it
+    ("out of range"), which would fail the whole batch."""
+    if _DECIMAL.fullmatch(text) is None:
+        return None
+    value = float(text)
+    if not 0.0 <= value <= 1.0:
+        return None
+    return text if value else "0"
 
 
 def _key_of_normalized(name: str) -> str:

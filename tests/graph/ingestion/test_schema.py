@@ -103,6 +103,25 @@ async def test_every_reason_is_counted_with_line_column_and_value(
     assert rows[f"{p}Good Two"]["country_probability"] == 0.25
 
 
+async def test_a_probability_too_small_for_a_double_is_stored_as_zero_not_a_failed_job(
+    client: httpx.AsyncClient, gql: GraphQLCall, pool: asyncpg.Pool
+) -> None:
+    # "1e-400" is a number in 0..1, but PostgreSQL refuses to read it into a double precision
+    # column (it underflows), which failed the whole batch and with it the job.
+    p = unique_prefix()
+    data = (
+        "name,gender,age,country_id,gender_probability,country_probability\n"
+        f"{p}Before,f,30,NG,,\n"
+        f"{p}Tiny,f,30,NG,1e-400,0.{'0' * 400}1\n"
+        f"{p}After,m,40,KE,0.5,\n"
+    ).encode()
+    job = await ingest(client, gql, data)
+    assert (job["status"], job["error"]) == ("COMPLETED", None)
+    assert (job["totalRows"], job["inserted"], job["skipped"]) == (3, 3, 0)
+    tiny = (await stored(pool, p))[f"{p}Tiny"]
+    assert (tiny["gender_probability"], tiny["country_probability"]) == (0.0, 0.0)
+
+
 @pytest.mark.parametrize(
     ("encoding", "bom"),
     [("utf-8", b""), ("utf-8", codecs.BOM_UTF8), ("utf-16-le", codecs.BOM_UTF16_LE),
