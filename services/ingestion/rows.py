@@ -97,11 +97,11 @@ def check_row(
     if len(fields) != header.width or tainted:
         return Rejection(Reason.MALFORMED_ROW, None, ",".join(fields))
     at_name, at_gender, at_age, at_country, at_gp, at_cp, at_group, at_label = header.index
-    raw_name = fields[at_name]
+    # The limit is on what would be stored: trimmed, and NFC, which can triple a name's length.
+    name = normalize_name(fields[at_name])
     label = " ".join(fields[at_label].split()) if at_label >= 0 else ""
-    if len(raw_name) > MAX_VALUE_CHARS or len(label) > MAX_VALUE_CHARS:
+    if len(name) > MAX_VALUE_CHARS or len(label) > MAX_VALUE_CHARS:
         return Rejection(Reason.MALFORMED_ROW, None, ",".join(fields))
-    name = normalize_name(raw_name)
     gender_text = fields[at_gender].strip()
     age_text = fields[at_age].strip()
     country_text = fields[at_country].strip()

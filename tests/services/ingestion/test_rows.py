@@ -132,6 +132,16 @@ def test_overlong_name_is_malformed_not_a_database_error() -> None:
     assert reason_of(row(name="A" * 501)) is Reason.MALFORMED_ROW
 
 
+def test_the_name_limit_applies_to_the_trimmed_normalised_name() -> None:
+    # Values are trimmed (DESIGN section 4): padding does not make a name too long ...
+    checked = check_row(row(name=" Ada " + " " * 600), HEADER)
+    assert isinstance(checked, CleanRow)
+    assert checked.name == "Ada"
+    assert reason_of(row(name=" " * 600)) is Reason.MISSING_FIELDS
+    # ... and a name NFC makes three times longer is over the limit that was checked.
+    assert reason_of(row(name="\U0001d160" * 200)) is Reason.MALFORMED_ROW
+
+
 def test_header_is_matched_trimmed_case_insensitively_in_any_order() -> None:
     header = Header.parse([" Country_ID", "AGE ", "notes", "Name", "GENDER"])
     assert header.width == 5
