@@ -19,6 +19,7 @@ from tests.conftest import GraphQLCall, make_token
 from tests.graph.ingestion.support import (
     ADMIN,
     HEADER,
+    INGEST,
     JOB,
     assert_accounted,
     finished_job,
@@ -310,6 +311,35 @@ async def test_broken_multipart_body_is_a_graphql_shaped_error(client: httpx.Asy
     )
     assert response.status_code == 400
     assert response.json()["errors"][0]["extensions"]["code"] == "BAD_USER_INPUT"
+
+
+async def test_a_file_name_with_nul_is_bad_input_not_an_internal_error(
+    client: httpx.AsyncClient, pool: asyncpg.Pool
+) -> None:
+    # No file system allows NUL in a name, and PostgreSQL text cannot hold it: only a crafted
+    # request sends one (httpx would escape it, hence the raw body).
+    operations = orjson.dumps({"query": INGEST, "variables": {"file": None}})
+    body = (
+        b'--xyz\r\nContent-Disposition: form-data; name="operations"\r\n\r\n'
+        + operations
+        + b'\r\n--xyz\r\nContent-Disposition: form-data; name="map"\r\n\r\n'
+        b'{"0": ["variables.file"]}\r\n--xyz\r\n'
+        b'Content-Disposition: form-data; name="0"; filename="a\x00b.csv"\r\n\r\n'
+        + HEADER.encode()
+        + b"\r\n--xyz--\r\n"
+    )
+    before = await pool.fetchval("select count(*) from ingestion_jobs")
+    response = await client.post(
+        "/graphql",
+        content=body,
+        headers={
+            "Authorization": f"Bearer {ADMIN}",
+            "Apollo-Require-Preflight": "true",
+            "Content-Type": "multipart/form-data; boundary=xyz",
+        },
+    )
+    assert response.json()["errors"][0]["extensions"] == {"code": "BAD_USER_INPUT", "field": "file"}
+    assert await pool.fetchval("select count(*) from ingestion_jobs") == before
 
 
 @settings(
