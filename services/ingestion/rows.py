@@ -23,8 +23,9 @@ OPTIONAL_COLUMNS: Final = ("gender_probability", "country_probability", "age_gro
 MAX_VALUE_CHARS: Final = 500
 
 _GENDERS: Final = {"male": "male", "female": "female", "m": "male", "f": "female"}
-# ASCII digits only ("٣" is a digit to Python); "25.0" is a whole number, "25.5" is not.
-_WHOLE_NUMBER: Final = re.compile(r"([0-9]{1,3})(?:\.0*)?")
+# ASCII digits only ("٣" is a digit to Python); "25.0" and "0025" are whole numbers, "25.5" is
+# not. Leading zeros are skipped so that the three digits kept are the significant ones.
+_WHOLE_NUMBER: Final = re.compile(r"0*([0-9]{1,3})(?:\.0*)?")
 _DECIMAL: Final = re.compile(r"[+-]?(?:[0-9]+\.?[0-9]*|\.[0-9]+)(?:[eE][+-]?[0-9]+)?")
 
 
@@ -150,7 +151,7 @@ _AGE_GROUP_OF: Final = tuple(age_group_for(age).value for age in range(MAX_AGE +
 
 
 def _whole_number(text: str) -> int:
-    """`"25"` -> 25, `"25.0"` -> 25; -1 for anything else ("25.5", "-3", "twenty")."""
+    """`"25"`, `"25.0"`, `"0025"` -> 25; -1 for anything else ("25.5", "-3", "twenty")."""
     if text.isdigit() and text.isascii() and len(text) <= 3:
         return int(text)
     match = _WHOLE_NUMBER.fullmatch(text)

@@ -108,7 +108,10 @@ def test_age_group_agreeing_with_age_is_accepted(age: str, group: str) -> None:
     assert isinstance(check_row(row(age=age, age_group=group), HEADER), CleanRow)
 
 
-@pytest.mark.parametrize(("text", "age"), [("007", 7), ("25.0", 25), ("150", 150), ("0", 0)])
+@pytest.mark.parametrize(
+    ("text", "age"),
+    [("007", 7), ("0025", 25), ("00150.0", 150), ("25.0", 25), ("150", 150), ("0", 0)],
+)
 def test_whole_numbers(text: str, age: int) -> None:
     checked = check_row(row(age=text), HEADER)
     assert isinstance(checked, CleanRow)
