@@ -18,9 +18,11 @@ from enum import Enum
 from typing import BinaryIO, Final
 
 CHUNK_BYTES: Final = 256 * 1024
-# A "line" longer than this (a binary file without line breaks) is handed on in pieces, so memory
-# stays bounded; the CSV reader's field limit turns such pieces into malformed rows.
+# A line longer than this (a binary file without line breaks) is not held: the rest of it is read
+# and dropped, and its first characters stand in for it as one line, marked tainted (malformed).
 MAX_CARRY_CHARS: Final = 1 << 20
+# How much of an overlong line stands in for it (enough to recognise it in the row errors).
+_OVERLONG_SHOWN: Final = 200
 
 # Characters PostgreSQL text cannot hold or that stand for undecodable bytes.
 UNSTORABLE: Final = re.compile("[\x00\ud800-\udfff]")
@@ -143,7 +145,7 @@ class LineReader:
                 return
             lines = io.StringIO(text, newline="").readlines()
             # A last line without its break (or with a CR whose LF may come next) waits for more.
-            if not final and not lines[-1].endswith("\n") and len(lines[-1]) < MAX_CARRY_CHARS:
+            if not final and not lines[-1].endswith("\n"):
                 carry = lines.pop()
             dirty = UNSTORABLE.search(text) is not None
             self._chunk, self._handed = lines, 0
@@ -156,3 +158,23 @@ class LineReader:
             self._chunk, self._handed = [], 0
             if final:
                 return
+            if len(carry) >= MAX_CARRY_CHARS:
+                # Quotes dropped: an unclosed one would swallow the lines after it.
+                head = carry[:_OVERLONG_SHOWN].replace('"', "") + "\n"
+                # Read to its end first, so that the offset after it is a line boundary.
+                size, carry = self._skip_line(carry)
+                self._chunk_start += size
+                self.tainted = True
+                yield head
+
+    def _skip_line(self, head: str) -> tuple[int, str]:
+        """Read on to the end of the line `head` begins: its size in bytes and the text after it."""
+        size = self._measure(head)
+        while True:
+            data = self._file.read(CHUNK_BYTES)
+            text = self._decode(data, not data)
+            lines = io.StringIO(text, newline="").readlines()
+            if not data or (lines and lines[0].endswith(("\n", "\r"))):
+                first = lines[0] if lines else ""
+                return size + self._measure(first), text[len(first) :]
+            size += self._measure(text)

@@ -23,8 +23,9 @@ OPTIONAL_COLUMNS: Final = ("gender_probability", "country_probability", "age_gro
 MAX_VALUE_CHARS: Final = 500
 
 _GENDERS: Final = {"male": "male", "female": "female", "m": "male", "f": "female"}
-# ASCII digits only ("٣" is a digit to Python); "25.0" is a whole number, "25.5" is not.
-_WHOLE_NUMBER: Final = re.compile(r"([0-9]{1,3})(?:\.0*)?")
+# ASCII digits only ("٣" is a digit to Python); "25.0" and "0025" are whole numbers, "25.5" is
+# not. Leading zeros are skipped so that the three digits kept are the significant ones.
+_WHOLE_NUMBER: Final = re.compile(r"0*([0-9]{1,3})(?:\.0*)?")
 _DECIMAL: Final = re.compile(r"[+-]?(?:[0-9]+\.?[0-9]*|\.[0-9]+)(?:[eE][+-]?[0-9]+)?")
 
 
@@ -67,7 +68,7 @@ class Header:
 
 
 class CleanRow(NamedTuple):
-    """A row that may be stored, normalised; probabilities stay as validated text."""
+    """A row that may be stored, normalised; probabilities as text (see `_probability`)."""
 
     name: str
     key: str
@@ -97,11 +98,11 @@ def check_row(
     if len(fields) != header.width or tainted:
         return Rejection(Reason.MALFORMED_ROW, None, ",".join(fields))
     at_name, at_gender, at_age, at_country, at_gp, at_cp, at_group, at_label = header.index
-    raw_name = fields[at_name]
+    # The limit is on what would be stored: trimmed, and NFC, which can triple a name's length.
+    name = normalize_name(fields[at_name])
     label = " ".join(fields[at_label].split()) if at_label >= 0 else ""
-    if len(raw_name) > MAX_VALUE_CHARS or len(label) > MAX_VALUE_CHARS:
+    if len(name) > MAX_VALUE_CHARS or len(label) > MAX_VALUE_CHARS:
         return Rejection(Reason.MALFORMED_ROW, None, ",".join(fields))
-    name = normalize_name(raw_name)
     gender_text = fields[at_gender].strip()
     age_text = fields[at_age].strip()
     country_text = fields[at_country].strip()
@@ -123,12 +124,14 @@ def check_row(
     country = COUNTRY_NAMES.get(country_id)
     if country is None:
         return Rejection(Reason.INVALID_COUNTRY, "country_id", country_text)
-    gender_probability = fields[at_gp].strip() if at_gp >= 0 else ""
-    if gender_probability and not _is_probability(gender_probability):
-        return Rejection(Reason.INVALID_PROBABILITY, "gender_probability", gender_probability)
-    country_probability = fields[at_cp].strip() if at_cp >= 0 else ""
-    if country_probability and not _is_probability(country_probability):
-        return Rejection(Reason.INVALID_PROBABILITY, "country_probability", country_probability)
+    gender_p_text = fields[at_gp].strip() if at_gp >= 0 else ""
+    gender_probability = _probability(gender_p_text) if gender_p_text else None
+    if gender_p_text and gender_probability is None:
+        return Rejection(Reason.INVALID_PROBABILITY, "gender_probability", gender_p_text)
+    country_p_text = fields[at_cp].strip() if at_cp >= 0 else ""
+    country_probability = _probability(country_p_text) if country_p_text else None
+    if country_p_text and country_probability is None:
+        return Rejection(Reason.INVALID_PROBABILITY, "country_probability", country_p_text)
     age_group = fields[at_group].strip() if at_group >= 0 else ""
     if age_group and age_group.lower() != _AGE_GROUP_OF[age]:
         return Rejection(Reason.INVALID_AGE_GROUP, "age_group", age_group)
@@ -136,11 +139,11 @@ def check_row(
         name=name,
         key=_key_of_normalized(name),
         gender=gender,
-        gender_probability=gender_probability or None,
+        gender_probability=gender_probability,
         age=age,
         country_id=country_id,
         country_name=label or country,
-        country_probability=country_probability or None,
+        country_probability=country_probability,
     )
 
 
@@ -148,15 +151,24 @@ _AGE_GROUP_OF: Final = tuple(age_group_for(age).value for age in range(MAX_AGE +
 
 
 def _whole_number(text: str) -> int:
-    """`"25"` -> 25, `"25.0"` -> 25; -1 for anything else ("25.5", "-3", "twenty")."""
+    """`"25"`, `"25.0"`, `"0025"` -> 25; -1 for anything else ("25.5", "-3", "twenty")."""
     if text.isdigit() and text.isascii() and len(text) <= 3:
         return int(text)
     match = _WHOLE_NUMBER.fullmatch(text)
     return int(match.group(1)) if match else -1
 
 
-def _is_probability(text: str) -> bool:
-    return _DECIMAL.fullmatch(text) is not None and 0.0 <= float(text) <= 1.0
+def _probability(text: str) -> str | None:
+    """`text` as it is stored, or None when it is not a number in 0..1.
+
+    A number too small for a double ("1e-400") is stored as "0": PostgreSQL refuses to read it
+    ("out of range"), which would fail the whole batch."""
+    if _DECIMAL.fullmatch(text) is None:
+        return None
+    value = float(text)
+    if not 0.0 <= value <= 1.0:
+        return None
+    return text if value else "0"
 
 
 def _key_of_normalized(name: str) -> str:

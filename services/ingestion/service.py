@@ -46,6 +46,9 @@ class Ingestion:
         """Spool the upload, store it and a QUEUED job in one transaction, wake the runner.
 
         Returns once the job is committed, before any of it has run."""
+        # Only a crafted request names a file with NUL, which PostgreSQL text cannot hold.
+        if file_name is not None and "\x00" in file_name:
+            raise bad_input("the file name cannot contain NUL", field="file")
         job_id = uuid7()
         try:
             async with self.pool.acquire() as conn, conn.transaction():

@@ -19,6 +19,7 @@ from tests.conftest import GraphQLCall, make_token
 from tests.graph.ingestion.support import (
     ADMIN,
     HEADER,
+    INGEST,
     JOB,
     assert_accounted,
     finished_job,
@@ -101,6 +102,25 @@ async def test_every_reason_is_counted_with_line_column_and_value(
         None,
     )
     assert rows[f"{p}Good Two"]["country_probability"] == 0.25
+
+
+async def test_a_probability_too_small_for_a_double_is_stored_as_zero_not_a_failed_job(
+    client: httpx.AsyncClient, gql: GraphQLCall, pool: asyncpg.Pool
+) -> None:
+    # "1e-400" is a number in 0..1, but PostgreSQL refuses to read it into a double precision
+    # column (it underflows), which failed the whole batch and with it the job.
+    p = unique_prefix()
+    data = (
+        "name,gender,age,country_id,gender_probability,country_probability\n"
+        f"{p}Before,f,30,NG,,\n"
+        f"{p}Tiny,f,30,NG,1e-400,0.{'0' * 400}1\n"
+        f"{p}After,m,40,KE,0.5,\n"
+    ).encode()
+    job = await ingest(client, gql, data)
+    assert (job["status"], job["error"]) == ("COMPLETED", None)
+    assert (job["totalRows"], job["inserted"], job["skipped"]) == (3, 3, 0)
+    tiny = (await stored(pool, p))[f"{p}Tiny"]
+    assert (tiny["gender_probability"], tiny["country_probability"]) == (0.0, 0.0)
 
 
 @pytest.mark.parametrize(
@@ -291,6 +311,35 @@ async def test_broken_multipart_body_is_a_graphql_shaped_error(client: httpx.Asy
     )
     assert response.status_code == 400
     assert response.json()["errors"][0]["extensions"]["code"] == "BAD_USER_INPUT"
+
+
+async def test_a_file_name_with_nul_is_bad_input_not_an_internal_error(
+    client: httpx.AsyncClient, pool: asyncpg.Pool
+) -> None:
+    # No file system allows NUL in a name, and PostgreSQL text cannot hold it: only a crafted
+    # request sends one (httpx would escape it, hence the raw body).
+    operations = orjson.dumps({"query": INGEST, "variables": {"file": None}})
+    body = (
+        b'--xyz\r\nContent-Disposition: form-data; name="operations"\r\n\r\n'
+        + operations
+        + b'\r\n--xyz\r\nContent-Disposition: form-data; name="map"\r\n\r\n'
+        b'{"0": ["variables.file"]}\r\n--xyz\r\n'
+        b'Content-Disposition: form-data; name="0"; filename="a\x00b.csv"\r\n\r\n'
+        + HEADER.encode()
+        + b"\r\n--xyz--\r\n"
+    )
+    before = await pool.fetchval("select count(*) from ingestion_jobs")
+    response = await client.post(
+        "/graphql",
+        content=body,
+        headers={
+            "Authorization": f"Bearer {ADMIN}",
+            "Apollo-Require-Preflight": "true",
+            "Content-Type": "multipart/form-data; boundary=xyz",
+        },
+    )
+    assert response.json()["errors"][0]["extensions"] == {"code": "BAD_USER_INPUT", "field": "file"}
+    assert await pool.fetchval("select count(*) from ingestion_jobs") == before
 
 
 @settings(

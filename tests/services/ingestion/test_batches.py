@@ -16,7 +16,7 @@ from services.ingestion.batches import (
     parse_batch,
     read_layout,
 )
-from services.ingestion.decoding import TextEncoding
+from services.ingestion.decoding import MAX_CARRY_CHARS, TextEncoding
 from services.ingestion.reasons import Reason
 from services.ingestion.rows import HeaderError
 from tests.services.ingestion.csv_files import GeneratedCsv, csv_files
@@ -75,6 +75,22 @@ def test_each_batch_is_staged_in_name_key_order(tmp_path: Path) -> None:
     keys = [line.split("\t")[1] for line in batch.copy_data.decode().splitlines()]
     assert keys == sorted(keys, key=lambda key: key.encode())  # byte order: collation "C"
     assert len(keys) == len(names)
+
+
+@pytest.mark.parametrize("max_rows", [1, 1000])
+def test_a_line_longer_than_the_reader_holds_is_one_malformed_row(
+    tmp_path: Path, max_rows: int
+) -> None:
+    # Over MAX_CARRY_CHARS (1 MiB) the reader handed a line on in pieces, each counted as a
+    # row of its own on a line of its own: every later line number was off.
+    overlong = b"B" * (3 * MAX_CARRY_CHARS) + b',f,30,NG,"x"'
+    data = HEADER_LINE + b"Ada,f,30,NG\n" + overlong + b"\nCid,f,30,NG\nDee,f,999,NG\n"
+    batches = parse_all(write(tmp_path, data), max_rows=max_rows)
+    assert sum(batch.rows for batch in batches) == 4
+    errors = [(e.line, e.reason, e.value) for batch in batches for e in batch.errors]
+    assert errors == [(3, Reason.MALFORMED_ROW, "B" * 200), (5, Reason.INVALID_AGE, "999")]
+    assert [row[0] for row in staged_rows(batches)] == ["Ada", "Cid"]
+    assert batches[-1].end == Checkpoint(len(data), 5)
 
 
 def test_blank_lines_are_not_rows(tmp_path: Path) -> None:

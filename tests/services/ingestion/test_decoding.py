@@ -6,7 +6,13 @@ from pathlib import Path
 
 import pytest
 
-from services.ingestion.decoding import CHUNK_BYTES, LineReader, TextEncoding, detect_encoding
+from services.ingestion.decoding import (
+    CHUNK_BYTES,
+    MAX_CARRY_CHARS,
+    LineReader,
+    TextEncoding,
+    detect_encoding,
+)
 
 
 def lines_of(data: bytes, encoding: TextEncoding, offset: int = 0) -> list[tuple[str, int]]:
@@ -113,9 +119,16 @@ def test_truncated_utf16_tail_is_tainted_not_an_error() -> None:
     assert reader.tainted
 
 
-def test_a_line_without_breaks_is_handed_on_in_bounded_pieces() -> None:
-    data = b"x" * (3 * (1 << 20) + 10)
-    pieces = lines_of(data, TextEncoding.UTF8)
-    assert len(pieces) > 1
-    assert max(len(line) for line, _ in pieces) <= 2 * (1 << 20)
-    assert pieces[-1][1] == len(data)
+@pytest.mark.parametrize("end", [b"", b"\r\n", b"\r"])
+def test_a_line_over_the_limit_is_one_short_tainted_line_that_ends_where_it_ends(
+    end: bytes,
+) -> None:
+    overlong = "é" * (3 * MAX_CARRY_CHARS + 10)
+    data = f'{overlong}"'.encode() + end + (b"next\n" if end else b"")
+    reader = LineReader(io.BytesIO(data), TextEncoding.UTF8, 0)
+    first = next(iter(reader))
+    # Memory stays bounded; the quote is dropped so that it cannot open a field.
+    assert first == "é" * 200 + "\n"
+    assert reader.tainted
+    assert reader.offset == len(data) - (5 if end else 0)  # right after its line break
+    assert lines_of(data, TextEncoding.UTF8)[1:] == ([("next\n", len(data))] if end else [])

@@ -108,7 +108,10 @@ def test_age_group_agreeing_with_age_is_accepted(age: str, group: str) -> None:
     assert isinstance(check_row(row(age=age, age_group=group), HEADER), CleanRow)
 
 
-@pytest.mark.parametrize(("text", "age"), [("007", 7), ("25.0", 25), ("150", 150), ("0", 0)])
+@pytest.mark.parametrize(
+    ("text", "age"),
+    [("007", 7), ("0025", 25), ("00150.0", 150), ("25.0", 25), ("150", 150), ("0", 0)],
+)
 def test_whole_numbers(text: str, age: int) -> None:
     checked = check_row(row(age=text), HEADER)
     assert isinstance(checked, CleanRow)
@@ -130,6 +133,16 @@ def test_given_country_name_is_kept_with_whitespace_collapsed() -> None:
 
 def test_overlong_name_is_malformed_not_a_database_error() -> None:
     assert reason_of(row(name="A" * 501)) is Reason.MALFORMED_ROW
+
+
+def test_the_name_limit_applies_to_the_trimmed_normalised_name() -> None:
+    # Values are trimmed (DESIGN section 4): padding does not make a name too long ...
+    checked = check_row(row(name=" Ada " + " " * 600), HEADER)
+    assert isinstance(checked, CleanRow)
+    assert checked.name == "Ada"
+    assert reason_of(row(name=" " * 600)) is Reason.MISSING_FIELDS
+    # ... and a name NFC makes three times longer is over the limit that was checked.
+    assert reason_of(row(name="\U0001d160" * 200)) is Reason.MALFORMED_ROW
 
 
 def test_header_is_matched_trimmed_case_insensitively_in_any_order() -> None:
