@@ -13,6 +13,7 @@ DEFAULT_CACHE_TTL_SECONDS: Final = 300
 # About 10 KB per cached 20-row page (50 KB at 100 rows): ~40-200 MB at most per process.
 DEFAULT_CACHE_MAX_ENTRIES: Final = 4096
 DEFAULT_MAX_UPLOAD_BYTES: Final = 1 << 30
+GRAPHQL_MAX_INT: Final = 2**31 - 1
 DEFAULT_TOKEN_TTL_SECONDS: Final = 12 * 3600
 DEFAULT_UPSTREAM_TIMEOUT_SECONDS: Final = 30.0
 DEFAULT_JOB_LEASE_SECONDS: Final = 15.0
@@ -126,7 +127,7 @@ class Settings:
             secret_key=_secret(env.get("SECRET_KEY")),
             cache_ttl_seconds=_int(env, "CACHE_TTL_SECONDS", DEFAULT_CACHE_TTL_SECONDS),
             cache_max_entries=_int(env, "CACHE_MAX_ENTRIES", DEFAULT_CACHE_MAX_ENTRIES),
-            max_upload_bytes=_int(env, "MAX_UPLOAD_BYTES", DEFAULT_MAX_UPLOAD_BYTES),
+            max_upload_bytes=_upload_limit(env),
             token_ttl_seconds=_int(env, "TOKEN_TTL_SECONDS", DEFAULT_TOKEN_TTL_SECONDS),
             graphql_introspection=_bool(env, "GRAPHQL_INTROSPECTION", default=True),
             max_request_bytes=_int(env, "MAX_REQUEST_BYTES", 1 << 20),
@@ -259,6 +260,17 @@ def _int(env: dict[str, str], name: str, default: int) -> int:
         raise ValueError(f"{name} must be a whole number, got {raw!r}") from None
     if value < 0:
         raise ValueError(f"{name} must not be negative, got {value}")
+    return value
+
+
+def _upload_limit(env: dict[str, str]) -> int:
+    # An ingestion job's byte counts are GraphQL Ints (the contract): a larger file could be
+    # accepted and then never be readable through ingestionJob.
+    value = _int(env, "MAX_UPLOAD_BYTES", DEFAULT_MAX_UPLOAD_BYTES)
+    if value > GRAPHQL_MAX_INT:
+        raise ValueError(
+            f"MAX_UPLOAD_BYTES must be at most {GRAPHQL_MAX_INT} (2 GiB - 1), got {value}"
+        )
     return value
 
 

@@ -39,6 +39,7 @@ def test_values_come_from_the_environment() -> None:
     [
         ("CACHE_TTL_SECONDS", "soon"),
         ("MAX_UPLOAD_BYTES", "-1"),
+        ("MAX_UPLOAD_BYTES", str(2**31)),  # byte counts are GraphQL Ints
         ("GRAPHQL_INTROSPECTION", "maybe"),
         ("WEB_CONCURRENCY", "0"),
     ],
