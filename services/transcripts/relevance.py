@@ -90,10 +90,20 @@ async def _nearest(
     # while the model embeds.
     embedded = await embedder.embed([turn.text for turn in missing] + [message])
     question = embedded[-1]
-    new_rows = [
-        (turn.sequence_no, text_hash(turn), vector)
-        for turn, vector in zip(missing, embedded[:-1], strict=True)
+    fresh = list(zip(missing, embedded[:-1], strict=True))
+    # Cached vectors of another size (the model changed its output size under the same name)
+    # cannot be compared with the question's: those turns are embedded again.
+    stale = [
+        turn for turn in turns if len(vectors.get(turn.sequence_no, question)) != len(question)
     ]
+    if stale:
+        fresh += zip(stale, await embedder.embed([turn.text for turn in stale]), strict=True)
+    if any(len(vector) != len(question) for _, vector in fresh):
+        raise ServiceError(
+            ErrorCode.UPSTREAM_UNAVAILABLE,
+            "the embedding model answered vectors of different sizes",
+        )
+    new_rows = [(turn.sequence_no, text_hash(turn), vector) for turn, vector in fresh]
     if new_rows:
         async with pool.acquire() as conn:
             await embeddings_db.upsert_embeddings(conn, interview_id, model, new_rows)

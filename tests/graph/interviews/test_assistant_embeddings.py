@@ -101,6 +101,32 @@ async def test_turns_are_embedded_once_and_the_nearest_are_sent(
     assert sent_turns(fake_gemini, [*turns, extra]) == nearest([*turns, extra], LATER)
 
 
+async def test_cached_vectors_of_another_size_are_embedded_again(
+    fake_api: Api, org: str, fake_gemini: FakeGemini, pool: asyncpg.Pool
+) -> None:
+    token = recruiter(org)
+    interview_id = await create_interview(fake_api, token, resume=None)
+    turns = long_transcript()
+    await append_turns(fake_api, token, interview_id, turns)
+    await fake_api.data(ASK, {"id": interview_id, "message": QUESTION}, token=token)
+    async with pool.acquire() as conn:  # as if stored when the model answered 4 numbers
+        await conn.execute(
+            "update transcript_embeddings set vector = vector[1:4] where interview_id = $1::uuid",
+            interview_id,
+        )
+    fake_gemini.reset()
+    await fake_api.data(ASK, {"id": interview_id, "message": LATER}, token=token)
+    assert embed_requests(fake_gemini) == [[LATER], [t["text"] for t in turns]]
+    assert sent_turns(fake_gemini, turns) == nearest(turns, LATER)
+    async with pool.acquire() as conn:
+        sizes = await conn.fetch(
+            "select distinct cardinality(vector) as size from transcript_embeddings"
+            " where interview_id = $1::uuid",
+            interview_id,
+        )
+    assert [row["size"] for row in sizes] == [8]
+
+
 @pytest.mark.parametrize("status", [500, 503])
 async def test_embedding_failure_falls_back_to_bm25(
     fake_api: Api,
