@@ -63,17 +63,20 @@ class InterviewsMutation:
     @strawberry.mutation(
         permission_classes=[Permitted],
         description="Store one transcript turn (the interview's agent token, its recruiters or "
-        "an admin). Idempotent on sequenceNo.",
+        "an admin). Idempotent on sequenceNo. A new turn on a completed interview queues a "
+        "fresh assessment.",
     )
     async def append_transcript_turn(
         self, info: Info[Context, None], interview_id: strawberry.ID, turn: TranscriptTurnInput
     ) -> TranscriptTurn:
+        services = info.context.interviews
         stored, first_timestamp = await sessions.append_turn(
-            info.context.pool,
+            services.pool,
             require_principal(info.context),
             parse_id(interview_id, field="interviewId", kind="interview"),
             turn.to_new_turn(),
         )
+        services.work_queued()  # a turn after completion queues a fresh assessment
         return TranscriptTurn.from_domain(stored, first_timestamp)
 
     @strawberry.mutation(

@@ -39,6 +39,7 @@ _NOT_STARTABLE: Final = frozenset(
 )
 _OPEN: Final = [InterviewStatus.DRAFT.value, InterviewStatus.SCHEDULED.value]
 _BEFORE_COMPLETED: Final = [*_OPEN, InterviewStatus.IN_PROGRESS.value]
+_ASSESSED: Final = frozenset({InterviewStatus.COMPLETED, InterviewStatus.NEEDS_ATTENTION})
 
 
 @dataclass(frozen=True, slots=True)
@@ -140,7 +141,8 @@ async def append_turn(
     pool: asyncpg.Pool, principal: Principal, interview_id: UUID, turn: NewTurn
 ) -> tuple[TranscriptTurn, int]:
     """The stored turn and the first turn's timestamp_sec. Idempotent on the sequence number:
-    a retried append returns the turn already stored; a different turn there is refused."""
+    a retried append returns the turn already stored; a different turn there is refused. A
+    new turn on a completed interview queues a fresh assessment."""
     turn = validated_turn(turn)
     scope = turn_writer_scope(principal, interview_id)
     async with pool.acquire() as conn, conn.transaction():
@@ -161,6 +163,10 @@ async def append_turn(
         )
         assert row is not None  # the row lock rules out a concurrent insert at this number
         await interviews_db.notify_turns_changed(conn, interview_id)
+        if interview.status in _ASSESSED:
+            # A turn that arrives after completion (the agent's last words racing LiveKit's
+            # room_finished) changes what was assessed.
+            await queue_assessment_after_completion(conn, interview_id, transcript_changed=True)
         return TranscriptTurn.from_row(row), await _first_timestamp(conn, interview_id)
 
 

@@ -222,6 +222,20 @@ async def test_a_later_transcript_queues_a_fresh_assessment(offline_api: Api, or
     assert "1 turns" in second["interview"]["assessment"]["summary"]
 
 
+async def test_a_turn_appended_after_completion_is_assessed(offline_api: Api, org: str) -> None:
+    token = recruiter(org)
+    interview_id = await create_interview(offline_api, token)
+    await offline_api.data(COMPLETE, {"id": interview_id, "json": None}, token=token)
+    await offline_api.run_jobs()
+    late = {"speaker": "candidate", "text": "One last thing.", "timestampSec": 5, "sequenceNo": 1}
+    for _ in range(2):  # the agent's retry is the same turn: one fresh assessment
+        await offline_api.data(APPEND_TURN, {"id": interview_id, "turn": late}, token=token)
+    assert len(await offline_api.run_jobs()) == 1
+    done = (await offline_api.data(INTERVIEW, {"id": interview_id}, token=token))["interview"]
+    assert (done["status"], done["assessment"]["status"]) == ("completed", "COMPLETED")
+    assert "1 turns" in done["assessment"]["summary"]
+
+
 async def test_a_transcript_arriving_during_generation_is_assessed_after_it(
     offline_api: Api, org: str, pool: asyncpg.Pool
 ) -> None:
