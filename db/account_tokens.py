@@ -182,18 +182,21 @@ select reset.id, reset.user_id, target.email, target.name
   join target on target.id = reset.user_id
 """
 
+# `superseded`: the user asked again since. Requests that overlap do not see each other's
+# link to close it, so "only the newest link works" is also checked here, where a link is used.
+# An open newer link is enough: using one closes every older link (password_resets_user_open_idx).
 GET_PASSWORD_RESET = """
-select id, user_id, used_at, expires_at <= now() as expired
-  from password_resets
- where token_hash = $1
+select r.id, r.user_id, r.used_at, r.expires_at <= now() as expired,
+       exists (select 1
+                 from password_resets newer
+                where newer.user_id = r.user_id
+                  and newer.used_at is null
+                  and newer.id > r.id) as superseded
+  from password_resets r
+ where r.token_hash = $1
 """
 
-GET_PASSWORD_RESET_FOR_UPDATE = """
-select id, user_id, used_at, expires_at <= now() as expired
-  from password_resets
- where token_hash = $1
-   for update
-"""
+GET_PASSWORD_RESET_FOR_UPDATE = GET_PASSWORD_RESET + "   for update of r\n"
 
 # Marks the user's open links used; `$2` keeps one open (the link just sent), or null for none.
 CLOSE_PASSWORD_RESETS = """

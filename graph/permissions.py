@@ -6,11 +6,13 @@ exactly what is wrong without sharing mutable state between concurrent requests.
 
 from typing import Any
 
+from starlette.websockets import WebSocket
 from strawberry.permission import BasePermission
 from strawberry.types import Info
 
 from graph.authorization import TOKEN_REQUIRED, authorize
 from graph.context import Context
+from services.accounts.authentication import recheck
 from services.auth.tokens import Principal
 from services.errors import ErrorCode, ServiceError
 
@@ -24,7 +26,15 @@ def require_principal(context: Context) -> Principal:
 class Permitted(BasePermission):
     """Whatever the permission table says for this field (by its GraphQL name)."""
 
-    def has_permission(self, source: Any, info: Info[Context, None], **kwargs: Any) -> bool:
+    async def has_permission(self, source: Any, info: Info[Context, None], **kwargs: Any) -> bool:
         context = info.context
-        authorize(info.field_name, context.principal, context.auth_error)
+        principal, auth_error = context.principal, context.auth_error
+        if principal is not None and isinstance(context.request, WebSocket):
+            # A socket's token was checked once, at connection_init; every operation sent on
+            # it later must still find the token unexpired and its account enabled.
+            try:
+                await recheck(context.accounts.statuses, principal)
+            except ServiceError as error:
+                principal, auth_error = None, error
+        authorize(info.field_name, principal, auth_error)
         return True

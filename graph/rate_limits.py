@@ -46,29 +46,33 @@ class RateLimits(SchemaExtension):
         yield
 
 
-async def _check(context: Context, root_fields: set[str]) -> None:
+async def _check(context: Context, root_fields: list[str]) -> None:
     limiter, settings = context.rate_limiter, context.settings
     assert limiter is not None
     client = context.request.client
     ip = f"ip:{client.host if client else 'unknown'}"
     caller = f"sub:{context.principal.subject}" if context.principal else ip
     await limiter.check("api", caller, RateLimit(settings.rate_limit_per_minute))
-    if root_fields & AUTH_OPERATIONS:
-        await limiter.check("auth", ip, RateLimit(settings.auth_rate_limit_per_minute))
+    # Each aliased copy checks its own secret, so each one counts.
+    auth_fields = sum(1 for name in root_fields if name in AUTH_OPERATIONS)
+    await limiter.check(
+        "auth", ip, RateLimit(settings.auth_rate_limit_per_minute), cost=auth_fields
+    )
 
 
-def _root_fields(document: DocumentNode | None, execution: object) -> set[str]:
+def _root_fields(document: DocumentNode | None, execution: object) -> list[str]:
+    """The root field names the operation selects, once per selection (aliases included)."""
     if document is None:
-        return set()
+        return []
     operation = get_operation_ast(document, getattr(execution, "_provided_operation_name", None))
     if operation is None:
-        return set()
+        return []
     fragments = {
         definition.name.value: definition.selection_set
         for definition in document.definitions
         if isinstance(definition, FragmentDefinitionNode)
     }
-    return set(_field_names(operation.selection_set, fragments, depth=0))
+    return list(_field_names(operation.selection_set, fragments, depth=0))
 
 
 def _field_names(

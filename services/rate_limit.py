@@ -46,16 +46,16 @@ class RateLimiter:
         self._backend = backend
         self._clock = clock
 
-    async def check(self, bucket: str, caller: str, limit: RateLimit) -> None:
-        """Count a request by `caller` against `bucket`; RateLimited when over the limit."""
-        if limit.requests <= 0:
+    async def check(self, bucket: str, caller: str, limit: RateLimit, *, cost: int = 1) -> None:
+        """Count `cost` requests by `caller` against `bucket`; RateLimited when over the limit."""
+        if limit.requests <= 0 or cost <= 0:
             return
         now = self._clock()
         window = int(now // limit.window_seconds)
         key = f"{bucket}:{caller}:{window}"
         try:
-            count = await self._backend.cache.increment(key)
-            if count == 1:
+            count = await self._backend.cache.increment(key, cost)
+            if count == cost:
                 # Twice the window: the key outlives any clock skew between processes.
                 await self._backend.cache.expire(key, 2 * limit.window_seconds)
         except self._backend.errors:

@@ -89,5 +89,5 @@ async def reset_password(accounts: AccountServices, token: str, new_password: st
 
 
 def _check_reset(reset: Row | None) -> None:
-    if reset is None or reset["used_at"] is not None or reset["expired"]:
+    if reset is None or reset["used_at"] is not None or reset["expired"] or reset["superseded"]:
         raise bad_input(INVALID_RESET, field="token")

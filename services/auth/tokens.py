@@ -16,6 +16,7 @@ ISSUER: Final = "insighta"
 # Tokens issued to accounts name their user as `user:<uuid>`; operator tokens (`insighta
 # token`) and agent tokens name something else and carry no user id.
 USER_SUBJECT_PREFIX: Final = "user:"
+EXPIRED_MESSAGE: Final = "the token has expired: get a new one"
 
 
 class Role(Enum):
@@ -96,9 +97,7 @@ def verify_token(key: Secret, token: str, *, now: datetime | None = None) -> Pri
             raise jwt.InvalidTokenError("interview must be a string")
         user_id = _user_id(str(claims["sub"]))
     except jwt.ExpiredSignatureError:
-        raise ServiceError(
-            ErrorCode.UNAUTHENTICATED, "the token has expired: get a new one"
-        ) from None
+        raise ServiceError(ErrorCode.UNAUTHENTICATED, EXPIRED_MESSAGE) from None
     except (jwt.InvalidTokenError, KeyError, ValueError, TypeError):
         raise ServiceError(ErrorCode.UNAUTHENTICATED, "the token is not valid") from None
     return Principal(

@@ -68,6 +68,18 @@ async def test_password_guessing_is_limited_per_ip(limited: httpx.AsyncClient) -
     assert answers[2].status_code == 429
 
 
+async def test_aliases_do_not_multiply_the_auth_limit(limited: httpx.AsyncClient) -> None:
+    # One document asking five times counts five times: aliases must not turn the per-IP
+    # limit on guessing (or on mailing reset links) into thirty tries per counted request.
+    resets = " ".join(
+        f'r{i}: requestPasswordReset(email: "nobody-{i}@example.com")' for i in range(3)
+    )
+    refused = await limited.post("/graphql", json={"query": f"mutation {{ {resets} }}"})
+    assert refused.status_code == 429
+    assert refused.json()["errors"][0]["extensions"]["code"] == "RATE_LIMITED"
+    assert refused.json()["data"] is None
+
+
 # Counters live in this process, or in Redis when one answers (then shared by processes).
 BACKENDS = ["memory", *(["redis"] if redis_is_reachable() else [])]
 

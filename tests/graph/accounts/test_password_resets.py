@@ -1,6 +1,8 @@
 """Password resets: the same answer for every address, a single-use expiring link, and every
 refresh token of the account revoked."""
 
+import asyncio
+import re
 import time
 
 import asyncpg
@@ -81,6 +83,33 @@ async def test_only_the_newest_link_works(gql: GraphQLCall, pool: asyncpg.Pool) 
         "BAD_USER_INPUT"
     )
     assert data(await gql(RESET, {"token": newer, "password": NEW_PASSWORD}, token=None))
+
+
+async def test_only_the_newest_link_works_when_requests_race(
+    gql: GraphQLCall, pool: asyncpg.Pool
+) -> None:
+    account = await sign_up(gql)
+    await asyncio.gather(
+        *(gql(REQUEST_RESET, {"email": account.email}, token=None) for _ in range(4))
+    )
+    async with pool.acquire() as conn:
+        bodies = await conn.fetch(
+            "select text_body from email_outbox where to_address = $1 and kind = 'password_reset'",
+            account.email,
+        )
+        tokens = re.findall(r"token=([A-Za-z0-9_\-]+)", "\n".join(r["text_body"] for r in bodies))
+        newest_first = await conn.fetch(
+            "select token_hash from password_resets where token_hash = any($1) order by id desc",
+            [token_digest(token) for token in tokens],
+        )
+    by_digest = {token_digest(token): token for token in tokens}
+    newest, *older = [by_digest[row["token_hash"]] for row in newest_first]
+    assert len(older) == 3
+    for token in older:  # none of them, even though the requests overlapped
+        assert code(await gql(RESET, {"token": token, "password": NEW_PASSWORD}, token=None)) == (
+            "BAD_USER_INPUT"
+        )
+    assert data(await gql(RESET, {"token": newest, "password": NEW_PASSWORD}, token=None))
 
 
 async def test_an_expired_link_and_a_weak_password_are_bad_input(

@@ -2,13 +2,17 @@
 
 import asyncio
 import json
+from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
 import asyncpg
 import httpx
 import jwt
 import pytest
+from websockets.asyncio.client import connect
 
+from graph.client import GRAPHQL_TRANSPORT_WS
 from services.auth.opaque_tokens import token_digest
 from services.auth.tokens import Role, issue_token
 from services.settings import Secret
@@ -19,6 +23,8 @@ from tests.graph.accounts.helpers import (
     ME,
     PASSWORD,
     REFRESH,
+    SET_ACTIVE,
+    SIGN_UP,
     Account,
     code,
     data,
@@ -26,6 +32,7 @@ from tests.graph.accounts.helpers import (
     sign_up,
     unique_email,
 )
+from tests.live_server import LiveServer
 
 
 @pytest.fixture(scope="module")
@@ -220,3 +227,61 @@ async def test_two_refreshes_racing_with_one_token_leave_no_live_session(
     # the replay revoked the family, the winner's fresh token included
     fresh = winners[0]["data"]["refreshToken"]["refreshToken"]
     assert code(await gql(REFRESH, {"token": fresh}, token=None)) == "UNAUTHENTICATED"
+
+
+TRANSCRIPT_UPDATES = "subscription($id: ID!) { transcriptUpdates(interviewId: $id) { sequenceNo } }"
+
+
+async def _subscribe_later(
+    live_server: LiveServer, token: str, meanwhile: Callable[[], Awaitable[object]]
+) -> str:
+    """The error code of a subscription sent on a socket opened with `token`, after
+    `meanwhile` ran (an unknown interview, so an accepted token answers NOT_FOUND)."""
+    url = live_server.graphql_url.replace("http", "ws", 1)
+    async with connect(url, subprotocols=[GRAPHQL_TRANSPORT_WS]) as socket:
+        init = {"type": "connection_init", "payload": {"Authorization": f"Bearer {token}"}}
+        await socket.send(json.dumps(init))
+        assert json.loads(await socket.recv())["type"] == "connection_ack"
+        await meanwhile()
+        variables = {"id": "0190a3b4-0000-7000-8000-000000000000"}
+        payload = {"query": TRANSCRIPT_UPDATES, "variables": variables}
+        await socket.send(json.dumps({"id": "1", "type": "subscribe", "payload": payload}))
+        message = json.loads(await asyncio.wait_for(socket.recv(), 30))
+    errors = message["payload"] if message["type"] == "error" else message["payload"]["errors"]
+    value: str = errors[0]["extensions"]["code"]
+    return value
+
+
+async def test_a_websocket_does_not_outlive_its_token_or_account(
+    live_server: LiveServer,
+) -> None:
+    async def nothing() -> None:
+        return None
+
+    async def expire() -> None:
+        await asyncio.sleep(2)
+
+    assert await _subscribe_later(live_server, make_token(), nothing) == "NOT_FOUND"
+    # the token expires while the socket stays open: later operations on it are refused
+    assert await _subscribe_later(live_server, make_token(ttl=1.5), expire) == "UNAUTHENTICATED"
+
+    async def live(query: str, variables: dict[str, object], token: str | None) -> Any:
+        headers = {"Authorization": f"Bearer {token}"} if token else {}
+        async with httpx.AsyncClient() as http:
+            answer = await http.post(
+                live_server.graphql_url,
+                json={"query": query, "variables": variables},
+                headers=headers,
+            )
+        return answer.json()
+
+    signed_up = await live(
+        SIGN_UP, {"input": {"email": unique_email(), "password": PASSWORD}}, None
+    )
+    user = data(signed_up)["signUp"]
+
+    async def disable() -> None:
+        body = await live(SET_ACTIVE, {"id": user["user"]["id"], "active": False}, make_token())
+        assert data(body)["setUserActive"]["active"] is False
+
+    assert await _subscribe_later(live_server, user["accessToken"], disable) == "UNAUTHENTICATED"
