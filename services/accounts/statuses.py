@@ -34,6 +34,8 @@ class UserStatuses:
         self._clock = clock
         # user id -> (expires at on `clock`, active); insertion order is age order.
         self._entries: dict[UUID, tuple[float, bool]] = {}
+        # Bumped by forget(): an answer read before a forget may predate the change it was for.
+        self._forgets = 0
 
     async def is_active(self, user_id: UUID) -> bool:
         """False for a disabled account, and for one that no longer exists."""
@@ -41,13 +43,15 @@ class UserStatuses:
         entry = self._entries.get(user_id)
         if entry is not None and entry[0] > now:
             return entry[1]
+        forgets = self._forgets
         async with self._pool.acquire() as conn:
             active = bool(await accounts_db.get_user_is_active(conn, user_id))
-        if self._ttl > 0:
+        if self._ttl > 0 and forgets == self._forgets:
             self._remember(user_id, now + self._ttl, active)
         return active
 
     def forget(self, user_id: UUID) -> None:
+        self._forgets += 1
         self._entries.pop(user_id, None)
 
     def _remember(self, user_id: UUID, expires_at: float, active: bool) -> None:

@@ -1,6 +1,9 @@
 """The per-process cache of account statuses: remembered for its TTL, bounded, forgettable."""
 
+import contextlib
 import uuid
+from collections.abc import AsyncIterator, Callable
+from typing import Any, cast
 
 import asyncpg
 
@@ -72,3 +75,31 @@ async def test_the_cache_is_bounded_oldest_out_first(pool: asyncpg.Pool) -> None
     # the first fell out and is read afresh; the other two are still remembered
     assert not await statuses.is_active(first)
     assert await statuses.is_active(third)
+
+
+class PoolWithAHook:
+    """The real pool; `after_use` runs when a connection comes back, which is after the status
+    lookup read the row and before the answer is remembered."""
+
+    def __init__(self, pool: asyncpg.Pool, after_use: Callable[[], None]) -> None:
+        self._pool, self._after_use = pool, after_use
+
+    @contextlib.asynccontextmanager
+    async def acquire(self) -> AsyncIterator[Any]:
+        async with self._pool.acquire() as conn:
+            yield conn
+        self._after_use()
+
+
+async def test_an_answer_read_before_a_forget_is_not_remembered(pool: asyncpg.Pool) -> None:
+    user_id = await _user(pool)
+    statuses: UserStatuses
+
+    def disabled_meanwhile() -> None:  # the disabling transaction commits, then forgets
+        statuses.forget(user_id)
+
+    hooked = cast(asyncpg.Pool, PoolWithAHook(pool, disabled_meanwhile))
+    statuses = UserStatuses(hooked, ttl_seconds=60)
+    assert await statuses.is_active(user_id)  # read just before the change
+    await _set_active(pool, user_id, False)
+    assert not await statuses.is_active(user_id), "the stale answer was not kept"
