@@ -103,19 +103,23 @@ select
   join organisations o on o.id = i.organisation_id
 """
 
+# `superseded`: the same address was invited into the same organisation again since (perhaps
+# with another role); only the newest invitation works, as only the newest reset link does.
 GET_INVITATION = """
-select id, organisation_id, email_key, role, accepted_at, expires_at <= now() as expired
-  from invitations
- where token_hash = $1
+select i.id, i.organisation_id, i.email_key, i.role, i.accepted_at,
+       i.expires_at <= now() as expired,
+       exists (select 1
+                 from invitations newer
+                where newer.organisation_id = i.organisation_id
+                  and newer.email_key = i.email_key
+                  and newer.accepted_at is null
+                  and newer.id > i.id) as superseded
+  from invitations i
+ where i.token_hash = $1
 """
 
 # Accepting serialises on the invitation: one token, one account.
-GET_INVITATION_FOR_UPDATE = """
-select id, organisation_id, email_key, role, accepted_at, expires_at <= now() as expired
-  from invitations
- where token_hash = $1
-   for update
-"""
+GET_INVITATION_FOR_UPDATE = GET_INVITATION + "   for update of i\n"
 
 MARK_INVITATION_ACCEPTED = """
 update invitations

@@ -31,7 +31,8 @@ logger = logging.getLogger(__name__)
 
 EMAIL_TAKEN: Final = "an account with this email address already exists"
 INVALID_INVITATION: Final = (
-    "this invitation is not valid: it was used, has expired or never existed"
+    "this invitation is not valid: it was used, has expired, was replaced by a newer one or "
+    "never existed"
 )
 
 
@@ -114,7 +115,12 @@ async def sign_up(accounts: AccountServices, account: NewAccount) -> SignedIn:
 
 
 def _check_invitation(invitation: Row | None, email: validation.EmailAddress) -> None:
-    if invitation is None or invitation["accepted_at"] is not None or invitation["expired"]:
+    if (
+        invitation is None
+        or invitation["accepted_at"] is not None
+        or invitation["expired"]
+        or invitation["superseded"]
+    ):
         raise bad_input(INVALID_INVITATION, field="invitationToken")
     if invitation["email_key"] != email.key:
         raise bad_input("this invitation is for another email address", field="email")

@@ -83,6 +83,27 @@ async def test_an_expired_invitation_is_refused(gql: GraphQLCall, pool: asyncpg.
     assert error(body)["extensions"]["field"] == "invitationToken"
 
 
+async def test_only_the_newest_invitation_to_an_address_works(
+    gql: GraphQLCall, pool: asyncpg.Pool
+) -> None:
+    admin = await sign_up(gql)
+    email = unique_email("reinvited")
+    await gql(INVITE, {"email": email, "role": "ADMIN"}, token=admin.access_token)
+    first = await emailed_token(pool, to=email, kind="user_invite")
+    await gql(INVITE, {"email": email, "role": "ANALYST"}, token=admin.access_token)  # rethought
+    newest = await emailed_token(pool, to=email, kind="user_invite")
+    assert newest != first
+    body = await gql(
+        SIGN_UP,
+        {"input": {"email": email, "password": PASSWORD, "invitationToken": first}},
+        token=None,
+    )
+    assert code(body) == "BAD_USER_INPUT"
+    assert error(body)["extensions"]["field"] == "invitationToken"
+    joined = await sign_up(gql, email=email, invitation_token=newest)
+    assert joined.user["role"] == "ANALYST"
+
+
 async def test_who_may_invite_where(gql: GraphQLCall, pool: asyncpg.Pool) -> None:
     admin = await sign_up(gql)
     email = unique_email()
