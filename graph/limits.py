@@ -54,7 +54,11 @@ class IntrospectionSwitch(SchemaExtension):
 
 class OperationNameRequired(SchemaExtension):
     """A document with several operations must say which to run (GraphQL spec, "GetOperation");
-    strawberry would otherwise run the first one."""
+    strawberry would otherwise run the first one.
+
+    The refusal is added to the validation errors rather than raised: a raised error escapes
+    strawberry's websocket handler, which then sends a bare `complete`. It must come after
+    ValidationCache in the extension list, which replaces the errors found so far."""
 
     def on_validate(self) -> Iterator[None]:
         context = self.execution_context
@@ -65,10 +69,11 @@ class OperationNameRequired(SchemaExtension):
         if document is not None and provided is None:
             operations = [d for d in document.definitions if isinstance(d, OperationDefinitionNode)]
             if len(operations) > 1:
-                raise GraphQLError(
+                refusal = GraphQLError(
                     "the document has several operations: name the one to run (operationName)",
                     extensions={"code": ErrorCode.BAD_USER_INPUT.value},
                 )
+                context.pre_execution_errors = [*(context.pre_execution_errors or []), refusal]
         yield
 
 
@@ -77,6 +82,6 @@ def query_limits() -> list[type[SchemaExtension] | Callable[[], SchemaExtension]
         lambda: MaxTokensLimiter(max_token_count=MAX_TOKENS),
         DepthAndAliasLimits,
         IntrospectionSwitch,
-        OperationNameRequired,
         lambda: ValidationCache(maxsize=DOCUMENT_CACHE_SIZE),
+        OperationNameRequired,
     ]

@@ -262,3 +262,23 @@ async def test_killed_server_loses_no_committed_row_and_the_job_resumes(
             assert chunks == 0
         finally:
             await conn.close()
+
+
+async def first_answer(server: Server, payload: object) -> dict[str, Any]:
+    """The first message the server sends back for one `subscribe` with this payload."""
+    socket = await open_socket(server.url, ADMIN)
+    async with socket:
+        message = {"id": "1", "type": "subscribe", "payload": payload}
+        await socket.send(orjson.dumps(message).decode())
+        answer: dict[str, Any] = orjson.loads(await asyncio.wait_for(socket.recv(), 30))
+        return answer
+
+
+async def test_several_operations_without_a_name_are_an_error_over_the_socket(
+    server: Server,
+) -> None:
+    # The refusal was raised out of validation, so the socket got a bare `complete`.
+    answer = await first_answer(server, {"query": "query A { __typename } query B { __typename }"})
+    assert answer["type"] == "error", answer
+    assert answer["payload"][0]["extensions"]["code"] == "BAD_USER_INPUT"
+    assert "operationName" in answer["payload"][0]["message"]
