@@ -33,7 +33,7 @@ from graph.persisted_queries import PersistedQueries, build_persisted_queries
 from graph.schema import schema
 from graph.uploads import BodyTooLarge, UploadGuard
 from graph.webhooks import livekit_webhook
-from graph.websockets import TextFrameWebSocketAdapter
+from graph.websockets import CheckedTransportWSHandler, TextFrameWebSocketAdapter
 from services.accounts.authentication import authenticate
 from services.accounts.runtime import build_account_services
 from services.cache import ResultCache, build_result_cache
@@ -59,6 +59,7 @@ class InsightaGraphQL(GraphQL[Context, None]):
     """Strawberry's ASGI view with our context, orjson and the pool from the app state."""
 
     websocket_adapter_class = TextFrameWebSocketAdapter
+    graphql_transport_ws_handler_class = CheckedTransportWSHandler
 
     def __init__(
         self, settings: Settings, secret_key: Secret, persisted_queries: PersistedQueries

@@ -13,6 +13,7 @@ import httpx
 import orjson
 import pytest
 from websockets.asyncio.client import ClientConnection, connect
+from websockets.exceptions import ConnectionClosed
 
 from graph.client import GRAPHQL_TRANSPORT_WS
 from services.auth.tokens import Role
@@ -282,3 +283,21 @@ async def test_several_operations_without_a_name_are_an_error_over_the_socket(
     assert answer["type"] == "error", answer
     assert answer["payload"][0]["extensions"]["code"] == "BAD_USER_INPUT"
     assert "operationName" in answer["payload"][0]["message"]
+
+
+@pytest.mark.parametrize(
+    "payload",
+    ["not an object", {"query": 5}, {"query": "{ __typename }", "variables": "x"},
+     {"query": "{ __typename }", "variables": []}, {"query": "{ __typename }", "operationName": 0}],
+)  # fmt: skip
+async def test_a_malformed_subscribe_closes_with_4400(server: Server, payload: object) -> None:
+    # graphql-transport-ws: an invalid message closes the socket with 4400; a payload that
+    # was not an object crashed the handler (1006) or ran with the bad fields ignored.
+    socket = await open_socket(server.url, ADMIN)
+    async with socket:
+        message = {"id": "1", "type": "subscribe", "payload": payload}
+        await socket.send(orjson.dumps(message).decode())
+        with pytest.raises(ConnectionClosed):
+            await asyncio.wait_for(socket.recv(), 30)
+    assert socket.close_code == 4400
+    assert socket.close_reason
