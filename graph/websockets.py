@@ -1,7 +1,9 @@
-"""Websocket frames as graphql-transport-ws clients expect them: JSON in text frames, and a
-malformed `subscribe` closed with the protocol's 4400."""
+"""Websocket frames as graphql-transport-ws clients expect them: JSON in text frames, a
+malformed `subscribe` closed with the protocol's 4400, and no operation started on a token
+that has expired since connection_init."""
 
 from collections.abc import Mapping
+from datetime import UTC, datetime
 from typing import Any
 
 import orjson
@@ -12,6 +14,9 @@ from strawberry.subscriptions.protocols.graphql_transport_ws.handlers import (
     BaseGraphQLTransportWSHandler,
 )
 from strawberry.subscriptions.protocols.graphql_transport_ws.types import SubscribeMessage
+
+from graph.context import Context
+from services.auth.tokens import token_expired
 
 
 class TextFrameWebSocketAdapter(ASGIWebSocketAdapter):
@@ -25,16 +30,23 @@ class TextFrameWebSocketAdapter(ASGIWebSocketAdapter):
             raise WebSocketDisconnected from error
 
 
-class CheckedTransportWSHandler(BaseGraphQLTransportWSHandler[Any, None]):
+class CheckedTransportWSHandler(BaseGraphQLTransportWSHandler[Context, None]):
     """Strawberry indexes the subscribe payload unchecked: a payload that is not an object
     crashed the connection (1006), and `variables` or `operationName` of the wrong type were
-    ignored or failed later. The protocol says an invalid message closes with 4400."""
+    ignored or failed later. The protocol says an invalid message closes with 4400.
+
+    The token is checked once, at connection_init, and the socket may stay open for hours:
+    each new operation checks that it has not expired since (operations already running
+    keep going)."""
 
     async def handle_subscribe(self, message: SubscribeMessage) -> None:
         reason = _invalid_subscribe(message)
         if reason is not None:
             await self.handle_invalid_message(reason)
             return
+        principal = self.context.principal
+        if principal is not None and principal.expires_at <= datetime.now(UTC):
+            self.context.principal, self.context.auth_error = None, token_expired()
         await super().handle_subscribe(message)
 
 

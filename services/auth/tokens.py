@@ -96,9 +96,7 @@ def verify_token(key: Secret, token: str, *, now: datetime | None = None) -> Pri
             raise jwt.InvalidTokenError("interview must be a string")
         user_id = _user_id(str(claims["sub"]))
     except jwt.ExpiredSignatureError:
-        raise ServiceError(
-            ErrorCode.UNAUTHENTICATED, "the token has expired: get a new one"
-        ) from None
+        raise token_expired() from None
     except (jwt.InvalidTokenError, KeyError, ValueError, TypeError):
         raise ServiceError(ErrorCode.UNAUTHENTICATED, "the token is not valid") from None
     return Principal(
@@ -118,3 +116,7 @@ def _user_id(subject: str) -> UUID | None:
         return UUID(subject.removeprefix(USER_SUBJECT_PREFIX))
     except ValueError:
         raise jwt.InvalidTokenError("a user subject must name a user id") from None
+
+
+def token_expired() -> ServiceError:
+    return ServiceError(ErrorCode.UNAUTHENTICATED, "the token has expired: get a new one")

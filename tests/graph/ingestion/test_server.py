@@ -301,3 +301,19 @@ async def test_a_malformed_subscribe_closes_with_4400(server: Server, payload: o
             await asyncio.wait_for(socket.recv(), 30)
     assert socket.close_code == 4400
     assert socket.close_reason
+
+
+async def test_a_token_that_expires_on_an_open_socket_starts_nothing_more(
+    server: Server,
+) -> None:
+    # The socket authenticated once, at connection_init: operations sent after the token's
+    # expiry still ran as its principal, so a socket kept a token alive for ever.
+    socket = await open_socket(server.url, make_token(Role.ADMIN, ttl=2))
+    async with socket:
+        await asyncio.sleep(2.5)
+        message = {"id": "1", "type": "subscribe", "payload": {"query": "{ viewer { role } }"}}
+        await socket.send(orjson.dumps(message).decode())
+        answer = orjson.loads(await asyncio.wait_for(socket.recv(), 30))
+    errors = answer["payload"] if answer["type"] == "error" else answer["payload"]["errors"]
+    assert errors[0]["extensions"]["code"] == "UNAUTHENTICATED", answer
+    assert "expired" in errors[0]["message"]
