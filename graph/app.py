@@ -179,6 +179,18 @@ class InsightaGraphQL(GraphQL[Context, None]):
             return await self.persisted_queries.resolve(data)
         return data
 
+    async def parse_multipart(self, request: AsyncHTTPRequestAdapter) -> dict[str, str]:
+        try:
+            return await super().parse_multipart(request)
+        except (AttributeError, TypeError, ValueError, IndexError):
+            # Strawberry follows each `map` path into `operations` unchecked: a path through a
+            # null, a list index that is not a number or out of range raised a bare error.
+            raise HTTPException(
+                400,
+                "the multipart `map` must list, for each file, paths to variables in the "
+                "`operations` object (GraphQL multipart request spec)",
+            ) from None
+
     def should_render_graphql_ide(self, request: Any) -> bool:
         # A GET that carries a persisted query's hash (and no text) is an operation, not a visit.
         return super().should_render_graphql_ide(request) and not request.query_params.get(
