@@ -12,6 +12,7 @@ from typing import Final
 
 from graphql import GraphQLError, OperationDefinitionNode
 from graphql.validation import NoSchemaIntrospectionCustomRule
+from starlette.websockets import WebSocket
 from strawberry.extensions import (
     AddValidationRules,
     MaxTokensLimiter,
@@ -20,6 +21,8 @@ from strawberry.extensions import (
 )
 from strawberry.extensions.max_aliases import create_validator as alias_rule
 from strawberry.extensions.query_depth_limiter import create_validator as depth_rule
+from strawberry.types import ExecutionContext
+from strawberry.types.graphql import OperationType
 
 from graph.document_cache import DOCUMENT_CACHE_SIZE
 from services.errors import ErrorCode
@@ -77,6 +80,35 @@ class OperationNameRequired(SchemaExtension):
         yield
 
 
+class SubscriptionsOverWebsocket(SchemaExtension):
+    """Strawberry lets GET and POST carry a subscription and runs it as a query, which fails
+    on the resolver's async generator as an INTERNAL error. Ours run over the websocket only.
+    Added to the validation errors after ValidationCache, as OperationNameRequired."""
+
+    def on_validate(self) -> Iterator[None]:
+        context = self.execution_context
+        request = getattr(context.context, "request", None)
+        if (
+            context.graphql_document is not None
+            and not isinstance(request, WebSocket)
+            and _operation_type(context) is OperationType.SUBSCRIPTION
+        ):
+            refusal = GraphQLError(
+                "subscriptions run over the websocket on /graphql (graphql-transport-ws), "
+                "not over GET or POST",
+                extensions={"code": ErrorCode.BAD_USER_INPUT.value},
+            )
+            context.pre_execution_errors = [*(context.pre_execution_errors or []), refusal]
+        yield
+
+
+def _operation_type(context: ExecutionContext) -> OperationType | None:
+    try:
+        return context.operation_type
+    except RuntimeError:  # no such operation: validation or execution says so
+        return None
+
+
 def query_limits() -> list[type[SchemaExtension] | Callable[[], SchemaExtension]]:
     return [
         lambda: MaxTokensLimiter(max_token_count=MAX_TOKENS),
@@ -84,4 +116,5 @@ def query_limits() -> list[type[SchemaExtension] | Callable[[], SchemaExtension]
         IntrospectionSwitch,
         lambda: ValidationCache(maxsize=DOCUMENT_CACHE_SIZE),
         OperationNameRequired,
+        SubscriptionsOverWebsocket,
     ]
