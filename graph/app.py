@@ -33,7 +33,7 @@ from graph.persisted_queries import PersistedQueries, build_persisted_queries
 from graph.schema import schema
 from graph.uploads import BodyTooLarge, UploadGuard
 from graph.webhooks import livekit_webhook
-from graph.websockets import TextFrameWebSocketAdapter
+from graph.websockets import CheckedTransportWSHandler, TextFrameWebSocketAdapter
 from services.accounts.authentication import authenticate
 from services.accounts.runtime import build_account_services
 from services.cache import ResultCache, build_result_cache
@@ -59,6 +59,7 @@ class InsightaGraphQL(GraphQL[Context, None]):
     """Strawberry's ASGI view with our context, orjson and the pool from the app state."""
 
     websocket_adapter_class = TextFrameWebSocketAdapter
+    graphql_transport_ws_handler_class = CheckedTransportWSHandler
 
     def __init__(
         self, settings: Settings, secret_key: Secret, persisted_queries: PersistedQueries
@@ -177,6 +178,18 @@ class InsightaGraphQL(GraphQL[Context, None]):
         if isinstance(data, GraphQLRequestData):
             return await self.persisted_queries.resolve(data)
         return data
+
+    async def parse_multipart(self, request: AsyncHTTPRequestAdapter) -> dict[str, str]:
+        try:
+            return await super().parse_multipart(request)
+        except (AttributeError, TypeError, ValueError, IndexError):
+            # Strawberry follows each `map` path into `operations` unchecked: a path through a
+            # null, a list index that is not a number or out of range raised a bare error.
+            raise HTTPException(
+                400,
+                "the multipart `map` must list, for each file, paths to variables in the "
+                "`operations` object (GraphQL multipart request spec)",
+            ) from None
 
     def should_render_graphql_ide(self, request: Any) -> bool:
         # A GET that carries a persisted query's hash (and no text) is an operation, not a visit.

@@ -12,6 +12,7 @@ from typing import Final
 
 from graphql import GraphQLError, OperationDefinitionNode
 from graphql.validation import NoSchemaIntrospectionCustomRule
+from starlette.websockets import WebSocket
 from strawberry.extensions import (
     AddValidationRules,
     MaxTokensLimiter,
@@ -20,6 +21,8 @@ from strawberry.extensions import (
 )
 from strawberry.extensions.max_aliases import create_validator as alias_rule
 from strawberry.extensions.query_depth_limiter import create_validator as depth_rule
+from strawberry.types import ExecutionContext
+from strawberry.types.graphql import OperationType
 
 from graph.document_cache import DOCUMENT_CACHE_SIZE
 from services.errors import ErrorCode
@@ -54,7 +57,11 @@ class IntrospectionSwitch(SchemaExtension):
 
 class OperationNameRequired(SchemaExtension):
     """A document with several operations must say which to run (GraphQL spec, "GetOperation");
-    strawberry would otherwise run the first one."""
+    strawberry would otherwise run the first one.
+
+    The refusal is added to the validation errors rather than raised: a raised error escapes
+    strawberry's websocket handler, which then sends a bare `complete`. It must come after
+    ValidationCache in the extension list, which replaces the errors found so far."""
 
     def on_validate(self) -> Iterator[None]:
         context = self.execution_context
@@ -65,11 +72,41 @@ class OperationNameRequired(SchemaExtension):
         if document is not None and provided is None:
             operations = [d for d in document.definitions if isinstance(d, OperationDefinitionNode)]
             if len(operations) > 1:
-                raise GraphQLError(
+                refusal = GraphQLError(
                     "the document has several operations: name the one to run (operationName)",
                     extensions={"code": ErrorCode.BAD_USER_INPUT.value},
                 )
+                context.pre_execution_errors = [*(context.pre_execution_errors or []), refusal]
         yield
+
+
+class SubscriptionsOverWebsocket(SchemaExtension):
+    """Strawberry lets GET and POST carry a subscription and runs it as a query, which fails
+    on the resolver's async generator as an INTERNAL error. Ours run over the websocket only.
+    Added to the validation errors after ValidationCache, as OperationNameRequired."""
+
+    def on_validate(self) -> Iterator[None]:
+        context = self.execution_context
+        request = getattr(context.context, "request", None)
+        if (
+            context.graphql_document is not None
+            and not isinstance(request, WebSocket)
+            and _operation_type(context) is OperationType.SUBSCRIPTION
+        ):
+            refusal = GraphQLError(
+                "subscriptions run over the websocket on /graphql (graphql-transport-ws), "
+                "not over GET or POST",
+                extensions={"code": ErrorCode.BAD_USER_INPUT.value},
+            )
+            context.pre_execution_errors = [*(context.pre_execution_errors or []), refusal]
+        yield
+
+
+def _operation_type(context: ExecutionContext) -> OperationType | None:
+    try:
+        return context.operation_type
+    except RuntimeError:  # no such operation: validation or execution says so
+        return None
 
 
 def query_limits() -> list[type[SchemaExtension] | Callable[[], SchemaExtension]]:
@@ -77,6 +114,7 @@ def query_limits() -> list[type[SchemaExtension] | Callable[[], SchemaExtension]
         lambda: MaxTokensLimiter(max_token_count=MAX_TOKENS),
         DepthAndAliasLimits,
         IntrospectionSwitch,
-        OperationNameRequired,
         lambda: ValidationCache(maxsize=DOCUMENT_CACHE_SIZE),
+        OperationNameRequired,
+        SubscriptionsOverWebsocket,
     ]

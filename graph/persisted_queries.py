@@ -9,6 +9,7 @@ process), so a query registered through one process is known to all of them.
 
 import contextlib
 import hashlib
+import re
 from dataclasses import replace
 from typing import Any, Final
 
@@ -21,6 +22,7 @@ from services.settings import Settings
 NAMESPACE: Final = "insighta-apq"
 MAX_QUERIES: Final = 10_000
 TTL_SECONDS: Final = 24 * 3600
+_SHA256_HEX: Final = re.compile(r"[0-9a-fA-F]{64}")
 
 
 class PersistedQueries:
@@ -69,7 +71,7 @@ def _persisted_query(extensions: dict[str, Any] | None) -> str | None:
     if not isinstance(persisted, dict) or persisted.get("version") != 1:
         raise bad_input("persistedQuery must be {version: 1, sha256Hash}", field="persistedQuery")
     digest = persisted.get("sha256Hash")
-    if not isinstance(digest, str) or len(digest) != 64:
+    if not isinstance(digest, str) or not _SHA256_HEX.fullmatch(digest):
         raise bad_input("persistedQuery.sha256Hash must be 64 hex digits", field="persistedQuery")
     return digest.lower()
 

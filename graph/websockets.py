@@ -1,11 +1,20 @@
-"""Websocket frames as graphql-transport-ws clients expect them: JSON in text frames."""
+"""Websocket frames as graphql-transport-ws clients expect them: JSON in text frames, and a
+malformed `subscribe` closed with the protocol's 4400. (A token that expired since
+connection_init is refused per operation by graph/permissions.py.)"""
 
 from collections.abc import Mapping
+from typing import Any
 
 import orjson
 from starlette.websockets import WebSocketDisconnect
 from strawberry.asgi import ASGIWebSocketAdapter
 from strawberry.http.exceptions import WebSocketDisconnected
+from strawberry.subscriptions.protocols.graphql_transport_ws.handlers import (
+    BaseGraphQLTransportWSHandler,
+)
+from strawberry.subscriptions.protocols.graphql_transport_ws.types import SubscribeMessage
+
+from graph.context import Context
 
 
 class TextFrameWebSocketAdapter(ASGIWebSocketAdapter):
@@ -17,3 +26,31 @@ class TextFrameWebSocketAdapter(ASGIWebSocketAdapter):
             await self.ws.send_text(orjson.dumps(message).decode())
         except WebSocketDisconnect as error:
             raise WebSocketDisconnected from error
+
+
+class CheckedTransportWSHandler(BaseGraphQLTransportWSHandler[Context, None]):
+    """Strawberry indexes the subscribe payload unchecked: a payload that is not an object
+    crashed the connection (1006), and `variables` or `operationName` of the wrong type were
+    ignored or failed later. The protocol says an invalid message closes with 4400."""
+
+    async def handle_subscribe(self, message: SubscribeMessage) -> None:
+        reason = _invalid_subscribe(message)
+        if reason is not None:
+            await self.handle_invalid_message(reason)
+            return
+        await super().handle_subscribe(message)
+
+
+def _invalid_subscribe(message: Mapping[str, Any]) -> str | None:
+    payload = message.get("payload")
+    if not isinstance(message.get("id"), str):
+        return "subscribe: `id` must be a string"
+    if not isinstance(payload, dict):
+        return "subscribe: `payload` must be an object"
+    if not isinstance(payload.get("query"), str):
+        return "subscribe: `payload.query` must be a string"
+    if not isinstance(payload.get("variables", {}), dict | None):
+        return "subscribe: `payload.variables` must be an object or null"
+    if not isinstance(payload.get("operationName"), str | None):
+        return "subscribe: `payload.operationName` must be a string or null"
+    return None

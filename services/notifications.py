@@ -27,8 +27,11 @@ class Watch:
 
     async def wait(self, at_most: float) -> None:
         """Until something may have changed, or `at_most` seconds."""
+        # Not wait_for: on Python 3.11 it swallows a cancellation that lands just after the
+        # event is set, and the cancelled subscription would go on streaming.
         with contextlib.suppress(TimeoutError):
-            await asyncio.wait_for(self._event.wait(), at_most)
+            async with asyncio.timeout(at_most):
+                await self._event.wait()
         self._event.clear()
 
 

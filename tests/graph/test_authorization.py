@@ -20,8 +20,9 @@ import httpx
 import pytest
 from graphql import GraphQLNonNull, GraphQLScalarType
 from starlette.applications import Starlette
-from starlette.requests import Request
 from starlette.routing import WebSocketRoute
+from starlette.types import Message
+from starlette.websockets import WebSocket
 from strawberry.types import ExecutionResult
 
 from graph.app import InsightaGraphQL, create_app
@@ -199,18 +200,18 @@ class Runner:
     async def _first_event(
         self, document: str, variables: dict[str, Any], token: str | None
     ) -> dict[str, Any]:
-        """A subscription's first result, through the app's own context (auth included)."""
+        """A subscription's first result, through the app's own context (auth included), as
+        the websocket on /graphql would build it."""
         headers = [(b"authorization", f"Bearer {token}".encode())] if token else []
         scope = {
-            "type": "http",
-            "method": "POST",
+            "type": "websocket",
             "path": "/graphql",
             "headers": headers,
             "query_string": b"",
             "app": self.app,
         }
-        request = Request(scope)
-        context = await _graphql_view(self.app).get_context(request, None)
+        socket = WebSocket(scope, receive=_no_receive, send=_no_send)
+        context = await _graphql_view(self.app).get_context(socket, None)
         result = await schema.subscribe(document, variables, context_value=context)
         first: ExecutionResult
         if isinstance(result, AsyncGenerator):
@@ -222,6 +223,14 @@ class Runner:
             "data": first.data,
             "errors": [error.formatted for error in first.errors or []] or None,
         }
+
+
+async def _no_receive() -> Message:
+    raise AssertionError("the subscription is run without the socket")
+
+
+async def _no_send(message: Message) -> None:
+    raise AssertionError("the subscription is run without the socket")
 
 
 @pytest.fixture(scope="module")

@@ -65,3 +65,23 @@ async def test_healthz_reports_an_unreachable_database(
         response = await http.get("/healthz")
     assert response.status_code == 503
     assert response.json()["database"] == "unreachable"
+
+
+SUBSCRIPTION = """
+subscription { ingestionProgress(jobId: "01a21ef2-541e-742a-bca6-093e5756d0e1") { id } }
+"""
+
+
+@pytest.mark.parametrize("method", ["GET", "POST"])
+async def test_a_subscription_over_http_points_to_the_websocket(
+    client: httpx.AsyncClient, method: str
+) -> None:
+    # Strawberry ran it as a query: the resolver's async generator became an INTERNAL error.
+    headers = {"Authorization": f"Bearer {make_token()}", "Accept": "application/json"}
+    if method == "GET":
+        response = await client.get("/graphql", params={"query": SUBSCRIPTION}, headers=headers)
+    else:
+        response = await client.post("/graphql", json={"query": SUBSCRIPTION}, headers=headers)
+    error = response.json()["errors"][0]
+    assert error["extensions"]["code"] == "BAD_USER_INPUT", error
+    assert "websocket" in error["message"]

@@ -51,6 +51,9 @@ async def test_a_malformed_persisted_query_is_bad_user_input(client: httpx.Async
     for extensions in (
         {"persistedQuery": {"version": 2, "sha256Hash": DIGEST}},
         {"persistedQuery": {"version": 1, "sha256Hash": "short"}},
+        # 64 characters but not hex: it was looked up, answered PERSISTED_QUERY_NOT_FOUND,
+        # and the client was sent round the loop for a hash that can never match.
+        {"persistedQuery": {"version": 1, "sha256Hash": "z" * 64}},
         {"persistedQuery": "yes"},
     ):
         response = await post(client, {"extensions": extensions})

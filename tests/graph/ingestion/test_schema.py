@@ -313,6 +313,28 @@ async def test_broken_multipart_body_is_a_graphql_shaped_error(client: httpx.Asy
     assert response.json()["errors"][0]["extensions"]["code"] == "BAD_USER_INPUT"
 
 
+@pytest.mark.parametrize(
+    ("file_variable", "path"),
+    [([None], "variables.file.first"), ([None], "variables.file.5"), (None, "variables.file.x")],
+)
+async def test_a_map_path_that_leads_nowhere_is_bad_input(
+    client: httpx.AsyncClient, pool: asyncpg.Pool, file_variable: object, path: str
+) -> None:
+    # A list index that is not a number, or out of range, escaped as a 500 INTERNAL.
+    before = await pool.fetchval("select count(*) from ingestion_jobs")
+    operations = {"query": INGEST, "variables": {"file": file_variable}}
+    response = await client.post(
+        "/graphql",
+        data={"operations": orjson.dumps(operations).decode(), "map": orjson.dumps({"0": [path]})},
+        files={"0": ("file.csv", HEADER.encode(), "text/csv")},
+        headers={"Authorization": f"Bearer {ADMIN}", "Apollo-Require-Preflight": "true"},
+    )
+    assert response.status_code == 400
+    assert response.json()["errors"][0]["extensions"]["code"] == "BAD_USER_INPUT"
+    assert "map" in response.json()["errors"][0]["message"]
+    assert await pool.fetchval("select count(*) from ingestion_jobs") == before
+
+
 async def test_a_file_name_with_nul_is_bad_input_not_an_internal_error(
     client: httpx.AsyncClient, pool: asyncpg.Pool
 ) -> None:

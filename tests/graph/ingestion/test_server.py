@@ -13,6 +13,7 @@ import httpx
 import orjson
 import pytest
 from websockets.asyncio.client import ClientConnection, connect
+from websockets.exceptions import ConnectionClosed
 
 from graph.client import GRAPHQL_TRANSPORT_WS
 from services.auth.tokens import Role
@@ -262,3 +263,57 @@ async def test_killed_server_loses_no_committed_row_and_the_job_resumes(
             assert chunks == 0
         finally:
             await conn.close()
+
+
+async def first_answer(server: Server, payload: object) -> dict[str, Any]:
+    """The first message the server sends back for one `subscribe` with this payload."""
+    socket = await open_socket(server.url, ADMIN)
+    async with socket:
+        message = {"id": "1", "type": "subscribe", "payload": payload}
+        await socket.send(orjson.dumps(message).decode())
+        answer: dict[str, Any] = orjson.loads(await asyncio.wait_for(socket.recv(), 30))
+        return answer
+
+
+async def test_several_operations_without_a_name_are_an_error_over_the_socket(
+    server: Server,
+) -> None:
+    # The refusal was raised out of validation, so the socket got a bare `complete`.
+    answer = await first_answer(server, {"query": "query A { __typename } query B { __typename }"})
+    assert answer["type"] == "error", answer
+    assert answer["payload"][0]["extensions"]["code"] == "BAD_USER_INPUT"
+    assert "operationName" in answer["payload"][0]["message"]
+
+
+@pytest.mark.parametrize(
+    "payload",
+    ["not an object", {"query": 5}, {"query": "{ __typename }", "variables": "x"},
+     {"query": "{ __typename }", "variables": []}, {"query": "{ __typename }", "operationName": 0}],
+)  # fmt: skip
+async def test_a_malformed_subscribe_closes_with_4400(server: Server, payload: object) -> None:
+    # graphql-transport-ws: an invalid message closes the socket with 4400; a payload that
+    # was not an object crashed the handler (1006) or ran with the bad fields ignored.
+    socket = await open_socket(server.url, ADMIN)
+    async with socket:
+        message = {"id": "1", "type": "subscribe", "payload": payload}
+        await socket.send(orjson.dumps(message).decode())
+        with pytest.raises(ConnectionClosed):
+            await asyncio.wait_for(socket.recv(), 30)
+    assert socket.close_code == 4400
+    assert socket.close_reason
+
+
+async def test_a_token_that_expires_on_an_open_socket_starts_nothing_more(
+    server: Server,
+) -> None:
+    # The socket authenticated once, at connection_init: operations sent after the token's
+    # expiry still ran as its principal, so a socket kept a token alive for ever.
+    socket = await open_socket(server.url, make_token(Role.ADMIN, ttl=2))
+    async with socket:
+        await asyncio.sleep(2.5)
+        message = {"id": "1", "type": "subscribe", "payload": {"query": "{ viewer { role } }"}}
+        await socket.send(orjson.dumps(message).decode())
+        answer = orjson.loads(await asyncio.wait_for(socket.recv(), 30))
+    errors = answer["payload"] if answer["type"] == "error" else answer["payload"]["errors"]
+    assert errors[0]["extensions"]["code"] == "UNAUTHENTICATED", answer
+    assert "expired" in errors[0]["message"]
