@@ -15,6 +15,7 @@ from typing import Final
 
 from db.listener import Listener
 from services.retry import RetryConfig, endless_waits
+from services.waiting import wait_at_most
 
 # The LISTEN connection comes back on the retry policy's schedule: first wait within 0.5 s,
 # doubling, never more than 30 s.
@@ -27,11 +28,7 @@ class Watch:
 
     async def wait(self, at_most: float) -> None:
         """Until something may have changed, or `at_most` seconds."""
-        # Not wait_for: on Python 3.11 it swallows a cancellation that lands just after the
-        # event is set, and the cancelled subscription would go on streaming.
-        with contextlib.suppress(TimeoutError):
-            async with asyncio.timeout(at_most):
-                await self._event.wait()
+        await wait_at_most(self._event, at_most)
         self._event.clear()
 
 

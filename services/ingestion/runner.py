@@ -32,6 +32,7 @@ from services.ingestion.rows import HeaderError
 from services.ingestion.spool import Spool
 from services.ingestion.uploads import restore_upload
 from services.metrics import record_ingested_rows
+from services.waiting import wait_at_most
 
 if TYPE_CHECKING:
     from asyncpg.pool import PoolConnectionProxy
@@ -122,8 +123,7 @@ class IngestionRunner:
                 logger.warning("could not look for ingestion jobs", exc_info=True)
             except Exception:
                 logger.exception("looking for ingestion jobs failed")
-            with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(self._wakeup.wait(), self._settings.sweep_seconds)
+            await wait_at_most(self._wakeup, self._settings.sweep_seconds)
             self._wakeup.clear()
 
     async def _remove_orphaned_uploads(self) -> None:

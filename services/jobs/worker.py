@@ -21,6 +21,7 @@ import asyncpg
 from db import jobs as jobs_db
 from db.pool import Connection
 from services.rows import Row
+from services.waiting import wait_at_most
 
 logger = logging.getLogger(__name__)
 
@@ -204,5 +205,4 @@ class JobWorker:
                 job = None
             if job is not None:
                 continue
-            with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(self._wake.wait(), timeout=self.poll_seconds)
+            await wait_at_most(self._wake, self.poll_seconds)
