@@ -45,6 +45,7 @@ def serve(
     import uvicorn
 
     from graph.app import create_app
+    from graph.server_options import uvicorn_options
     from graph.supervisor import serve_workers
 
     configure_logging()
@@ -69,12 +70,7 @@ def serve(
             serve_workers(settings, host=host, port=port, workers=processes, announce=announce)
         )
     uvicorn.run(
-        create_app(settings, on_ready=announce),
-        host=host,
-        port=port,
-        log_config=None,
-        access_log=False,  # graph/access_log.py writes one richer line per request
-        proxy_headers=False,
+        create_app(settings, on_ready=announce), host=host, port=port, **uvicorn_options(settings)
     )
 
 

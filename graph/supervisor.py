@@ -22,6 +22,7 @@ import uvicorn
 from uvicorn.config import STARTUP_FAILURE
 from uvicorn.supervisors import Multiprocess
 
+from graph.server_options import uvicorn_options
 from services.database import Database, open_database
 from services.profiles.seed import seed_demo_profiles
 from services.settings import Secret, Settings
@@ -64,10 +65,8 @@ def serve_workers(
             workers=workers,
             host=host,
             port=port,
-            log_config=None,
-            access_log=False,  # graph/access_log.py writes one richer line per request
-            proxy_headers=False,
             timeout_worker_healthcheck=HEALTHCHECK_SECONDS,
+            **uvicorn_options(settings),
         )
         supervisor = Multiprocess(config, sockets=[config.bind_socket()])
         supervisor.run()

@@ -317,3 +317,18 @@ async def test_a_token_that_expires_on_an_open_socket_starts_nothing_more(
     errors = answer["payload"] if answer["type"] == "error" else answer["payload"]["errors"]
     assert errors[0]["extensions"]["code"] == "UNAUTHENTICATED", answer
     assert "expired" in errors[0]["message"]
+
+
+async def test_a_websocket_message_over_the_request_limit_closes_the_socket(
+    server: Server,
+) -> None:
+    # HTTP bodies are held to MAX_REQUEST_BYTES (1 MiB); a websocket message was held only to
+    # uvicorn's 16 MiB, so a 3 MB document was parsed and run.
+    socket = await open_socket(server.url, ADMIN)
+    async with socket:
+        padding = " " * (1 << 20)
+        message = {"id": "1", "type": "subscribe", "payload": {"query": "{ __typename }" + padding}}
+        await socket.send(orjson.dumps(message).decode())
+        with pytest.raises(ConnectionClosed):
+            await asyncio.wait_for(socket.recv(), 30)
+    assert socket.close_code == 1009  # RFC 6455: message too big
