@@ -56,7 +56,9 @@ class ReplicaPair:
     async def caught_up(self, *, within: float = 30.0) -> None:
         """Wait until the replica has replayed everything the primary has written so far."""
         primary = await asyncpg.connect(self.primary_dsn)
-        replica = await asyncpg.connect(self.replica_dsn)
+        # The lag is the server's: asked in `postgres`, as this pair's database may be one the
+        # replica has not replayed the creation of yet.
+        replica = await asyncpg.connect(with_database(self.replica_dsn, "postgres"))
         try:
             target = await primary.fetchval("select pg_current_wal_lsn()")
 
