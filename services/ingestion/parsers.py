@@ -63,6 +63,10 @@ class ParseProcess:
     def pid(self) -> int | None:
         return self._process.pid
 
+    @property
+    def alive(self) -> bool:
+        return self._process.is_alive()
+
     async def read_layout(self, path: Path) -> FileLayout:
         return await self._call(read_layout, path)
 
@@ -108,7 +112,9 @@ class ParserPool:
     @contextlib.asynccontextmanager
     async def borrow(self) -> AsyncIterator[ParseProcess]:
         async with self._slots:
-            worker = self._idle.pop() if self._idle else await asyncio.to_thread(ParseProcess)
+            worker = await self._take_idle()
+            if worker is None:
+                worker = await asyncio.to_thread(ParseProcess)
             try:
                 yield worker
             finally:
@@ -118,6 +124,17 @@ class ParserPool:
                     await asyncio.to_thread(worker.stop)
                 else:
                     self._idle.append(worker)
+
+    async def _take_idle(self) -> ParseProcess | None:
+        """An idle process that is still alive: one killed while idle (out of memory, kill -9)
+        would fail its next job's first call and cost that job an attempt."""
+        while self._idle:
+            worker = self._idle.pop()
+            if worker.alive:
+                return worker
+            logger.warning("an idle parse process died", extra={"pid": worker.pid})
+            await asyncio.to_thread(worker.stop)
+        return None
 
     async def close(self) -> None:
         idle, self._idle = self._idle, []

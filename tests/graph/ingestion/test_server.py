@@ -19,7 +19,13 @@ from graph.client import GRAPHQL_TRANSPORT_WS
 from services.auth.tokens import Role
 from tests.conftest import make_token
 from tests.databases import fresh_database
-from tests.graph.ingestion.support import ADMIN, HEADER, INGEST, unique_prefix
+from tests.graph.ingestion.support import (
+    ADMIN,
+    HEADER,
+    INGEST,
+    assert_rollups_match_profiles,
+    unique_prefix,
+)
 from tests.polling import eventually
 from tests.servers import INSIGHTA, Server, running_server
 
@@ -261,6 +267,8 @@ async def test_killed_server_loses_no_committed_row_and_the_job_resumes(
             assert orjson.loads(reasons) == {"invalid_age": 400, "duplicate_name": 400}
             chunks = await conn.fetchval("select count(*) from ingestion_upload_chunks")
             assert chunks == 0
+            # The batch in flight at the kill rolled back with its counts.
+            await assert_rollups_match_profiles(conn)
         finally:
             await conn.close()
 
