@@ -254,8 +254,24 @@ def _download_to_file(client: InsightaClient, url: str, path: Path) -> int:
     return lines
 
 
+class _RecordCounter:
+    """Line ends outside quotes: a quoted name may hold a line break, and is still one row.
+    Every `"` flips the state (an escaped `""` flips it twice), across chunk boundaries too."""
+
+    def __init__(self) -> None:
+        self.records = 0
+        self._quoted = False
+
+    def feed(self, chunk: bytes) -> None:
+        for index, part in enumerate(chunk.split(b'"')):
+            if index:
+                self._quoted = not self._quoted
+            if not self._quoted:
+                self.records += part.count(b"\n")
+
+
 def _download(client: InsightaClient, url: str, out: Any) -> int:
-    lines = 0
+    counter = _RecordCounter()
     with Progress(
         SpinnerColumn(),
         TextColumn("downloading"),
@@ -269,12 +285,11 @@ def _download(client: InsightaClient, url: str, out: Any) -> int:
         task = progress.add_task("export", total=None, rows=0)
 
         def advance(chunk: bytes) -> None:
-            nonlocal lines
-            lines += chunk.count(b"\n")
-            progress.update(task, advance=len(chunk), rows=max(lines - 1, 0))
+            counter.feed(chunk)
+            progress.update(task, advance=len(chunk), rows=max(counter.records - 1, 0))
 
         client.download(url, out, advance)
-    return lines
+    return counter.records
 
 
 def register(app: typer.Typer) -> None:

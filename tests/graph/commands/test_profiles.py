@@ -5,16 +5,22 @@ import csv
 import io
 import os
 import time
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+import asyncpg
 import orjson
 import pytest
 from rich.console import Console
 from rich.text import Text
 
+from db import profiles as profiles_db
 from graph.commands.exit_codes import ExitCode
+from graph.commands.profiles import _RecordCounter
 from services.auth.tokens import Role
+from services.ids import uuid7
+from services.profiles.names import name_key
 from tests.conftest import GraphQLCall, make_token
 from tests.graph.commands.conftest import RunCli
 from tests.live_server import LiveServer, free_port
@@ -191,3 +197,29 @@ async def test_a_terminal_capture_of_query_for_the_readme(
     out = Path(os.environ.get("INSIGHTA_SCREENSHOT_DIR") or tmp_path) / "cli-query.svg"
     console.save_svg(str(out), title="insighta query")
     assert "Kenya (KE)" in out.read_text().replace("&#160;", " ")
+
+
+async def test_export_counts_profiles_not_lines_when_a_name_holds_a_line_break(
+    run_cli: RunCli, pool: asyncpg.Pool, empty_profiles: None, tmp_path: Path
+) -> None:
+    names = ["Line\nBreak", 'Quote "Line\r\nBreak"', "Ada Obi"]
+    now = datetime.now(UTC)
+    rows = [(uuid7(), name, name_key(name), "female", 0.9, 30, "NG", "Nigeria", 0.8, now)
+            for name in names]  # fmt: skip
+    async with pool.acquire() as conn, conn.transaction():
+        await profiles_db.insert_profiles(conn, rows)
+    out = tmp_path / "all.csv"
+    result = run_cli("export", "-o", str(out))
+    assert result.exit_code == 0, result.output
+    with out.open(newline="") as file:
+        assert sorted(row["name"] for row in csv.DictReader(file)) == sorted(names)
+    assert f"wrote 3 profiles to {out}" in result.stderr
+
+
+def test_the_row_count_holds_when_a_quoted_cell_is_split_across_chunks() -> None:
+    body = b'id,name\n1,"a\n""b"""\n2,plain\n'
+    for cut in range(len(body) + 1):
+        counter = _RecordCounter()
+        counter.feed(body[:cut])
+        counter.feed(body[cut:])
+        assert counter.records == 3, cut
