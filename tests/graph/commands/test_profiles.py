@@ -21,7 +21,7 @@ from graph.commands.profiles import _RecordCounter
 from services.auth.tokens import Role
 from services.ids import uuid7
 from services.profiles.names import name_key
-from tests.conftest import GraphQLCall, make_token
+from tests.conftest import TEST_SECRET, GraphQLCall, make_token
 from tests.graph.commands.conftest import RunCli
 from tests.live_server import LiveServer, free_port
 
@@ -151,6 +151,27 @@ def test_a_url_that_is_not_graphql_says_so(run_cli: RunCli, live_server: Any) ->
     result = run_cli("query", "women", env={"INSIGHTA_URL": f"{live_server.base_url}/nope"})
     assert result.exit_code == ExitCode.FAILED
     assert "not an Insighta GraphQL response" in result.stderr
+
+
+@pytest.mark.parametrize("url", ["127.0.0.1:8000/graphql", "ftp://x/graphql"])
+@pytest.mark.parametrize("token", [None, "a-token"])
+def test_a_url_that_is_not_http_is_not_an_insighta_endpoint(
+    run_cli: RunCli, url: str, token: str | None
+) -> None:
+    result = run_cli("query", "women", token=token, env={"INSIGHTA_URL": url})
+    assert result.exit_code == ExitCode.FAILED, result.output
+    assert f"error: {url} is not a usable URL" in result.stderr
+    assert "INSIGHTA_URL must name the server's /graphql endpoint" in result.stderr
+
+
+def test_an_unparseable_url_is_an_error_not_a_traceback(run_cli: RunCli) -> None:
+    url = "http://[bad/graphql"
+    # With a local key and no token the client first asks whether the URL is on this machine.
+    env: dict[str, str | None] = {"INSIGHTA_URL": url, "SECRET_KEY": TEST_SECRET.reveal()}
+    result = run_cli("query", "women", token=None, env=env)
+    assert isinstance(result.exception, SystemExit), result.exception
+    assert result.exit_code == ExitCode.UNREACHABLE
+    assert f"error: cannot reach Insighta at {url}" in result.stderr
 
 
 async def test_export_writes_every_matching_profile_to_a_file(
