@@ -231,7 +231,8 @@ def ingest(
     """Upload a CSV to the server (INSIGHTA_URL, else the stored login's), follow the job,
     print the summary.
 
-    Exits 0 when the job COMPLETED, 1 when it FAILED, 2 when the upload was refused.
+    Exits 0 when the job COMPLETED, 1 when it FAILED, 2 when the upload was refused, 3 when
+    the server cannot be reached.
     """
     endpoint = resolve_endpoint(ClientSettings.from_env(), Settings.from_env())
     client = GraphQLClient(endpoint.url, endpoint.token)

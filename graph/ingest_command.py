@@ -5,7 +5,9 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any, Final
 
+import httpx
 from rich.console import Console
+from rich.markup import escape
 from rich.progress import (
     BarColumn,
     DownloadColumn,
@@ -17,6 +19,7 @@ from rich.progress import (
 from rich.table import Table
 
 from graph.client import ClientError, GraphQLClient, SubscriptionUnavailable
+from graph.commands.exit_codes import ExitCode
 
 JOB_FIELDS: Final = """
 id status fileName bytesTotal bytesRead totalRows inserted skipped
@@ -40,10 +43,11 @@ TERMINAL: Final = frozenset({"COMPLETED", "FAILED"})
 EXIT_COMPLETED: Final = 0
 EXIT_FAILED: Final = 1
 EXIT_REFUSED: Final = 2
+EXIT_UNREACHABLE: Final = int(ExitCode.UNREACHABLE)  # as for the other client commands
 
 
 def run_ingest(client: GraphQLClient, path: Path, console: Console) -> int:
-    """Upload, follow, summarise; the exit status: 0 COMPLETED, 1 FAILED, 2 refused."""
+    """Upload, follow, summarise; the exit status: 0 COMPLETED, 1 FAILED, 2 refused, 3 no server."""
     try:
         job = _upload(client, path, console)
         console.print(f"job [bold]{job['id']}[/bold] {job['status']}")
@@ -52,6 +56,12 @@ def run_ingest(client: GraphQLClient, path: Path, console: Console) -> int:
     except ClientError as error:
         console.print(f"[red]error[/red] ({error.code or 'no code'}): {error}")
         return EXIT_REFUSED
+    except httpx.HTTPError as error:
+        console.print(
+            f"[red]error[/red]: cannot reach Insighta at {escape(client.url)}: "
+            f"{escape(type(error).__name__)}: {escape(str(error))}"
+        )
+        return EXIT_UNREACHABLE
     final = summary["ingestionJob"]
     _print_summary(final, console)
     return EXIT_COMPLETED if final["status"] == "COMPLETED" else EXIT_FAILED
