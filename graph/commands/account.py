@@ -1,5 +1,6 @@
 """`insighta login`, `logout` and `whoami`: which server the client commands talk to, as whom."""
 
+import getpass
 import sys
 from typing import Annotated, Any, Final
 
@@ -30,8 +31,7 @@ def login(
     """Check a token against a server and store both for the client commands (file mode 0600)."""
     settings = ClientSettings.from_env()
     target = url or settings.url or DEFAULT_CLIENT_URL
-    secret = token or typer.prompt("Token", hide_input=True)
-    secret = secret.strip()
+    secret = (token or _ask_token()).strip()
     if not secret:
         raise CommandError("no token given", ExitCode.USAGE)
     with InsightaClient(Endpoint(target, secret, "the token given to login")) as client:
@@ -45,6 +45,20 @@ def login(
         ) from None
     stdout.print(f"logged in to {target} as {_identity(viewer)}")
     stderr.print(f"saved to {settings.credentials_path}", style="dim")
+
+
+def _ask_token() -> str:
+    """The token, typed unseen on a terminal, else the first line of stdin; none: "".
+
+    Not click's prompt: it turns Ctrl-C into an abort that exits 1 ("the server failed")
+    instead of 130, and prints the prompt on stdout. getpass writes to the terminal and lets
+    Ctrl-C through to `reports_errors`."""
+    try:
+        if sys.stdin.isatty():
+            return getpass.getpass("Token: ")
+        return sys.stdin.readline()
+    except EOFError:
+        return ""
 
 
 def logout() -> None:
