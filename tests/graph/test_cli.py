@@ -8,6 +8,7 @@ from typer.testing import CliRunner
 
 from graph.cli import _browsable, app
 from graph.commands.exit_codes import ExitCode
+from tests.conftest import TEST_SECRET
 from tests.live_server import free_port
 
 
@@ -35,3 +36,12 @@ def test_ingest_to_a_server_that_is_not_there_is_unreachable_not_a_traceback(
     assert isinstance(result.exception, SystemExit), result.exception
     assert result.exit_code == ExitCode.UNREACHABLE
     assert f"cannot reach Insighta at {url}" in result.output
+
+
+@pytest.mark.parametrize("hours", ["0", "-1", "inf", "nan", "1e12"])
+def test_a_token_lifetime_that_is_not_a_positive_time_is_a_usage_error(hours: str) -> None:
+    env = {"SECRET_KEY": TEST_SECRET.reveal()}
+    result = CliRunner().invoke(app, ["token", "--role", "analyst", "--ttl-hours", hours], env=env)
+    assert isinstance(result.exception, SystemExit), result.exception
+    assert result.exit_code == ExitCode.USAGE
+    assert "--ttl-hours" in result.output
