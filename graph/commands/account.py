@@ -6,6 +6,7 @@ from typing import Annotated, Any, Final
 
 import orjson
 import typer
+from rich.markup import escape
 
 from graph.commands.client import CommandError, Endpoint, InsightaClient, resolve_endpoint
 from graph.commands.credentials import StoredLogin, forget_login, save_login
@@ -43,8 +44,8 @@ def login(
             f"cannot store the login in {settings.credentials_path}: {error.strerror}",
             ExitCode.FAILED,
         ) from None
-    stdout.print(f"logged in to {target} as {_identity(viewer)}")
-    stderr.print(f"saved to {settings.credentials_path}", style="dim")
+    stdout.print(f"logged in to {target} as {_identity(viewer)}", markup=False)
+    stderr.print(f"saved to {settings.credentials_path}", style="dim", markup=False)
 
 
 def _ask_token() -> str:
@@ -64,7 +65,7 @@ def _ask_token() -> str:
 def logout() -> None:
     """Forget the stored login."""
     path = ClientSettings.from_env().credentials_path
-    stdout.print(f"removed {path}" if forget_login(path) else "no stored login")
+    stdout.print(f"removed {path}" if forget_login(path) else "no stored login", markup=False)
 
 
 def whoami(
@@ -78,10 +79,10 @@ def whoami(
         result = {"url": endpoint.url, "tokenSource": endpoint.token_source, **viewer}
         sys.stdout.write(orjson.dumps(result, option=orjson.OPT_INDENT_2).decode() + "\n")
         return
-    stdout.print(f"[bold]server[/bold]        {endpoint.url}")
-    stdout.print(f"[bold]you are[/bold]       {_identity(viewer)}")
+    stdout.print(f"[bold]server[/bold]        {escape(endpoint.url)}")
+    stdout.print(f"[bold]you are[/bold]       {escape(_identity(viewer))}")
     stdout.print(f"[bold]token expires[/bold] {viewer['expiresAt']}")
-    stdout.print(f"[bold]token from[/bold]    {endpoint.token_source}")
+    stdout.print(f"[bold]token from[/bold]    {escape(endpoint.token_source)}")
 
 
 def _identity(viewer: dict[str, Any]) -> str:

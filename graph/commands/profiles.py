@@ -10,6 +10,7 @@ from typing import Annotated, Any, Final
 import orjson
 import typer
 from rich.console import JustifyMethod
+from rich.markup import escape
 from rich.progress import DownloadColumn, Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
@@ -174,10 +175,10 @@ def _print_page(
     text: str | None, connection: dict[str, Any], unmatched: list[str], profiles: list[Any]
 ) -> None:
     if text is not None:
-        stdout.print(f"[bold]query[/bold]     {text}", markup=True)
-    stdout.print(f"[bold]filter[/bold]    {describe_filter(connection['filter'])}")
+        stdout.print(f"[bold]query[/bold]     {escape(text)}")
+    stdout.print(f"[bold]filter[/bold]    {escape(describe_filter(connection['filter']))}")
     if unmatched:
-        stdout.print(f"[bold]unused[/bold]    {' '.join(unmatched)}")
+        stdout.print(f"[bold]unused[/bold]    {escape(' '.join(unmatched))}")
     total = connection["totalCount"]
     shown = f", showing {len(profiles)}" if len(profiles) < total else ""
     stdout.print(f"[bold]total[/bold]     {total} profiles{shown}")
@@ -189,18 +190,18 @@ def _print_page(
         table.add_column(column, justify=justify)
     for profile in profiles:
         table.add_row(
-            profile["name"],
+            escape(profile["name"]),
             profile["gender"].lower(),
             str(profile["age"]),
             profile["ageGroup"].lower(),
-            f"{profile['countryName']} ({profile['countryId']})",
+            escape(f"{profile['countryName']} ({profile['countryId']})"),
             _probability(profile["genderProbability"]),
             _probability(profile["countryProbability"]),
         )
     stdout.print(table)
     page = connection["pageInfo"]
     if page["hasNextPage"]:
-        stdout.print(f"next page: add --after {page['endCursor']}", style="dim")
+        stdout.print(f"next page: add --after {page['endCursor']}", style="dim", markup=False)
 
 
 def _probability(value: float | None) -> str:
@@ -230,13 +231,13 @@ def export(
     }  # fmt: skip
     with _client() as client:
         link = client.execute(EXPORT, variables)["profileExport"]
-        stderr.print(f"exporting {describe_filter(link['filter'])}")
+        stderr.print(f"exporting {describe_filter(link['filter'])}", markup=False)
         if out == "-":
             lines = _download(client, link["url"], sys.stdout.buffer)
         else:
             lines = _download_to_file(client, link["url"], Path(out))
     where = "stdout" if out == "-" else out
-    stderr.print(f"wrote {max(lines - 1, 0)} profiles to {where}")
+    stderr.print(f"wrote {max(lines - 1, 0)} profiles to {where}", markup=False)
 
 
 def _download_to_file(client: InsightaClient, url: str, path: Path) -> int:

@@ -244,3 +244,20 @@ def test_the_row_count_holds_when_a_quoted_cell_is_split_across_chunks() -> None
         counter.feed(body[:cut])
         counter.feed(body[cut:])
         assert counter.records == 3, cut
+
+
+async def test_query_prints_names_and_words_as_they_are_not_as_markup(
+    run_cli: RunCli, pool: asyncpg.Pool, empty_profiles: None
+) -> None:
+    names = ["[red]Red[/red] Name", "Broken [/] Name"]
+    now = datetime.now(UTC)
+    rows = [(uuid7(), name, name_key(name), "male", 0.9, 30, "NG", "Nigeria", 0.8, now)
+            for name in names]  # fmt: skip
+    async with pool.acquire() as conn, conn.transaction():
+        await profiles_db.insert_profiles(conn, rows)
+    result = run_cli("query", "men [/bold]")
+    assert result.exit_code == 0, result.output
+    assert "query     men [/bold]" in result.stdout
+    assert "unused    bold" in result.stdout  # the server drops the brackets
+    for name in names:
+        assert name in result.stdout
