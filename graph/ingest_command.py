@@ -54,7 +54,7 @@ def run_ingest(client: GraphQLClient, path: Path, console: Console) -> int:
         _follow(client, job, console)
         summary = client.execute(SUMMARY, {"id": job["id"], "errors": SHOWN_ERRORS})
     except ClientError as error:
-        console.print(f"[red]error[/red] ({error.code or 'no code'}): {error}")
+        console.print(f"[red]error[/red] ({error.code or 'no code'}): {escape(str(error))}")
         return EXIT_REFUSED
     except httpx.HTTPError as error:
         console.print(
@@ -118,7 +118,9 @@ def _states(client: GraphQLClient, job: dict[str, Any]) -> Iterator[dict[str, An
 
 
 def _print_summary(job: dict[str, Any], console: Console) -> None:
-    table = Table(title=f"{job['fileName'] or 'upload'}: {job['status']}", show_header=False)
+    table = Table(
+        title=escape(f"{job['fileName'] or 'upload'}: {job['status']}"), show_header=False
+    )
     table.add_column(style="bold")
     table.add_column(justify="right")
     for label, value in (
@@ -128,16 +130,17 @@ def _print_summary(job: dict[str, Any], console: Console) -> None:
     ):
         table.add_row(label, f"{value:,}")
     for reason in job["reasons"]:
-        table.add_row(f"  {reason['reason']}", f"{reason['count']:,}")
+        table.add_row(escape(f"  {reason['reason']}"), f"{reason['count']:,}")
     console.print(table)
     if job["error"]:
-        console.print(f"[red]failed:[/red] {job['error']}")
+        console.print(f"[red]failed:[/red] {escape(job['error'])}")
     if job["errors"]:
         errors = Table(title=f"first {len(job['errors'])} skipped rows")
         for column in ("line", "reason", "column", "value"):
             errors.add_column(column)
         for error in job["errors"]:
             errors.add_row(
-                str(error["line"]), error["reason"], error["column"] or "", error["value"] or ""
+                str(error["line"]),
+                *(escape(error[key] or "") for key in ("reason", "column", "value")),
             )
         console.print(errors)
