@@ -8,7 +8,7 @@ module).
 """
 
 import asyncio
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
 
@@ -192,6 +192,18 @@ def bench(
         )
 
 
+def _token_lifetime(hours: float) -> float:
+    """A token that is born expired, or whose expiry no date can hold (inf, nan, 1e12 hours),
+    is a usage error, not a useless token or a traceback."""
+    try:
+        valid = hours > 0 and datetime.now(UTC) + timedelta(hours=hours) > datetime.now(UTC)
+    except (OverflowError, ValueError):
+        valid = False
+    if not valid:
+        raise typer.BadParameter("give a positive number of hours, at most a few thousand years")
+    return hours
+
+
 @app.command()
 def token(
     role: Annotated[Role, typer.Option(help="Role the token grants", case_sensitive=False)],
@@ -203,7 +215,9 @@ def token(
         ),
     ] = None,
     subject: Annotated[str, typer.Option(help="Who the token names")] = "operator",
-    ttl_hours: Annotated[float, typer.Option(help="Hours until the token expires")] = 12.0,
+    ttl_hours: Annotated[
+        float, typer.Option(help="Hours until the token expires", callback=_token_lifetime)
+    ] = 12.0,
 ) -> None:
     """Print a signed bearer token (alone on the last line)."""
     settings = Settings.from_env()
@@ -231,7 +245,8 @@ def ingest(
     """Upload a CSV to the server (INSIGHTA_URL, else the stored login's), follow the job,
     print the summary.
 
-    Exits 0 when the job COMPLETED, 1 when it FAILED, 2 when the upload was refused.
+    Exits 0 when the job COMPLETED, 1 when it FAILED, 2 when the upload was refused, 3 when
+    the server cannot be reached.
     """
     endpoint = resolve_endpoint(ClientSettings.from_env(), Settings.from_env())
     client = GraphQLClient(endpoint.url, endpoint.token)

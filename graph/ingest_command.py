@@ -5,7 +5,9 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any, Final
 
+import httpx
 from rich.console import Console
+from rich.markup import escape
 from rich.progress import (
     BarColumn,
     DownloadColumn,
@@ -17,6 +19,7 @@ from rich.progress import (
 from rich.table import Table
 
 from graph.client import ClientError, GraphQLClient, SubscriptionUnavailable
+from graph.commands.exit_codes import ExitCode
 
 JOB_FIELDS: Final = """
 id status fileName bytesTotal bytesRead totalRows inserted skipped
@@ -40,18 +43,25 @@ TERMINAL: Final = frozenset({"COMPLETED", "FAILED"})
 EXIT_COMPLETED: Final = 0
 EXIT_FAILED: Final = 1
 EXIT_REFUSED: Final = 2
+EXIT_UNREACHABLE: Final = int(ExitCode.UNREACHABLE)  # as for the other client commands
 
 
 def run_ingest(client: GraphQLClient, path: Path, console: Console) -> int:
-    """Upload, follow, summarise; the exit status: 0 COMPLETED, 1 FAILED, 2 refused."""
+    """Upload, follow, summarise; the exit status: 0 COMPLETED, 1 FAILED, 2 refused, 3 no server."""
     try:
         job = _upload(client, path, console)
         console.print(f"job [bold]{job['id']}[/bold] {job['status']}")
         _follow(client, job, console)
         summary = client.execute(SUMMARY, {"id": job["id"], "errors": SHOWN_ERRORS})
     except ClientError as error:
-        console.print(f"[red]error[/red] ({error.code or 'no code'}): {error}")
+        console.print(f"[red]error[/red] ({error.code or 'no code'}): {escape(str(error))}")
         return EXIT_REFUSED
+    except httpx.HTTPError as error:
+        console.print(
+            f"[red]error[/red]: cannot reach Insighta at {escape(client.url)}: "
+            f"{escape(type(error).__name__)}: {escape(str(error))}"
+        )
+        return EXIT_UNREACHABLE
     final = summary["ingestionJob"]
     _print_summary(final, console)
     return EXIT_COMPLETED if final["status"] == "COMPLETED" else EXIT_FAILED
@@ -108,7 +118,9 @@ def _states(client: GraphQLClient, job: dict[str, Any]) -> Iterator[dict[str, An
 
 
 def _print_summary(job: dict[str, Any], console: Console) -> None:
-    table = Table(title=f"{job['fileName'] or 'upload'}: {job['status']}", show_header=False)
+    table = Table(
+        title=escape(f"{job['fileName'] or 'upload'}: {job['status']}"), show_header=False
+    )
     table.add_column(style="bold")
     table.add_column(justify="right")
     for label, value in (
@@ -118,16 +130,17 @@ def _print_summary(job: dict[str, Any], console: Console) -> None:
     ):
         table.add_row(label, f"{value:,}")
     for reason in job["reasons"]:
-        table.add_row(f"  {reason['reason']}", f"{reason['count']:,}")
+        table.add_row(escape(f"  {reason['reason']}"), f"{reason['count']:,}")
     console.print(table)
     if job["error"]:
-        console.print(f"[red]failed:[/red] {job['error']}")
+        console.print(f"[red]failed:[/red] {escape(job['error'])}")
     if job["errors"]:
         errors = Table(title=f"first {len(job['errors'])} skipped rows")
         for column in ("line", "reason", "column", "value"):
             errors.add_column(column)
         for error in job["errors"]:
             errors.add_row(
-                str(error["line"]), error["reason"], error["column"] or "", error["value"] or ""
+                str(error["line"]),
+                *(escape(error[key] or "") for key in ("reason", "column", "value")),
             )
         console.print(errors)

@@ -1,10 +1,12 @@
 """`insighta login`, `logout` and `whoami`: which server the client commands talk to, as whom."""
 
+import getpass
 import sys
 from typing import Annotated, Any, Final
 
 import orjson
 import typer
+from rich.markup import escape
 
 from graph.commands.client import CommandError, Endpoint, InsightaClient, resolve_endpoint
 from graph.commands.credentials import StoredLogin, forget_login, save_login
@@ -30,8 +32,7 @@ def login(
     """Check a token against a server and store both for the client commands (file mode 0600)."""
     settings = ClientSettings.from_env()
     target = url or settings.url or DEFAULT_CLIENT_URL
-    secret = token or typer.prompt("Token", hide_input=True)
-    secret = secret.strip()
+    secret = (token or _ask_token()).strip()
     if not secret:
         raise CommandError("no token given", ExitCode.USAGE)
     with InsightaClient(Endpoint(target, secret, "the token given to login")) as client:
@@ -43,14 +44,28 @@ def login(
             f"cannot store the login in {settings.credentials_path}: {error.strerror}",
             ExitCode.FAILED,
         ) from None
-    stdout.print(f"logged in to {target} as {_identity(viewer)}")
-    stderr.print(f"saved to {settings.credentials_path}", style="dim")
+    stdout.print(f"logged in to {target} as {_identity(viewer)}", markup=False)
+    stderr.print(f"saved to {settings.credentials_path}", style="dim", markup=False)
+
+
+def _ask_token() -> str:
+    """The token, typed unseen on a terminal, else the first line of stdin; none: "".
+
+    Not click's prompt: it turns Ctrl-C into an abort that exits 1 ("the server failed")
+    instead of 130, and prints the prompt on stdout. getpass writes to the terminal and lets
+    Ctrl-C through to `reports_errors`."""
+    try:
+        if sys.stdin.isatty():
+            return getpass.getpass("Token: ")
+        return sys.stdin.readline()
+    except EOFError:
+        return ""
 
 
 def logout() -> None:
     """Forget the stored login."""
     path = ClientSettings.from_env().credentials_path
-    stdout.print(f"removed {path}" if forget_login(path) else "no stored login")
+    stdout.print(f"removed {path}" if forget_login(path) else "no stored login", markup=False)
 
 
 def whoami(
@@ -64,10 +79,10 @@ def whoami(
         result = {"url": endpoint.url, "tokenSource": endpoint.token_source, **viewer}
         sys.stdout.write(orjson.dumps(result, option=orjson.OPT_INDENT_2).decode() + "\n")
         return
-    stdout.print(f"[bold]server[/bold]        {endpoint.url}")
-    stdout.print(f"[bold]you are[/bold]       {_identity(viewer)}")
+    stdout.print(f"[bold]server[/bold]        {escape(endpoint.url)}")
+    stdout.print(f"[bold]you are[/bold]       {escape(_identity(viewer))}")
     stdout.print(f"[bold]token expires[/bold] {viewer['expiresAt']}")
-    stdout.print(f"[bold]token from[/bold]    {endpoint.token_source}")
+    stdout.print(f"[bold]token from[/bold]    {escape(endpoint.token_source)}")
 
 
 def _identity(viewer: dict[str, Any]) -> str:

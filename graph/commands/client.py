@@ -16,6 +16,11 @@ from services.auth.tokens import Role, issue_token
 from services.settings import DEFAULT_CLIENT_URL, ClientSettings, Settings
 
 TIMEOUT: Final = httpx.Timeout(30.0, connect=5.0)
+# Malformed, or not http(s): no server could be reached there, so it is the URL that is wrong.
+UNUSABLE_URL: Final = (httpx.InvalidURL, httpx.UnsupportedProtocol)
+_URL_HINT: Final = (
+    "INSIGHTA_URL must name the server's /graphql endpoint, e.g. http://127.0.0.1:8000/graphql."
+)
 LOCAL_TOKEN_TTL: Final = timedelta(hours=1)
 
 
@@ -69,6 +74,8 @@ class InsightaClient:
             response = self._http.post(
                 self.endpoint.url, json={"query": query, "variables": variables or {}}
             )
+        except UNUSABLE_URL as error:
+            raise _unusable_url(self.endpoint.url, error) from None
         except httpx.HTTPError as error:
             raise self._unreachable(error) from None
         body = _json_body(response, self.endpoint.url)
@@ -93,6 +100,8 @@ class InsightaClient:
                     out.write(chunk)
                     written += len(chunk)
                     progress(chunk)
+        except UNUSABLE_URL as error:
+            raise _unusable_url(url, error) from None
         except httpx.HTTPError as error:
             if written:
                 raise CommandError(
@@ -150,13 +159,19 @@ def _not_insighta(response: httpx.Response, url: str) -> CommandError:
     return CommandError(
         f"{url} answered HTTP {response.status_code}, not an Insighta GraphQL response",
         ExitCode.FAILED,
-        hint="INSIGHTA_URL must name the server's /graphql endpoint, "
-        "e.g. http://127.0.0.1:8000/graphql.",
+        hint=_URL_HINT,
     )
 
 
+def _unusable_url(url: str, error: Exception) -> CommandError:
+    return CommandError(f"{url} is not a usable URL ({error})", ExitCode.FAILED, hint=_URL_HINT)
+
+
 def _is_loopback(url: str) -> bool:
-    host = urlsplit(url).hostname or ""
+    try:
+        host = urlsplit(url).hostname or ""
+    except ValueError:  # unparseable (`http://[bad`): the request then says so
+        return False
     if host == "localhost":
         return True
     try:

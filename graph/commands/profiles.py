@@ -10,6 +10,7 @@ from typing import Annotated, Any, Final
 import orjson
 import typer
 from rich.console import JustifyMethod
+from rich.markup import escape
 from rich.progress import DownloadColumn, Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
@@ -174,10 +175,10 @@ def _print_page(
     text: str | None, connection: dict[str, Any], unmatched: list[str], profiles: list[Any]
 ) -> None:
     if text is not None:
-        stdout.print(f"[bold]query[/bold]     {text}", markup=True)
-    stdout.print(f"[bold]filter[/bold]    {describe_filter(connection['filter'])}")
+        stdout.print(f"[bold]query[/bold]     {escape(text)}")
+    stdout.print(f"[bold]filter[/bold]    {escape(describe_filter(connection['filter']))}")
     if unmatched:
-        stdout.print(f"[bold]unused[/bold]    {' '.join(unmatched)}")
+        stdout.print(f"[bold]unused[/bold]    {escape(' '.join(unmatched))}")
     total = connection["totalCount"]
     shown = f", showing {len(profiles)}" if len(profiles) < total else ""
     stdout.print(f"[bold]total[/bold]     {total} profiles{shown}")
@@ -189,18 +190,18 @@ def _print_page(
         table.add_column(column, justify=justify)
     for profile in profiles:
         table.add_row(
-            profile["name"],
+            escape(profile["name"]),
             profile["gender"].lower(),
             str(profile["age"]),
             profile["ageGroup"].lower(),
-            f"{profile['countryName']} ({profile['countryId']})",
+            escape(f"{profile['countryName']} ({profile['countryId']})"),
             _probability(profile["genderProbability"]),
             _probability(profile["countryProbability"]),
         )
     stdout.print(table)
     page = connection["pageInfo"]
     if page["hasNextPage"]:
-        stdout.print(f"next page: add --after {page['endCursor']}", style="dim")
+        stdout.print(f"next page: add --after {page['endCursor']}", style="dim", markup=False)
 
 
 def _probability(value: float | None) -> str:
@@ -230,13 +231,13 @@ def export(
     }  # fmt: skip
     with _client() as client:
         link = client.execute(EXPORT, variables)["profileExport"]
-        stderr.print(f"exporting {describe_filter(link['filter'])}")
+        stderr.print(f"exporting {describe_filter(link['filter'])}", markup=False)
         if out == "-":
             lines = _download(client, link["url"], sys.stdout.buffer)
         else:
             lines = _download_to_file(client, link["url"], Path(out))
     where = "stdout" if out == "-" else out
-    stderr.print(f"wrote {max(lines - 1, 0)} profiles to {where}")
+    stderr.print(f"wrote {max(lines - 1, 0)} profiles to {where}", markup=False)
 
 
 def _download_to_file(client: InsightaClient, url: str, path: Path) -> int:
@@ -254,8 +255,24 @@ def _download_to_file(client: InsightaClient, url: str, path: Path) -> int:
     return lines
 
 
+class _RecordCounter:
+    """Line ends outside quotes: a quoted name may hold a line break, and is still one row.
+    Every `"` flips the state (an escaped `""` flips it twice), across chunk boundaries too."""
+
+    def __init__(self) -> None:
+        self.records = 0
+        self._quoted = False
+
+    def feed(self, chunk: bytes) -> None:
+        for index, part in enumerate(chunk.split(b'"')):
+            if index:
+                self._quoted = not self._quoted
+            if not self._quoted:
+                self.records += part.count(b"\n")
+
+
 def _download(client: InsightaClient, url: str, out: Any) -> int:
-    lines = 0
+    counter = _RecordCounter()
     with Progress(
         SpinnerColumn(),
         TextColumn("downloading"),
@@ -269,12 +286,11 @@ def _download(client: InsightaClient, url: str, out: Any) -> int:
         task = progress.add_task("export", total=None, rows=0)
 
         def advance(chunk: bytes) -> None:
-            nonlocal lines
-            lines += chunk.count(b"\n")
-            progress.update(task, advance=len(chunk), rows=max(lines - 1, 0))
+            counter.feed(chunk)
+            progress.update(task, advance=len(chunk), rows=max(counter.records - 1, 0))
 
         client.download(url, out, advance)
-    return lines
+    return counter.records
 
 
 def register(app: typer.Typer) -> None:

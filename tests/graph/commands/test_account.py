@@ -1,6 +1,11 @@
 """`insighta login`, `logout`, `whoami`, and where client commands get their URL and token."""
 
+import contextlib
+import os
+import pty
+import select
 import stat
+import time
 from pathlib import Path
 
 import orjson
@@ -13,6 +18,7 @@ from services.settings import DEFAULT_CLIENT_URL, ClientSettings, Settings
 from tests.conftest import TEST_SECRET, make_token
 from tests.graph.commands.conftest import RunCli
 from tests.live_server import LiveServer
+from tests.servers import INSIGHTA
 
 
 def test_login_checks_the_token_and_stores_it_for_the_owner_only(
@@ -49,6 +55,35 @@ def test_login_reads_the_token_from_a_hidden_prompt(
     assert result.exit_code == 0, result.output
     assert token not in result.output
     assert load_login(credentials_path) is not None
+
+
+def test_ctrl_c_at_the_token_prompt_is_an_interruption(tmp_path: Path) -> None:
+    """On a real terminal: Ctrl-C there reaches the process as SIGINT."""
+    env = {**os.environ, "HOME": str(tmp_path), "INSIGHTA_URL": "http://127.0.0.1:1/graphql"}
+    pid, terminal = pty.fork()
+    if pid == 0:  # the child: `insighta login` with the pty as its controlling terminal
+        os.execve(str(INSIGHTA), [str(INSIGHTA), "login"], env)
+    shown = b""
+    deadline = time.monotonic() + 60
+    while b"Token:" not in shown and time.monotonic() < deadline:
+        if select.select([terminal], [], [], 1)[0]:
+            shown += os.read(terminal, 1024)
+    os.write(terminal, b"\x03")
+    with contextlib.suppress(OSError):  # the pty closes when the child exits
+        while chunk := os.read(terminal, 1024):
+            shown += chunk
+    _, status = os.waitpid(pid, 0)
+    os.close(terminal)
+    assert os.waitstatus_to_exitcode(status) == ExitCode.INTERRUPTED, shown
+    assert b"Traceback" not in shown
+    assert not (tmp_path / ".insighta").exists()
+
+
+def test_no_answer_at_the_token_prompt_is_no_token(run_cli: RunCli, credentials_path: Path) -> None:
+    result = run_cli("login", token=None, input="")
+    assert result.exit_code == ExitCode.USAGE, result.output
+    assert "error: no token given" in result.stderr
+    assert not credentials_path.exists()
 
 
 def test_login_with_a_bad_token_stores_nothing(run_cli: RunCli, credentials_path: Path) -> None:

@@ -5,17 +5,23 @@ import csv
 import io
 import os
 import time
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+import asyncpg
 import orjson
 import pytest
 from rich.console import Console
 from rich.text import Text
 
+from db import profiles as profiles_db
 from graph.commands.exit_codes import ExitCode
+from graph.commands.profiles import _RecordCounter
 from services.auth.tokens import Role
-from tests.conftest import GraphQLCall, make_token
+from services.ids import uuid7
+from services.profiles.names import name_key
+from tests.conftest import TEST_SECRET, GraphQLCall, make_token
 from tests.graph.commands.conftest import RunCli
 from tests.live_server import LiveServer, free_port
 
@@ -147,6 +153,27 @@ def test_a_url_that_is_not_graphql_says_so(run_cli: RunCli, live_server: Any) ->
     assert "not an Insighta GraphQL response" in result.stderr
 
 
+@pytest.mark.parametrize("url", ["127.0.0.1:8000/graphql", "ftp://x/graphql"])
+@pytest.mark.parametrize("token", [None, "a-token"])
+def test_a_url_that_is_not_http_is_not_an_insighta_endpoint(
+    run_cli: RunCli, url: str, token: str | None
+) -> None:
+    result = run_cli("query", "women", token=token, env={"INSIGHTA_URL": url})
+    assert result.exit_code == ExitCode.FAILED, result.output
+    assert f"error: {url} is not a usable URL" in result.stderr
+    assert "INSIGHTA_URL must name the server's /graphql endpoint" in result.stderr
+
+
+def test_an_unparseable_url_is_an_error_not_a_traceback(run_cli: RunCli) -> None:
+    url = "http://[bad/graphql"
+    # With a local key and no token the client first asks whether the URL is on this machine.
+    env: dict[str, str | None] = {"INSIGHTA_URL": url, "SECRET_KEY": TEST_SECRET.reveal()}
+    result = run_cli("query", "women", token=None, env=env)
+    assert isinstance(result.exception, SystemExit), result.exception
+    assert result.exit_code == ExitCode.UNREACHABLE
+    assert f"error: cannot reach Insighta at {url}" in result.stderr
+
+
 async def test_export_writes_every_matching_profile_to_a_file(
     run_cli: RunCli, gql: GraphQLCall, demo_profiles: None, tmp_path: Path
 ) -> None:
@@ -191,3 +218,46 @@ async def test_a_terminal_capture_of_query_for_the_readme(
     out = Path(os.environ.get("INSIGHTA_SCREENSHOT_DIR") or tmp_path) / "cli-query.svg"
     console.save_svg(str(out), title="insighta query")
     assert "Kenya (KE)" in out.read_text().replace("&#160;", " ")
+
+
+async def test_export_counts_profiles_not_lines_when_a_name_holds_a_line_break(
+    run_cli: RunCli, pool: asyncpg.Pool, empty_profiles: None, tmp_path: Path
+) -> None:
+    names = ["Line\nBreak", 'Quote "Line\r\nBreak"', "Ada Obi"]
+    now = datetime.now(UTC)
+    rows = [(uuid7(), name, name_key(name), "female", 0.9, 30, "NG", "Nigeria", 0.8, now)
+            for name in names]  # fmt: skip
+    async with pool.acquire() as conn, conn.transaction():
+        await profiles_db.insert_profiles(conn, rows)
+    out = tmp_path / "all.csv"
+    result = run_cli("export", "-o", str(out))
+    assert result.exit_code == 0, result.output
+    with out.open(newline="") as file:
+        assert sorted(row["name"] for row in csv.DictReader(file)) == sorted(names)
+    assert f"wrote 3 profiles to {out}" in result.stderr
+
+
+def test_the_row_count_holds_when_a_quoted_cell_is_split_across_chunks() -> None:
+    body = b'id,name\n1,"a\n""b"""\n2,plain\n'
+    for cut in range(len(body) + 1):
+        counter = _RecordCounter()
+        counter.feed(body[:cut])
+        counter.feed(body[cut:])
+        assert counter.records == 3, cut
+
+
+async def test_query_prints_names_and_words_as_they_are_not_as_markup(
+    run_cli: RunCli, pool: asyncpg.Pool, empty_profiles: None
+) -> None:
+    names = ["[red]Red[/red] Name", "Broken [/] Name"]
+    now = datetime.now(UTC)
+    rows = [(uuid7(), name, name_key(name), "male", 0.9, 30, "NG", "Nigeria", 0.8, now)
+            for name in names]  # fmt: skip
+    async with pool.acquire() as conn, conn.transaction():
+        await profiles_db.insert_profiles(conn, rows)
+    result = run_cli("query", "men [/bold]")
+    assert result.exit_code == 0, result.output
+    assert "query     men [/bold]" in result.stdout
+    assert "unused    bold" in result.stdout  # the server drops the brackets
+    for name in names:
+        assert name in result.stdout

@@ -191,6 +191,17 @@ async def test_cli_exits_non_zero_when_the_job_fails(server: Server, tmp_path: P
     assert "required" in output
 
 
+async def test_cli_prints_file_names_and_values_as_text_not_markup(
+    server: Server, tmp_path: Path
+) -> None:
+    path = tmp_path / "[b]people.csv"
+    path.write_text(f"{HEADER}{unique_prefix()}Ada,f,[/],NG\n")
+    status, output = await run_cli(server, path)
+    assert status == 0, output
+    assert "[b]people.csv:" in output  # the title, wrapped to the narrow table
+    assert "[/]" in output  # the skipped row's value
+
+
 @pytest.mark.parametrize("restarted_on", ["the same host", "another host"])
 async def test_killed_server_loses_no_committed_row_and_the_job_resumes(
     server_dsn: str, tmp_path: Path, restarted_on: str
