@@ -32,7 +32,7 @@ def login(
     """Check a token against a server and store both for the client commands (file mode 0600)."""
     settings = ClientSettings.from_env()
     target = url or settings.url or DEFAULT_CLIENT_URL
-    secret = (token or _ask_token()).strip()
+    secret = (token if token is not None else _ask_token()).strip()
     if not secret:
         raise CommandError("no token given", ExitCode.USAGE)
     with InsightaClient(Endpoint(target, secret, "the token given to login")) as client:

@@ -222,6 +222,8 @@ def export(
     min_country_probability: MinCountryPOption = None,
 ) -> None:
     """Download every matching profile as CSV (streamed; a file appears only when complete)."""
+    if out != "-":
+        _check_writable_path(Path(out))
     variables = {
         "query": query,
         "filter": structured_filter(
@@ -238,6 +240,14 @@ def export(
             lines = _download_to_file(client, link["url"], Path(out))
     where = "stdout" if out == "-" else out
     stderr.print(f"wrote {max(lines - 1, 0)} profiles to {where}", markup=False)
+
+
+def _check_writable_path(path: Path) -> None:
+    """Before anything is downloaded: a directory or a missing folder would fail only at the end."""
+    if path.is_dir():
+        raise CommandError(f"{path} is a directory: give a file name", ExitCode.USAGE)
+    if not path.parent.is_dir():
+        raise CommandError(f"{path.parent} is not a folder: cannot write {path}", ExitCode.USAGE)
 
 
 def _download_to_file(client: InsightaClient, url: str, path: Path) -> int:

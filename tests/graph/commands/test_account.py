@@ -86,6 +86,13 @@ def test_no_answer_at_the_token_prompt_is_no_token(run_cli: RunCli, credentials_
     assert not credentials_path.exists()
 
 
+def test_an_empty_token_option_is_no_token(run_cli: RunCli, credentials_path: Path) -> None:
+    result = run_cli("login", "--token", "", token=None, input="not read\n")
+    assert result.exit_code == ExitCode.USAGE, result.output
+    assert "error: no token given" in result.stderr
+    assert not credentials_path.exists()
+
+
 def test_login_with_a_bad_token_stores_nothing(run_cli: RunCli, credentials_path: Path) -> None:
     result = run_cli("login", "--token", "not-a-token", token=None)
     assert result.exit_code == ExitCode.UNAUTHENTICATED

@@ -195,6 +195,16 @@ async def test_export_to_stdout(run_cli: RunCli, gql: GraphQLCall, demo_profiles
     assert len(rows) == await _total(gql, filter={"gender": "FEMALE", "minAge": 70})
 
 
+def test_an_export_to_a_directory_or_a_missing_folder_is_refused_before_it_starts(
+    run_cli: RunCli, tmp_path: Path
+) -> None:
+    for out in (tmp_path, tmp_path / "missing" / "out.csv"):
+        result = run_cli("export", "-q", "women", "-o", str(out))
+        assert result.exit_code == ExitCode.USAGE, result.output
+        assert "exporting" not in result.stderr  # refused before asking the server
+    assert list(tmp_path.iterdir()) == []
+
+
 def test_a_failed_export_leaves_no_file(run_cli: RunCli, tmp_path: Path) -> None:
     out = tmp_path / "never.csv"
     result = run_cli("export", "-q", "women", "-o", str(out), token=None)
