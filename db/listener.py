@@ -95,12 +95,13 @@ class Listener:
                 try:
                     for channel in sorted(self._channels):
                         await conn.add_listener(channel, self._deliver)
+                    self._conn, waits = conn, self._reconnect_waits()
                 except _CONNECTION_ERRORS:
                     logger.warning("listener lost its connection while subscribing", exc_info=True)
                     conn.terminate()
-                    await asyncio.sleep(next(waits))
-                    continue
-                self._conn, waits = conn, self._reconnect_waits()
+            if self._conn is not conn:
+                await asyncio.sleep(next(waits))  # not holding the lock: listen() must not wait
+                continue
             self._on_connected()
             await lost.wait()
             self._conn = None

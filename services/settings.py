@@ -158,11 +158,7 @@ class Settings:
             interview_join_url=env.get("INTERVIEW_JOIN_URL") or DEFAULT_INTERVIEW_JOIN_URL,
             otel_endpoint=env.get("OTEL_EXPORTER_OTLP_ENDPOINT") or None,
             otel_service_name=env.get("OTEL_SERVICE_NAME") or "insighta",
-            metrics_multiprocess_dir=(
-                Path(env["PROMETHEUS_MULTIPROC_DIR"])
-                if env.get("PROMETHEUS_MULTIPROC_DIR")
-                else None
-            ),
+            metrics_multiprocess_dir=_path(env, "PROMETHEUS_MULTIPROC_DIR"),
             access_token_ttl_seconds=_positive_int(
                 env, "ACCESS_TOKEN_TTL_SECONDS", DEFAULT_ACCESS_TOKEN_TTL_SECONDS
             ),
