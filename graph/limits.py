@@ -17,14 +17,13 @@ from strawberry.extensions import (
     AddValidationRules,
     MaxTokensLimiter,
     SchemaExtension,
-    ValidationCache,
 )
 from strawberry.extensions.max_aliases import create_validator as alias_rule
 from strawberry.extensions.query_depth_limiter import create_validator as depth_rule
 from strawberry.types import ExecutionContext
 from strawberry.types.graphql import OperationType
 
-from graph.document_cache import DOCUMENT_CACHE_SIZE
+from graph.document_cache import CachedValidation
 from services.errors import ErrorCode
 
 MAX_QUERY_DEPTH: Final = 10
@@ -114,7 +113,7 @@ def query_limits() -> list[type[SchemaExtension] | Callable[[], SchemaExtension]
         lambda: MaxTokensLimiter(max_token_count=MAX_TOKENS),
         DepthAndAliasLimits,
         IntrospectionSwitch,
-        lambda: ValidationCache(maxsize=DOCUMENT_CACHE_SIZE),
+        CachedValidation,
         OperationNameRequired,
         SubscriptionsOverWebsocket,
     ]

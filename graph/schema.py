@@ -57,8 +57,8 @@ class InsightaSchema(strawberry.Schema):
 
 # OperationObserver comes first so that it sees errors after masking (extensions unwind LIFO).
 # Parsing and validating the document was ~60% of a cached profiles request (pyinstrument,
-# README "Performance"): DocumentCache and the ValidationCache in query_limits() are
-# module-level bounded LRUs shared by every request.
+# README "Performance"): DocumentCache and CachedValidation (in query_limits()) share one
+# module-level LRU, bounded by bytes, used by every request (graph/document_cache.py).
 schema = InsightaSchema(
     query=Query,
     mutation=Mutation,
