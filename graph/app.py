@@ -45,7 +45,7 @@ from services.ingestion.service import open_ingestion
 from services.interviews.runtime import build_interview_services
 from services.notifications import NotificationHub
 from services.profiles.seed import seed_demo_profiles
-from services.rate_limit import build_rate_limiter
+from services.rate_limit import RateLimited, build_rate_limiter
 from services.read_your_writes import ReadRouting, build_read_routing
 from services.settings import Secret, Settings
 from services.tracing import configure_tracing
@@ -152,6 +152,9 @@ class InsightaGraphQL(GraphQL[Context, None]):
             response = _error_response(error.status_code, error.detail)
         except BodyTooLarge:
             raise  # UploadGuard, around this view, answers it
+        except RateLimited as error:  # a persisted query registration over the limit
+            response = _coded_response(429, error)
+            response.headers["Retry-After"] = str(error.retry_after_seconds)
         except ServiceError as error:  # a persisted query unknown or not matching its hash
             status = 200 if error.code is ErrorCode.PERSISTED_QUERY_NOT_FOUND else 400
             response = _coded_response(status, error)
@@ -175,9 +178,24 @@ class InsightaGraphQL(GraphQL[Context, None]):
         except (AttributeError, TypeError):
             # A JSON body that is not an object ("str", 5): strawberry assumes a dict.
             raise HTTPException(400, "the request body must be a JSON object") from None
-        if isinstance(data, GraphQLRequestData):
-            return await self.persisted_queries.resolve(data)
         return data
+
+    async def execute_operation(
+        self,
+        request: Request,
+        request_adapter: AsyncHTTPRequestAdapter,
+        request_data: GraphQLRequestData | list[GraphQLRequestData],
+        context: Context,
+        root_value: None,
+        sub_response: Response,
+    ) -> Any:
+        # Here rather than in parse_http_body: a registration counts against the caller, whom
+        # only the context knows.
+        if isinstance(request_data, GraphQLRequestData):
+            request_data = await self.persisted_queries.resolve(request_data, context)
+        return await super().execute_operation(
+            request, request_adapter, request_data, context, root_value, sub_response
+        )
 
     async def parse_multipart(self, request: AsyncHTTPRequestAdapter) -> dict[str, str]:
         try:
@@ -305,6 +323,7 @@ def create_app(
         middleware=[Middleware(AccessLogMiddleware)],
     )
     app.state.secret_key = secret_key
+    app.state.persisted_queries = persisted_queries
     app.state.metrics_multiprocess_dir = settings.metrics_multiprocess_dir
     app.state.metrics_token = settings.metrics_token
     if pool is not None:

@@ -1,6 +1,7 @@
 """One request, one context: who is asking, the database pool, the result cache, the settings,
 the interview and account services and this request's dataloaders."""
 
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 
 from starlette.requests import Request
@@ -46,8 +47,20 @@ class Context:
     notifications: NotificationHub | None = None
     # A websocket's connection_init payload (graphql-transport-ws), set by Strawberry.
     connection_params: dict[str, object] | None = None
+    # A persisted query text sent with its hash, to store once its document validated
+    # (graph/persisted_queries.py); never set on a websocket.
+    register_persisted_query: Callable[[], Awaitable[None]] | None = None
 
     @property
     def caller(self) -> str | None:
         """Whose read-your-writes floor this request reads and raises."""
         return caller_key(self.principal.subject) if self.principal else None
+
+    @property
+    def rate_limit_caller(self) -> str:
+        """Whom this request counts against: the token's subject, else the client's IP (as
+        graph/rate_limits.py counts every operation)."""
+        if self.principal is not None:
+            return f"sub:{self.principal.subject}"
+        client = self.request.client
+        return f"ip:{client.host if client else 'unknown'}"

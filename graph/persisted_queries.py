@@ -2,66 +2,91 @@
 
 A client sends `extensions.persistedQuery = {version: 1, sha256Hash}` with no query text;
 if the server knows the hash it runs that query, else it answers PERSISTED_QUERY_NOT_FOUND and
-the client sends the hash again with the text, which is checked against the hash and stored.
-Texts live in the result cache's backend (bounded in-process, or Redis shared by every
-process), so a query registered through one process is known to all of them.
+the client sends the hash again with the text, which is checked against the hash.
+
+A text sent with its hash is a registration, and is hostile until proven otherwise:
+- it counts against the caller's rate limit at once (before it is parsed), on top of the
+  operation itself, so a flood of registrations is refused with RATE_LIMITED even when every
+  one of them then fails;
+- it is stored only once its document has parsed and validated (`RegisterValidated`, after
+  every validation rule of the schema ran), so a text no one could run is never kept;
+- the store is bounded by bytes (services/persisted_query_store.py: in this process, or in
+  Redis shared by every process when REDIS_URL is set).
 """
 
-import contextlib
 import hashlib
 import re
+from collections.abc import AsyncIterator
 from dataclasses import replace
 from typing import Any, Final
 
+from strawberry.extensions import SchemaExtension
 from strawberry.http import GraphQLRequestData
 
-from services.cache import Backend, build_backend
+from graph.context import Context
 from services.errors import ErrorCode, ServiceError, bad_input
+from services.persisted_query_store import QueryStore, build_query_store
+from services.rate_limit import RateLimit
 from services.settings import Settings
 
 NAMESPACE: Final = "insighta-apq"
-MAX_QUERIES: Final = 10_000
 TTL_SECONDS: Final = 24 * 3600
 _SHA256_HEX: Final = re.compile(r"[0-9a-fA-F]{64}")
 
 
 class PersistedQueries:
-    def __init__(self, backend: Backend) -> None:
-        self._backend = backend
+    def __init__(self, store: QueryStore) -> None:
+        self.store = store
 
-    async def resolve(self, request: GraphQLRequestData) -> GraphQLRequestData:
-        """The request with its query text filled in from (or registered under) its hash."""
-        persisted = _persisted_query(request.extensions)
-        if persisted is None:
+    async def resolve(self, request: GraphQLRequestData, context: Context) -> GraphQLRequestData:
+        """The request with its query text filled in from its hash; a text sent with its hash
+        is counted against the caller and left on `context` to register once it validated."""
+        digest = _persisted_query(request.extensions)
+        if digest is None:
             return request
-        digest = persisted
         if request.query is None:
-            stored = await self._get(digest)
+            stored = await self.store.get(digest)
             if stored is None:
                 raise ServiceError(ErrorCode.PERSISTED_QUERY_NOT_FOUND, "PersistedQueryNotFound")
             return replace(request, query=stored)
-        if hashlib.sha256(request.query.encode()).hexdigest() != digest:
+        encoded = request.query.encode()
+        if hashlib.sha256(encoded).hexdigest() != digest:
             raise bad_input("provided sha does not match query", field="persistedQuery")
-        await self._set(digest, request.query)
+        await _count_registration(context)
+        text, size, store = request.query, len(encoded), self.store
+
+        async def register() -> None:
+            await store.put(digest, text, size=size)
+
+        context.register_persisted_query = register
         return request
 
-    async def _get(self, digest: str) -> str | None:
-        try:
-            value = await self._backend.cache.get(digest)
-        except self._backend.errors:
-            return None  # the client sends the text again; nothing is lost
-        if value is None:
-            return None
-        return value.decode() if isinstance(value, bytes) else str(value)
-
-    async def _set(self, digest: str, query: str) -> None:
-        value: Any = query.encode() if self._backend.stores_bytes else query
-        # On a backend failure the query is served unregistered; the client resends the text.
-        with contextlib.suppress(*self._backend.errors):
-            await self._backend.cache.set(digest, value, ttl=TTL_SECONDS)
-
     async def close(self) -> None:
-        await self._backend.cache.close()
+        await self.store.close()
+
+
+async def _count_registration(context: Context) -> None:
+    """One request against the caller's limit, as graph/rate_limits.py counts an operation."""
+    limiter = context.rate_limiter
+    if limiter is not None:
+        limit = RateLimit(context.settings.rate_limit_per_minute)
+        await limiter.check("api", context.rate_limit_caller, limit)
+
+
+class RegisterValidated(SchemaExtension):
+    """Stores the text of a registration whose document parsed and passed every validation
+    rule. Validation rules (ours in graph/limits.py included) add their errors on entering
+    the validation step, so on leaving it every refusal is known."""
+
+    async def on_validate(self) -> AsyncIterator[None]:
+        yield
+        execution = self.execution_context
+        context = execution.context
+        if not isinstance(context, Context) or context.register_persisted_query is None:
+            return
+        register, context.register_persisted_query = context.register_persisted_query, None
+        if execution.graphql_document is not None and not execution.pre_execution_errors:
+            await register()
 
 
 def _persisted_query(extensions: dict[str, Any] | None) -> str | None:
@@ -77,4 +102,11 @@ def _persisted_query(extensions: dict[str, Any] | None) -> str | None:
 
 
 def build_persisted_queries(settings: Settings) -> PersistedQueries:
-    return PersistedQueries(build_backend(settings, namespace=NAMESPACE, max_entries=MAX_QUERIES))
+    return PersistedQueries(
+        build_query_store(
+            settings.redis_url,
+            namespace=NAMESPACE,
+            max_bytes=settings.persisted_query_max_bytes,
+            ttl_seconds=TTL_SECONDS,
+        )
+    )

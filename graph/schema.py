@@ -14,6 +14,7 @@ from graph.interviews.mutations import InterviewsMutation
 from graph.interviews.schema import InterviewsQuery
 from graph.limits import query_limits
 from graph.observability import OperationObserver
+from graph.persisted_queries import RegisterValidated
 from graph.plain_fields import PlainFieldExecutionContext
 from graph.profiles.export import ProfileExportQuery
 from graph.profiles.schema import ProfilesQuery
@@ -69,6 +70,7 @@ schema = InsightaSchema(
         MaskUnexpectedErrors,
         DocumentCache,
         *query_limits(),
+        RegisterValidated,
         RateLimits,
         ReadYourWrites,
     ],

@@ -32,6 +32,7 @@ _RETRY_ENV: Final = re.compile(r"^RETRY_([A-Z_]+?)_(TRIES|INITIAL_DELAY|MAX_DELA
 DEFAULT_CLIENT_URL: Final = "http://127.0.0.1:8000/graphql"
 DEFAULT_INGESTION_WORKERS: Final = 2
 DEFAULT_INGESTION_BATCH_ROWS: Final = 50_000
+DEFAULT_PERSISTED_QUERY_MAX_BYTES: Final = 64 << 20
 
 
 class Secret:
@@ -75,6 +76,9 @@ class Settings:
     # and per IP for the account mutations that take a password or a mailed token. 0: no limit.
     rate_limit_per_minute: int = 300
     auth_rate_limit_per_minute: int = 10
+    # Bytes of persisted query texts kept per process, and in Redis when REDIS_URL is set
+    # (graph/persisted_queries.py; each entry also counts a fixed overhead).
+    persisted_query_max_bytes: int = DEFAULT_PERSISTED_QUERY_MAX_BYTES
     gemini_api_key: Secret | None = None
     gemini_base_url: str | None = None
     gemini_model: str = "gemini-2.5-flash"
@@ -133,6 +137,9 @@ class Settings:
             max_request_bytes=_int(env, "MAX_REQUEST_BYTES", 1 << 20),
             rate_limit_per_minute=_int(env, "RATE_LIMIT_PER_MINUTE", 300),
             auth_rate_limit_per_minute=_int(env, "AUTH_RATE_LIMIT_PER_MINUTE", 10),
+            persisted_query_max_bytes=_int(
+                env, "PERSISTED_QUERY_MAX_BYTES", DEFAULT_PERSISTED_QUERY_MAX_BYTES
+            ),
             gemini_api_key=_secret(env.get("GEMINI_API_KEY")),
             gemini_base_url=env.get("GEMINI_BASE_URL") or None,
             gemini_model=env.get("GEMINI_MODEL") or "gemini-2.5-flash",
