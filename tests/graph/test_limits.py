@@ -286,3 +286,24 @@ async def test_a_long_query_text_over_the_websocket_is_refused(live_server: Live
         # the socket stays open for the next operation
         await socket.send(json.dumps({"type": "ping"}))
         assert json.loads(await asyncio.wait_for(socket.recv(), 30))["type"] == "pong"
+
+
+async def test_a_served_process_stays_responsive_after_a_two_to_the_forty_document(
+    live_server: LiveServer,
+) -> None:
+    """The attack as sent: a GET (an <img src> can send one) to `insighta serve`."""
+    headers = {"Authorization": f"Bearer {live_server.admin_token}"}
+    async with httpx.AsyncClient(timeout=30) as http:
+        refused = await http.get(
+            live_server.graphql_url, params={"query": fragment_bomb(links=40, fan_out=2)}
+        )
+        started = time.perf_counter()
+        health = await http.get(f"{live_server.base_url}/healthz")
+        answered = await http.post(
+            live_server.graphql_url, json={"query": "{ viewer { role } }"}, headers=headers
+        )
+        elapsed = time.perf_counter() - started
+    assert refused.json()["errors"][0]["extensions"]["code"] == "BAD_USER_INPUT"
+    assert health.status_code == 200
+    assert answered.json()["data"]["viewer"]["role"] == "admin"
+    assert elapsed < 0.200  # two requests
