@@ -27,6 +27,7 @@ from graph.errors import INTERNAL_MESSAGE
 from graph.exports import export_routes
 from graph.graphiql import graphiql_page, graphiql_routes
 from graph.interviews.dataloaders import InterviewLoaders
+from graph.limits import document_too_long
 from graph.live_transcript import live_transcript_routes
 from graph.observability import metrics_endpoint, sample_pool_gauges
 from graph.persisted_queries import PersistedQueries, build_persisted_queries
@@ -178,6 +179,9 @@ class InsightaGraphQL(GraphQL[Context, None]):
         except (AttributeError, TypeError):
             # A JSON body that is not an object ("str", 5): strawberry assumes a dict.
             raise HTTPException(400, "the request body must be a JSON object") from None
+        for request_data in data if isinstance(data, list) else [data]:
+            if (too_long := document_too_long(request_data.query)) is not None:
+                raise too_long
         return data
 
     async def execute_operation(

@@ -58,9 +58,13 @@ class Context:
 
     @property
     def rate_limit_caller(self) -> str:
-        """Whom this request counts against: the token's subject, else the client's IP (as
-        graph/rate_limits.py counts every operation)."""
+        """Whom this request counts against (graph/rate_limits.py): the token's subject, else
+        the client's IP."""
         if self.principal is not None:
             return f"sub:{self.principal.subject}"
+        return self.client_ip
+
+    @property
+    def client_ip(self) -> str:
         client = self.request.client
         return f"ip:{client.host if client else 'unknown'}"

@@ -27,7 +27,8 @@ from typing import Any, Final
 
 from graphql import ASTValidationRule, DocumentNode, GraphQLError, parse
 from strawberry.extensions import SchemaExtension
-from strawberry.schema.schema import validate_document
+
+from graph.document_cost import DocumentCost, measure
 
 # Total estimated bytes of the cached documents, per process.
 DOCUMENT_CACHE_BYTES: Final = 16 << 20
@@ -47,7 +48,9 @@ _Key = tuple[str, tuple[tuple[str, Any], ...]]
 @dataclass(slots=True)
 class _Entry:
     document: DocumentNode
-    cost: int
+    cost: int  # estimated bytes held
+    # What the document costs to run once expanded (graph/document_cost.py), measured once.
+    measured: DocumentCost | None = None
     validations: dict[Rules, list[GraphQLError]] = field(default_factory=dict)
 
 
@@ -83,6 +86,15 @@ class ParsedDocuments:
                 _, evicted = self._entries.popitem(last=False)
                 self.bytes_held -= evicted.cost
         return document
+
+    def cost(self, query: str, options: dict[str, Any], document: DocumentNode) -> DocumentCost:
+        """The document's expanded cost, measured once per cached document."""
+        entry = self._entries.get(_key(query, options))
+        if entry is None or entry.document is not document:
+            return measure(document)
+        if entry.measured is None:
+            entry.measured = measure(document)
+        return entry.measured
 
     def validate(
         self,
@@ -141,22 +153,4 @@ class DocumentCache(SchemaExtension):
                 context.graphql_document = documents.parse(
                     context.query, dict(context.parse_options)
                 )
-        yield
-
-
-class CachedValidation(SchemaExtension):
-    """Strawberry's ValidationCache, keeping its results on the document's cache entry."""
-
-    def on_validate(self) -> Iterator[None]:
-        context = self.execution_context
-        document = context.graphql_document
-        if document is not None and context.query:
-            schema = context.schema._schema
-            context.pre_execution_errors = documents.validate(
-                context.query,
-                dict(context.parse_options),
-                document,
-                lambda doc, rules: validate_document(schema, doc, rules),
-                context.validation_rules,
-            )
         yield

@@ -1,43 +1,145 @@
-"""Query limits whose validation rules are built once, so the validation cache keeps hitting.
+"""Query limits: each is checked at a cost that grows with the document, never its expansion.
 
-Strawberry builds a fresh extension per request; `QueryDepthLimiter(...)` and
-`MaxAliasesLimiter(...)` each create a new rule class when constructed, and the validation cache
-is keyed by the rule classes, so every request would miss. Here the rule classes are made once
-at import and one extension adds them. Introspection fields are not counted as depth, so
-GraphiQL's schema query passes; our deepest real query (profiles -> edges -> node) is 3 levels.
+Before any rule walks a document, graph/document_cost.py measures it with every fragment
+visited once: depth, aliases and fields of each operation as if its fragments were expanded,
+and the pairs of same-named fields the "fields can merge" rule would compare. A document over
+a limit is refused with BAD_USER_INPUT there, and graphql-core's validation rules never see
+it (its overlap rule is quadratic in repeated fields: 600 copies of one field took 0.8 s).
+strawberry's QueryDepthLimiter and MaxAliasesLimiter are not used: they expand a fragment at
+every spread, 2^n for a chain where each fragment spreads the next twice.
+
+A document's cost and validation results are kept beside it in graph/document_cache.py.
 """
 
 from collections.abc import Callable, Iterator
 from typing import Final
 
-from graphql import GraphQLError, OperationDefinitionNode
-from graphql.validation import NoSchemaIntrospectionCustomRule
-from starlette.websockets import WebSocket
-from strawberry.extensions import (
-    AddValidationRules,
-    MaxTokensLimiter,
-    SchemaExtension,
+from graphql import (
+    DocumentNode,
+    GraphQLError,
+    GraphQLSchema,
+    OperationDefinitionNode,
 )
-from strawberry.extensions.max_aliases import create_validator as alias_rule
-from strawberry.extensions.query_depth_limiter import create_validator as depth_rule
+from graphql.validation import (
+    MaxIntrospectionDepthRule,
+    NoSchemaIntrospectionCustomRule,
+    validate,
+)
+from starlette.websockets import WebSocket
+from strawberry.extensions import MaxTokensLimiter, SchemaExtension
+from strawberry.schema.validation_rules.maybe_null import MaybeNullValidationRule
+from strawberry.schema.validation_rules.one_of import OneOfInputValidationRule
 from strawberry.types import ExecutionContext
 from strawberry.types.graphql import OperationType
 
-from graph.document_cache import CachedValidation
-from services.errors import ErrorCode
+from graph.document_cache import Rules, documents
+from graph.document_cost import DocumentCost, overlapping_pairs
+from services.errors import ErrorCode, ServiceError, bad_input
 
 MAX_QUERY_DEPTH: Final = 10
 MAX_ALIASES: Final = 30
 MAX_TOKENS: Final = 5_000
-# Distinct documents kept validated; clients send few distinct documents. (No ParserCache: it
-# parses inside its hook, so a syntax error escapes the error masking and loses its code.)
+# Characters of query text. graphql-core's lexer reads about 10 MB/s: a 1 MiB document (a
+# long comment, a long string) held the event loop 0.1-0.16 s before any token limit. Long
+# values belong in variables, which are decoded by orjson.
+MAX_DOCUMENT_CHARS: Final = 100_000
+# Fields of one operation with its fragments expanded. GraphiQL's schema query is 220; a page
+# of profiles with every field about 20. Validation costs about 25 µs a field.
+MAX_FIELDS: Final = 1_000
+# Each error locates itself by scanning the text from its start: a thousand errors in a long
+# document cost more than the rest of validation.
+MAX_VALIDATION_ERRORS: Final = 10
+# Operations in one document (only one runs; each is validated).
+MAX_OPERATIONS: Final = 20
+# Pairs of same-named fields compared for merging (about 5 µs each when they have
+# arguments and sub-selections). Overlapping fragments in real clients make a few dozen.
+MAX_OVERLAPPING_PAIRS: Final = 1_000
 
-_RULES: Final = (depth_rule(MAX_QUERY_DEPTH, should_ignore=None), alias_rule(MAX_ALIASES))
+# Strawberry's own two (as strawberry.schema.schema.validate_document adds them) and
+# graphql-core's recommended one: `__type { fields { type { fields ... } } }` multiplies the
+# work of introspection, which the depth limit does not count.
+_EXTRA_RULES: Final[Rules] = (
+    MaybeNullValidationRule,
+    OneOfInputValidationRule,
+    MaxIntrospectionDepthRule,
+)
 
 
-class DepthAndAliasLimits(AddValidationRules):
-    def __init__(self) -> None:
-        super().__init__(list(_RULES))
+def _refusal(message: str) -> GraphQLError:
+    return GraphQLError(message, extensions={"code": ErrorCode.BAD_USER_INPUT.value})
+
+
+def document_too_long(query: object) -> ServiceError | None:
+    """Checked by each transport before the text reaches the parser."""
+    if isinstance(query, str) and len(query) > MAX_DOCUMENT_CHARS:
+        return bad_input(
+            f"the query text is {len(query):,} characters; the limit is "
+            f"{MAX_DOCUMENT_CHARS:,} (send long values as variables)",
+            field="query",
+        )
+    return None
+
+
+def over_limits(document: DocumentNode, cost: DocumentCost) -> GraphQLError | None:
+    """Why the document costs too much to validate or run, or None."""
+    if cost.has_cycle:
+        return _refusal("fragments spread each other in a cycle")
+    if len(cost.operations) > MAX_OPERATIONS:
+        return _refusal(
+            f"the document holds {len(cost.operations)} operations; the limit is {MAX_OPERATIONS}"
+        )
+    for definition in document.definitions:
+        if not isinstance(definition, OperationDefinitionNode):
+            continue
+        operation = cost.of(definition)
+        name = definition.name.value if definition.name else "anonymous"
+        if operation.depth > MAX_QUERY_DEPTH:
+            return _refusal(f"'{name}' exceeds maximum operation depth of {MAX_QUERY_DEPTH}")
+        if operation.aliases > MAX_ALIASES:
+            return _refusal(f"{operation.aliases} aliases found. Allowed: {MAX_ALIASES}")
+        if operation.fields > MAX_FIELDS:
+            return _refusal(
+                f"'{name}' selects {operation.fields} fields with its fragments expanded; "
+                f"the limit is {MAX_FIELDS}"
+            )
+        if overlapping_pairs(cost, definition, limit=MAX_OVERLAPPING_PAIRS) > (
+            MAX_OVERLAPPING_PAIRS
+        ):
+            return _refusal(
+                f"'{name}' selects the same fields too many times over "
+                f"(more than {MAX_OVERLAPPING_PAIRS} pairs to compare)"
+            )
+    return None
+
+
+def _checked_validation(
+    schema: GraphQLSchema, document: DocumentNode, rules: Rules, cost: DocumentCost
+) -> list[GraphQLError]:
+    refusal = over_limits(document, cost)
+    if refusal is not None:
+        return [refusal]
+    return validate(schema, document, rules, max_errors=MAX_VALIDATION_ERRORS)
+
+
+class BoundedValidation(SchemaExtension):
+    """Measures the document, then validates it only when it is within every limit; both
+    answers are kept on the document's entry in graph/document_cache.py."""
+
+    def on_validate(self) -> Iterator[None]:
+        context = self.execution_context
+        document = context.graphql_document
+        if document is not None:
+            schema = context.schema._schema
+            query, options = context.query or "", dict(context.parse_options)
+            cost = documents.cost(query, options, document)
+            context.pre_execution_errors = documents.validate(
+                query,
+                options,
+                document,
+                lambda doc, rules: _checked_validation(schema, doc, rules, cost),
+                (*context.validation_rules, *_EXTRA_RULES),
+            )
+        yield
 
 
 class IntrospectionSwitch(SchemaExtension):
@@ -60,7 +162,7 @@ class OperationNameRequired(SchemaExtension):
 
     The refusal is added to the validation errors rather than raised: a raised error escapes
     strawberry's websocket handler, which then sends a bare `complete`. It must come after
-    ValidationCache in the extension list, which replaces the errors found so far."""
+    BoundedValidation in the extension list, which replaces the errors found so far."""
 
     def on_validate(self) -> Iterator[None]:
         context = self.execution_context
@@ -82,7 +184,7 @@ class OperationNameRequired(SchemaExtension):
 class SubscriptionsOverWebsocket(SchemaExtension):
     """Strawberry lets GET and POST carry a subscription and runs it as a query, which fails
     on the resolver's async generator as an INTERNAL error. Ours run over the websocket only.
-    Added to the validation errors after ValidationCache, as OperationNameRequired."""
+    Added to the validation errors after BoundedValidation, as OperationNameRequired."""
 
     def on_validate(self) -> Iterator[None]:
         context = self.execution_context
@@ -111,9 +213,8 @@ def _operation_type(context: ExecutionContext) -> OperationType | None:
 def query_limits() -> list[type[SchemaExtension] | Callable[[], SchemaExtension]]:
     return [
         lambda: MaxTokensLimiter(max_token_count=MAX_TOKENS),
-        DepthAndAliasLimits,
         IntrospectionSwitch,
-        CachedValidation,
+        BoundedValidation,
         OperationNameRequired,
         SubscriptionsOverWebsocket,
     ]

@@ -6,6 +6,7 @@ from collections.abc import Mapping
 from typing import Any
 
 import orjson
+from graphql import GraphQLError
 from starlette.websockets import WebSocketDisconnect
 from strawberry.asgi import ASGIWebSocketAdapter
 from strawberry.http.exceptions import WebSocketDisconnected
@@ -15,6 +16,7 @@ from strawberry.subscriptions.protocols.graphql_transport_ws.handlers import (
 from strawberry.subscriptions.protocols.graphql_transport_ws.types import SubscribeMessage
 
 from graph.context import Context
+from graph.limits import document_too_long
 
 
 class TextFrameWebSocketAdapter(ASGIWebSocketAdapter):
@@ -37,6 +39,13 @@ class CheckedTransportWSHandler(BaseGraphQLTransportWSHandler[Context, None]):
         reason = _invalid_subscribe(message)
         if reason is not None:
             await self.handle_invalid_message(reason)
+            return
+        too_long = document_too_long(message["payload"]["query"])
+        if too_long is not None:
+            error = GraphQLError(str(too_long), extensions=too_long.extensions)
+            await self.send_message(
+                {"id": message["id"], "type": "error", "payload": [error.formatted]}
+            )
             return
         await super().handle_subscribe(message)
 

@@ -156,11 +156,11 @@ async def test_registered_texts_stay_under_the_byte_bound_oldest_out_first(
 async def test_a_text_larger_than_the_whole_store_is_answered_but_not_kept(
     settings: Settings, pool: asyncpg.Pool
 ) -> None:
-    async with app_client(replace(settings, persisted_query_max_bytes=64 * 1024), pool) as (
+    async with app_client(replace(settings, persisted_query_max_bytes=32 * 1024), pool) as (
         http,
         _,
     ):
-        text = padded("{ viewer { role } }", 128 * 1024)
+        text = padded("{ viewer { role } }", 64 * 1024)
         answer = await post(http, {"query": text, "extensions": persisted(sha(text))})
         assert answer.json()["data"]["viewer"]["role"] == "admin"
         by_hash = await post(http, {"extensions": persisted(sha(text))})

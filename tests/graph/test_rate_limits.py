@@ -108,3 +108,35 @@ async def test_memory_counters_are_bounded() -> None:
     for key in "abcde":
         await backend.increment(key)
     assert len(backend) == 3
+
+
+def _nested_fragments(depth: int, selection: str) -> str:
+    """A mutation whose only root selection sits `depth` fragment spreads down."""
+    chain = " ".join(f"fragment M{i} on Mutation {{ ...M{i + 1} }}" for i in range(depth))
+    return f"mutation {{ ...M0 }} {chain} fragment M{depth} on Mutation {{ {selection} }}"
+
+
+async def test_auth_operations_nested_deep_in_fragments_still_count(
+    limited: httpx.AsyncClient,
+) -> None:
+    # Fragments spread at the root add root fields however deep they nest: an operation
+    # reached through twelve spreads is still three reset emails.
+    resets = " ".join(
+        f'r{i}: requestPasswordReset(email: "nobody-{i}@example.com")' for i in range(3)
+    )
+    refused = await limited.post("/graphql", json={"query": _nested_fragments(12, resets)})
+    assert refused.status_code == 429
+    assert refused.json()["errors"][0]["extensions"]["code"] == "RATE_LIMITED"
+
+
+async def test_auth_operations_count_once_per_expanded_copy(limited: httpx.AsyncClient) -> None:
+    # Two spreads of a fragment holding one reset is two resets (over the limit of 2 with
+    # the third from the other fragment).
+    document = (
+        "mutation { ...A ...A ...B } "
+        'fragment A on Mutation { a: requestPasswordReset(email: "a@example.com") } '
+        'fragment B on Mutation { b: requestPasswordReset(email: "b@example.com") }'
+    )
+    refused = await limited.post("/graphql", json={"query": document})
+    assert refused.status_code == 429
+    assert refused.json()["errors"][0]["extensions"]["code"] == "RATE_LIMITED"
