@@ -19,6 +19,7 @@ from db import account_tokens as tokens_db
 from db import accounts as accounts_db
 from db.pool import Connection
 from services.accounts import validation
+from services.accounts.organisations import OrganisationOrigin
 from services.accounts.records import SignedIn, User, UserRole
 from services.accounts.runtime import AccountServices
 from services.accounts.sessions import open_session
@@ -133,7 +134,9 @@ def _check_invitation(invitation: Row | None, email: validation.EmailAddress) ->
 
 async def _found_organisation(conn: Connection, name: str) -> UUID:
     for slug in validation.slug_candidates(name):
-        row = await accounts_db.insert_organisation(conn, slug=slug, name=name)
+        row = await accounts_db.insert_organisation(
+            conn, slug=slug, name=name, origin=OrganisationOrigin.SIGN_UP.value
+        )
         if row is not None:
             organisation_id: UUID = row["id"]
             return organisation_id
