@@ -105,7 +105,7 @@ def organisation_slug(value: str, *, field: str = "organisation") -> str:
             field=field,
         )
     if slug in validation.RESERVED_SLUGS:
-        raise bad_input(f'"{slug}" is reserved', field=field)
+        raise bad_input(f'the slug "{slug}" is reserved', field=field)
     return slug
 
 
