@@ -13,27 +13,47 @@ from db.pool import Connection
 
 # ---------------------------------------------------------------- organisations
 
-# A taken slug returns nothing: the caller tries its next candidate.
+# A taken slug returns nothing: the caller tries its next candidate, or says who holds it.
 INSERT_ORGANISATION = """
-insert into organisations (slug, name)
-values ($1, $2)
+insert into organisations (slug, name, origin)
+values ($1, $2, $3)
     on conflict (slug) do nothing
-returning id, slug, name, created_at
+returning id, slug, name, origin, created_at
 """
 
 GET_ORGANISATION_BY_ID = """
-select id, slug, name, created_at
+select id, slug, name, origin, created_at
   from organisations
  where id = $1
 """
 
+# With the addresses of its active admins (users_organisation_idx; an organisation has few):
+# who an operator would be handing work to.
+GET_ORGANISATION_WITH_ADMINS = """
+select o.id, o.slug, o.name, o.origin, o.created_at,
+       array(select u.email
+               from users u
+              where u.organisation_id = o.id
+                and u.role = 'admin'
+                and u.is_active
+              order by u.id) as admin_emails
+  from organisations o
+ where o.slug = $1
+"""
 
-async def insert_organisation(conn: Connection, *, slug: str, name: str) -> asyncpg.Record | None:
-    return await conn.fetchrow(INSERT_ORGANISATION, slug, name)
+
+async def insert_organisation(
+    conn: Connection, *, slug: str, name: str, origin: str
+) -> asyncpg.Record | None:
+    return await conn.fetchrow(INSERT_ORGANISATION, slug, name, origin)
 
 
 async def get_organisation_by_id(conn: Connection, organisation_id: UUID) -> asyncpg.Record | None:
     return await conn.fetchrow(GET_ORGANISATION_BY_ID, organisation_id)
+
+
+async def get_organisation_with_admins(conn: Connection, slug: str) -> asyncpg.Record | None:
+    return await conn.fetchrow(GET_ORGANISATION_WITH_ADMINS, slug)
 
 
 # ---------------------------------------------------------------- users

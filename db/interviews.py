@@ -14,11 +14,12 @@ from db.pool import Connection
 
 # ---------------------------------------------------------------- organisations
 
-# Insert-or-select without writing the existing row again (no dead tuple per call).
+# Insert-or-select without writing the existing row again (no dead tuple per call). Only
+# operators' tokens name an organisation that does not exist yet (accounts' always exists).
 ENSURE_ORGANISATION = """
 with inserted as (
-    insert into organisations (slug, name)
-    values ($1, $1)
+    insert into organisations (slug, name, origin)
+    values ($1, $1, 'operator')
         on conflict (slug) do nothing
     returning id
 )

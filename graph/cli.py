@@ -1,4 +1,4 @@
-"""The `insighta` command: serve, migrate, seed, token, bench and ingest; client commands
+"""The `insighta` command: serve, migrate, seed, token, org, bench and ingest; client commands
 in graph/commands/.
 
 The server, the database layer and the loaders are imported inside the commands that use them:
@@ -20,6 +20,7 @@ from graph.client import GraphQLClient
 from graph.commands import account, profiles
 from graph.commands.client import resolve_endpoint
 from graph.ingest_command import run_ingest
+from graph.org_command import CONFIRM_FLAG, org_app, token_organisation
 from services.auth.tokens import Role, issue_token
 from services.profiles.synthetic import SyntheticProfiles
 from services.settings import ClientSettings, Secret, Settings
@@ -211,15 +212,26 @@ def token(
         str | None,
         typer.Option(
             help="Organisation (slug) the token is scoped to; an admin token with one is that "
-            "organisation's admin, without one the platform admin"
+            "organisation's admin, without one the platform admin. It must exist (insighta org "
+            "create); who runs it is printed on stderr"
         ),
     ] = None,
+    confirm_self_service: Annotated[
+        bool,
+        typer.Option(
+            CONFIRM_FLAG,
+            help="Issue a token for an organisation founded by a self-service sign-up (anyone "
+            "can sign up under any free slug, so it is refused without this)",
+        ),
+    ] = False,
     subject: Annotated[str, typer.Option(help="Who the token names")] = "operator",
     ttl_hours: Annotated[
         float, typer.Option(help="Hours until the token expires", callback=_token_lifetime)
     ] = 12.0,
 ) -> None:
     """Print a signed bearer token (alone on the last line)."""
+    if org is not None:
+        token_organisation(org, confirm_self_service=confirm_self_service)
     settings = Settings.from_env()
     value = issue_token(
         settings.resolved_secret_key(),
@@ -261,6 +273,7 @@ def _admin_token(settings: Settings, key: Secret) -> str:
 
 profiles.register(app)
 account.register(app)
+app.add_typer(org_app, name="org")
 
 
 def main() -> None:

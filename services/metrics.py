@@ -85,6 +85,13 @@ UPSTREAM_CALL_SECONDS: Final = Histogram(
     ["service"],
     buckets=_LATENCY_BUCKETS,
 )
+# Counted so that operators (and tests) can see that an unknown address costs the same argon2
+# work as a known one: services/accounts/sessions.py and signup.py rely on that.
+PASSWORD_HASHING: Final = Counter(
+    "insighta_password_hashing_total",
+    "argon2 operations on passwords: hash (new or changed password), verify (sign-in).",
+    ["operation"],
+)
 
 # Client-chosen operation names would otherwise make one time series per distinct string.
 MAX_OPERATION_LABELS: Final = 200
@@ -131,6 +138,11 @@ def record_upstream_give_up(service: str) -> None:
 
 def record_upstream_retry(service: str) -> None:
     UPSTREAM_RETRIES.labels(service=service).inc()
+
+
+def record_password_hashing(operation: str) -> None:
+    """`operation` is "hash" or "verify"."""
+    PASSWORD_HASHING.labels(operation=operation).inc()
 
 
 def exposition(multiprocess_dir: Path | None) -> bytes:

@@ -4,7 +4,7 @@ from typing import TypeAlias
 
 import strawberry
 
-from services.accounts import records
+from services.accounts import organisations, records
 
 strawberry.enum(
     records.UserRole,
@@ -14,3 +14,12 @@ strawberry.enum(
 )
 
 UserRole: TypeAlias = records.UserRole
+
+strawberry.enum(
+    organisations.OrganisationOrigin,
+    name="OrganisationOrigin",
+    description="SIGN_UP: founded by a self-service sign-up, under a name its founder chose; "
+    "OPERATOR: created by an operator (insighta org create)",
+)
+
+OrganisationOrigin: TypeAlias = organisations.OrganisationOrigin

@@ -1,5 +1,7 @@
 """Account mutations: sign-up, sessions, password resets, invitations, enabling accounts."""
 
+import typing
+
 import strawberry
 from strawberry.types import Info
 
@@ -76,8 +78,8 @@ class AccountsMutation:
     @strawberry.mutation(
         permission_classes=[Permitted],
         description="Admins: invite someone by email into the organisation (an organisation "
-        "admin's own; a platform admin names it with `organisation`, a slug). The email "
-        "carries a single-use link that expires.",
+        "admin's own; a platform admin names an existing one with `organisation`, a slug: "
+        "NOT_FOUND if none has it). The email carries a single-use link that expires.",
     )
     async def invite_user(
         self,
@@ -85,6 +87,14 @@ class AccountsMutation:
         email: str,
         role: UserRole,
         organisation: str | None = None,
+        confirm_self_service: typing.Annotated[
+            bool,
+            strawberry.argument(
+                description="Platform admins: invite into an organisation founded by a "
+                "self-service sign-up. Without it that is BAD_USER_INPUT naming the "
+                "organisation's admins (anyone can sign up under any free slug)."
+            ),
+        ] = False,
     ) -> Invitation:
         invitation = await invitations.invite_user(
             info.context.accounts,
@@ -92,6 +102,7 @@ class AccountsMutation:
             email=email,
             role=role,
             organisation=organisation,
+            confirm_self_service=confirm_self_service,
         )
         info.context.interviews.work_queued()
         return Invitation.from_domain(invitation)

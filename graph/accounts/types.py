@@ -5,8 +5,9 @@ from typing import Self
 
 import strawberry
 
-from graph.accounts.enums import UserRole
+from graph.accounts.enums import OrganisationOrigin, UserRole
 from services.accounts import records
+from services.accounts.invitations import SentInvitation
 
 
 @strawberry.type(description="A user account in one organisation.")
@@ -68,17 +69,26 @@ class Invitation:
     role: UserRole
     organisation: str = strawberry.field(description="The organisation's slug")
     organisation_name: str
+    organisation_origin: OrganisationOrigin = strawberry.field(
+        description="How the organisation came to be: check that it is the one you mean"
+    )
+    organisation_admins: list[str] = strawberry.field(
+        description="The email addresses of the organisation's active admins, oldest first"
+    )
     expires_at: datetime
     created_at: datetime
 
     @classmethod
-    def from_domain(cls, invitation: records.Invitation) -> Self:
+    def from_domain(cls, sent: SentInvitation) -> Self:
+        invitation = sent.invitation
         return cls(
             id=strawberry.ID(str(invitation.id)),
             email=invitation.email,
             role=invitation.role,
             organisation=invitation.organisation.slug,
             organisation_name=invitation.organisation.name,
+            organisation_origin=sent.organisation.origin,
+            organisation_admins=list(sent.organisation.admin_emails),
             expires_at=invitation.expires_at,
             created_at=invitation.created_at,
         )

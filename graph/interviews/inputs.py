@@ -26,6 +26,12 @@ class CandidateInput:
         description="Admins only: the organisation (slug) the candidate belongs to; "
         "recruiters always create in their own",
     )
+    confirm_self_service: bool = strawberry.field(
+        default=False,
+        description="Platform admins: place the candidate in an organisation founded by a "
+        "self-service sign-up. Without it that is BAD_USER_INPUT naming the organisation's "
+        "admins (anyone can sign up under any free slug).",
+    )
 
     async def to_new_candidate(self) -> NewCandidate:
         return NewCandidate(
@@ -34,6 +40,7 @@ class CandidateInput:
             resume_text=self.resume_text,
             resume_pdf=await _read_pdf(self.resume_pdf) if self.resume_pdf is not None else None,
             organisation=self.organisation,
+            confirm_self_service=self.confirm_self_service,
         )
 
 

@@ -10,6 +10,7 @@ from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
 
 from services.errors import bad_input
+from services.metrics import record_password_hashing
 
 MIN_PASSWORD_LENGTH: Final = 10
 # argon2 hashes any length, but a megabyte "password" is an attack on our CPU, not a password.
@@ -30,6 +31,7 @@ def check_password_rules(password: str) -> None:
 
 
 def hash_password(password: str) -> str:
+    record_password_hashing("hash")
     return _HASHER.hash(password)
 
 
@@ -37,6 +39,7 @@ def verify_password(password_hash: str, password: str) -> bool:
     """True when `password` matches; False for a mismatch or a malformed stored hash."""
     if len(password) > MAX_PASSWORD_LENGTH:
         return False
+    record_password_hashing("verify")
     try:
         return _HASHER.verify(password_hash, password)
     except (VerifyMismatchError, VerificationError, InvalidHashError):

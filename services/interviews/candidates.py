@@ -12,6 +12,12 @@ from uuid import UUID
 import asyncpg
 
 from db import interviews as interviews_db
+from db.pool import Connection
+from services.accounts.organisations import (
+    OrganisationOrigin,
+    SelfServiceOrganisation,
+    describe_organisation,
+)
 from services.ai.provider import InterviewAI, ResumeInput
 from services.auth.tokens import Principal
 from services.errors import ErrorCode, ServiceError, bad_input
@@ -34,6 +40,9 @@ class NewCandidate:
     resume_text: str | None = None
     resume_pdf: bytes | None = None
     organisation: str | None = None  # admins may name one; recruiters get their own
+    # A platform admin placing a candidate in an organisation founded by sign-up says so
+    # (services/accounts/organisations.py: the slug may be a squatter's).
+    confirm_self_service: bool = False
 
 
 def validated(candidate: NewCandidate) -> NewCandidate:
@@ -68,7 +77,9 @@ def validated(candidate: NewCandidate) -> NewCandidate:
             )
         if not pdf.startswith(_PDF_MAGIC):
             raise bad_input("the resume file is not a PDF", field="resumePdf")
-    return NewCandidate(name, email, text or None, pdf, candidate.organisation)
+    return NewCandidate(
+        name, email, text or None, pdf, candidate.organisation, candidate.confirm_self_service
+    )
 
 
 async def create_candidate(
@@ -83,6 +94,8 @@ async def create_candidate(
         )
     async with pool.acquire() as conn, conn.transaction():
         organisation_id = await interviews_db.ensure_organisation(conn, organisation)
+        if principal.is_platform_admin:  # after ensuring: a sign-up racing us is seen too
+            await _check_self_service(conn, organisation, candidate.confirm_self_service)
         row = await interviews_db.insert_candidate(
             conn,
             organisation_id=organisation_id,
@@ -95,6 +108,14 @@ async def create_candidate(
             created_by=principal.subject,
         )
     return Candidate.from_row(row)
+
+
+async def _check_self_service(conn: Connection, slug: str, confirmed: bool) -> None:
+    """A new slug becomes an operator-created organisation; an existing self-service one is
+    refused unless the platform admin confirmed they mean it."""
+    existing = await describe_organisation(conn, slug)
+    if existing is not None and existing.origin is OrganisationOrigin.SIGN_UP and not confirmed:
+        raise SelfServiceOrganisation(existing, confirm_with="set confirmSelfService: true")
 
 
 async def get_candidate(pool: asyncpg.Pool, principal: Principal, candidate_id: UUID) -> Candidate:

@@ -32,9 +32,11 @@ query($organisation: String, $first: Int, $after: ID) {
 }
 """
 INVITE = """
-mutation($email: String!, $role: UserRole!, $organisation: String) {
-  inviteUser(email: $email, role: $role, organisation: $organisation) {
-    id email role expiresAt organisation organisationName
+mutation($email: String!, $role: UserRole!, $organisation: String,
+         $confirmSelfService: Boolean! = false) {
+  inviteUser(email: $email, role: $role, organisation: $organisation,
+             confirmSelfService: $confirmSelfService) {
+    id email role expiresAt organisation organisationName organisationOrigin organisationAdmins
   }
 }
 """

@@ -4,9 +4,12 @@ from typing import Any
 
 import asyncpg
 import jwt
+import pytest
+from prometheus_client import REGISTRY
 
+from services.auth.opaque_tokens import new_opaque_token
 from services.auth.tokens import Role
-from tests.conftest import TEST_SECRET, GraphQLCall, make_token
+from tests.conftest import TEST_SECRET, GraphQLCall, StatementLog, make_token
 from tests.graph.accounts.helpers import (
     ME,
     PASSWORD,
@@ -124,3 +127,60 @@ async def test_operator_tokens_have_no_account(gql: GraphQLCall) -> None:
     assert data(await gql(ME))["me"] is None
     assert data(await gql(ME, token=make_token(Role.RECRUITER, organisation="acme")))["me"] is None
     assert code(await gql(ME, token=None)) == "UNAUTHENTICATED"
+
+
+def _argon2_operations() -> dict[str, float]:
+    return {
+        operation: REGISTRY.get_sample_value(
+            "insighta_password_hashing_total", {"operation": operation}
+        )
+        or 0.0
+        for operation in ("hash", "verify")
+    }
+
+
+BOGUS_INVITATIONS = pytest.mark.parametrize(
+    "bogus", [new_opaque_token().value, "not-a-token"], ids=["plausible", "implausible"]
+)
+
+
+@BOGUS_INVITATIONS
+async def test_a_bogus_invitation_answers_alike_for_known_and_unknown_addresses(
+    gql: GraphQLCall, bogus: str
+) -> None:
+    known = await sign_up(gql)
+    answers = []
+    for email in (known.email, unique_email()):
+        body = await gql(
+            SIGN_UP,
+            {"input": {"email": email, "password": PASSWORD, "invitationToken": bogus}},
+            token=None,
+        )
+        answers.append((error(body)["message"], error(body)["extensions"]))
+    known_answer, unknown_answer = answers
+    assert known_answer == unknown_answer
+    assert unknown_answer[1] == {"code": "BAD_USER_INPUT", "field": "invitationToken"}
+
+
+@BOGUS_INVITATIONS
+async def test_a_bogus_invitation_costs_alike_for_known_and_unknown_addresses(
+    gql: GraphQLCall, sql_log: StatementLog, bogus: str
+) -> None:
+    known = await sign_up(gql)
+    costs = []
+    for email in (known.email, unique_email()):
+        before = _argon2_operations()
+        with sql_log.counting():
+            await gql(
+                SIGN_UP,
+                {"input": {"email": email, "password": PASSWORD, "invitationToken": bogus}},
+                token=None,
+            )
+        after = _argon2_operations()
+        # Only what sign-up asks about accounts: the session app's background worker polls on
+        # the same pool, and its statements come and go with its timers.
+        statements = [s for s in sql_log.statements if "users" in s or "invitations" in s]
+        costs.append(({op: after[op] - before[op] for op in after}, statements))
+    (known_argon2, known_sql), (unknown_argon2, unknown_sql) = costs
+    assert known_argon2 == unknown_argon2
+    assert known_sql == unknown_sql

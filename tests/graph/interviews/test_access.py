@@ -6,7 +6,8 @@ import asyncpg
 import pytest
 
 from services.auth.tokens import Role
-from tests.conftest import make_token
+from tests.conftest import GraphQLCall, make_token
+from tests.graph.accounts.helpers import sign_up, unique_email
 from tests.graph.interviews.conftest import Api, error_code, recruiter
 from tests.graph.interviews.documents import (
     APPEND_TURN,
@@ -279,3 +280,30 @@ async def test_a_transcript_json_of_any_shape_is_kept_for_the_transcript_work(
     await offline_api.run_jobs()  # an unusable transcript still gets an assessment
     data = await offline_api.data(INTERVIEW, {"id": interview_id}, token=token)
     assert data["interview"]["assessment"]["status"] == "COMPLETED"
+
+
+async def test_a_platform_admin_cannot_unknowingly_place_a_candidate_in_a_squatted_organisation(
+    gql: GraphQLCall, pool: asyncpg.Pool
+) -> None:
+    squatter = await sign_up(
+        gql, email=unique_email("squatter"), organisation_name="Cyberdyne Systems"
+    )
+    candidate = {"name": "Sarah", "email": "sarah@example.com", "resumeText": "10 years of Go"}
+    refused = await gql(
+        CREATE_CANDIDATE, {"input": candidate | {"organisation": squatter.organisation}}
+    )
+    assert refused["errors"][0]["extensions"]["code"] == "BAD_USER_INPUT"
+    assert refused["errors"][0]["extensions"]["organisationOrigin"] == "SIGN_UP"
+    assert squatter.email in refused["errors"][0]["message"]
+    async with pool.acquire() as conn:
+        placed = await conn.fetchval(
+            "select count(*) from candidates c join organisations o on o.id = c.organisation_id"
+            " where o.slug = $1",
+            squatter.organisation,
+        )
+    assert placed == 0
+    confirmed = await gql(
+        CREATE_CANDIDATE,
+        {"input": candidate | {"organisation": squatter.organisation, "confirmSelfService": True}},
+    )
+    assert "errors" not in confirmed, confirmed["errors"]
