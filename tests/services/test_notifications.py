@@ -43,9 +43,12 @@ async def test_a_notification_wakes_only_the_watchers_of_its_key(
 ) -> None:
     async with hub.watch(CHANNEL, "a") as a, hub.watch(CHANNEL, "b") as b:
         await eventually(lambda: listening(pool), bool, message="the LISTEN")
-        # The listener wakes every watcher once it has connected; that is not the news here.
-        await a.wait(0)
-        await b.wait(0)
+        # The listener wakes every watcher once it has connected, just after its LISTEN shows in
+        # pg_stat_activity; that wake is not the news here, so wait it out rather than race it
+        # (under load it landed after a zero wait and woke `b` early). The hub is new, so the
+        # wake comes; the bound only keeps a missed one from hanging the test.
+        await a.wait(10)
+        await b.wait(10)
         await pool.execute("select pg_notify($1, 'a')", CHANNEL)
         async with asyncio.timeout(10):
             await a.wait(60)  # returns on the notification, long before 60 s
