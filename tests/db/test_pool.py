@@ -34,14 +34,18 @@ async def admin(database_dsn: str) -> AsyncIterator[asyncpg.Connection]:
     await conn.close()
 
 
-async def terminate_when_sleeping(admin: asyncpg.Connection, app_name: str) -> int:
-    """Wait until a backend of `app_name` sits in pg_sleep, then terminate it; its pid."""
+async def terminate_when_sleeping(
+    admin: asyncpg.Connection, app_name: str, *, not_pid: int = 0
+) -> int:
+    """Wait until a backend of `app_name` sits in pg_sleep, then terminate it; its pid.
+    `not_pid`: one terminated before, which may still be listed for a moment as it exits."""
 
     async def sleeping() -> int | None:
         pid: int | None = await admin.fetchval(
             "select pid from pg_stat_activity"
-            " where application_name = $1 and wait_event = 'PgSleep'",
+            " where application_name = $1 and wait_event = 'PgSleep' and pid <> $2",
             app_name,
+            not_pid,
         )
         return pid
 
@@ -98,8 +102,8 @@ async def test_a_read_cut_twice_fails_with_the_connection_error_after_two_attemp
         await conn.execute("select pg_sleep(30)")
 
     reading = asyncio.create_task(run_read(read_pool, read))
-    await terminate_when_sleeping(admin, app_name)
-    await terminate_when_sleeping(admin, app_name)
+    first = await terminate_when_sleeping(admin, app_name)
+    await terminate_when_sleeping(admin, app_name, not_pid=first)
     with pytest.raises(asyncpg.ConnectionDoesNotExistError) as raised:
         await reading
     assert attempts == 2

@@ -168,22 +168,28 @@ async def test_a_write_whose_connection_is_terminated_fails_coded_and_is_not_run
             lambda pid: pid is not None,
             message="the insert to wait for the lock",
         )
+        assert pid is not None
         assert await admin.fetchval("select pg_terminate_backend($1)", pid)
         # Answered while the lock is still held: a second run would be waiting for it still.
         response = await asyncio.wait_for(writing, 30)
-        assert await waiting_for_lock(admin, app_name) is None
+        assert await waiting_for_lock(admin, app_name, not_pid=pid) is None
     body = response.json()
     assert outcome(response) == "UPSTREAM_UNAVAILABLE", body
     assert "may or may not have been saved" in body["errors"][0]["message"]
     assert await admin.fetchval("select count(*) from candidates where email = $1", email) == 0
 
 
-async def waiting_for_lock(admin: asyncpg.Connection, app_name: str) -> int | None:
+async def waiting_for_lock(
+    admin: asyncpg.Connection, app_name: str, *, not_pid: int = 0
+) -> int | None:
     """The backend of `app_name` waiting for a lock (its statement may still be in Parse, where
-    pg_stat_activity shows the previous statement, so it is found by its wait alone)."""
+    pg_stat_activity shows the previous statement, so it is found by its wait alone); not
+    `not_pid`, terminated already and maybe listed for a moment as it exits."""
     pid: int | None = await admin.fetchval(
-        "select pid from pg_stat_activity where application_name = $1 and wait_event_type = 'Lock'",
+        "select pid from pg_stat_activity"
+        " where application_name = $1 and wait_event_type = 'Lock' and pid <> $2",
         app_name,
+        not_pid,
     )
     return pid
 
