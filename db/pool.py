@@ -1,7 +1,9 @@
-"""Pool set-up in one place: codecs, session settings and the statement timeout."""
+"""Pool set-up in one place: codecs, session settings and the statement timeout; and reads
+that survive a cut connection (`run_read`)."""
 
+import logging
 from collections.abc import Awaitable, Callable
-from typing import TYPE_CHECKING, Any, Final, TypeAlias
+from typing import TYPE_CHECKING, Any, Final, TypeAlias, TypeVar
 
 import asyncpg
 import orjson
@@ -13,6 +15,10 @@ if TYPE_CHECKING:
     Connection: TypeAlias = asyncpg.Connection[asyncpg.Record] | PoolConnectionProxy[asyncpg.Record]
 else:
     Connection = asyncpg.Connection
+
+logger = logging.getLogger(__name__)
+
+T = TypeVar("T")
 
 APPLICATION_NAME: Final = "insighta"
 DEFAULT_STATEMENT_TIMEOUT_MS: Final = 30_000
@@ -69,6 +75,7 @@ async def create_pool(
 
     pool = await asyncpg.create_pool(
         dsn,
+        connect=_connect,
         min_size=min_size,
         max_size=max_size,
         init=init,
@@ -85,3 +92,80 @@ def _encode_json(value: Any) -> str:
 
 async def ping(conn: Connection, *, wait_seconds: float) -> None:
     await conn.fetchval("select 1", timeout=wait_seconds)
+
+
+class DatabaseUnreachable(ConnectionRefusedError):
+    """The server cannot be reached at all (nothing listens where the DSN points)."""
+
+
+async def _connect(*args: Any, **kwargs: Any) -> asyncpg.Connection:
+    """asyncpg.connect, with a server that is down shown as a refused connection whatever the
+    transport: on a unix socket (the embedded server) asyncpg raises FileNotFoundError, since
+    the stopped server removed its socket file, which would look like any missing file."""
+    try:
+        conn: asyncpg.Connection = await asyncpg.connect(*args, **kwargs)
+    except FileNotFoundError as error:
+        raise DatabaseUnreachable(error.errno, f"cannot reach the database: {error}") from error
+    return conn
+
+
+# The server ended the session or refused a new one (pg_terminate_backend is 57P01, a restart
+# or failover 57P01/57P02 then 57P03 while it starts), or the socket went: nothing of the
+# statement in flight came back, and another connection may well work.
+_LOST: Final = (
+    asyncpg.exceptions.ConnectionDoesNotExistError,  # 08003: closed in the middle of an operation
+    asyncpg.exceptions.ConnectionFailureError,  # 08006
+    asyncpg.exceptions.ClientCannotConnectError,  # 08001
+    asyncpg.exceptions.ConnectionRejectionError,  # 08004
+    asyncpg.exceptions.TransactionResolutionUnknownError,  # 08007: lost during COMMIT
+    asyncpg.exceptions.AdminShutdownError,  # 57P01
+    asyncpg.exceptions.CrashShutdownError,  # 57P02
+    asyncpg.exceptions.CannotConnectNowError,  # 57P03: starting up or shutting down
+    asyncpg.exceptions.IdleSessionTimeoutError,  # 57P05
+    ConnectionError,  # reset, refused (DatabaseUnreachable), broken pipe, aborted
+)
+# An idle connection that receives the server's FATAL message (the backend was terminated and
+# its socket has not been seen closing yet) is put by asyncpg into its error-consume state, 2;
+# the next statement then fails with this, before anything was sent.
+_CUT_WHILE_IDLE: Final = "another operation (2) is in progress"
+
+
+def is_connection_lost(error: BaseException) -> bool:
+    """Whether `error` means the connection (or the server) went away, rather than that the
+    statement failed: a statement timeout, a constraint or a bug is not a lost connection."""
+    if isinstance(error, _LOST):
+        return True
+    if isinstance(error, asyncpg.InterfaceError):
+        return str(error).endswith("connection is closed")
+    if isinstance(error, asyncpg.exceptions.InternalClientError):
+        return _CUT_WHILE_IDLE in str(error)
+    return False
+
+
+async def run_read(
+    pool: asyncpg.Pool,
+    read: Callable[[Connection], Awaitable[T]],
+    *,
+    acquire_wait: float | None = None,
+) -> T:
+    """`read(conn)` on a pooled connection, run once more on a fresh connection if the first
+    was lost (`is_connection_lost`); a second loss, or any other error, is raised.
+
+    Only for reads whose result is handed on once `read` returns: nothing of a lost attempt
+    reached anyone, and running a read again changes nothing. Never for writes (a lost COMMIT
+    may have committed) or for rows streamed out as they come (an export already sent some).
+    `acquire_wait` bounds each wait for a pooled connection (seconds).
+    """
+    try:
+        async with pool.acquire(timeout=acquire_wait) as conn:
+            return await read(conn)
+    except Exception as error:
+        if not is_connection_lost(error):
+            raise
+        logger.warning("database connection lost; reading again", extra={"error": str(error)})
+    # One connection cut usually means all of them were (a restart, a failover, a PgBouncer
+    # restart), and a cut idle connection can look open for a moment: asking the pool for
+    # another could hand out the next dead one. Expired, each is replaced as it is next taken.
+    await pool.expire_connections()
+    async with pool.acquire(timeout=acquire_wait) as conn:
+        return await read(conn)

@@ -23,7 +23,7 @@ from strawberry.types.unset import UnsetType
 from graph.access_log import AccessLogMiddleware, request_id_of
 from graph.bearer import bearer_token
 from graph.context import Context
-from graph.errors import INTERNAL_MESSAGE
+from graph.errors import DATABASE_UNAVAILABLE_MESSAGE, INTERNAL_MESSAGE
 from graph.exports import export_routes
 from graph.graphiql import graphiql_page, graphiql_routes
 from graph.interviews.dataloaders import InterviewLoaders
@@ -39,7 +39,13 @@ from services.accounts.authentication import authenticate
 from services.accounts.runtime import build_account_services
 from services.cache import ResultCache, build_result_cache
 from services.data_version import DataVersion
-from services.database import ConnectionPool, Database, is_reachable, open_database
+from services.database import (
+    ConnectionPool,
+    Database,
+    is_database_unavailable,
+    is_reachable,
+    open_database,
+)
 from services.errors import ErrorCode, ServiceError
 from services.ingestion.pacing import QueryActivity
 from services.ingestion.service import open_ingestion
@@ -126,7 +132,16 @@ class InsightaGraphQL(GraphQL[Context, None]):
             )
         except ServiceError as error:
             context.auth_error = error
-        except Exception:
+        except Exception as error:
+            if is_database_unavailable(error):
+                logger.warning(
+                    "could not check the token's account: database unavailable",
+                    extra={"request_id": context.request_id, "error": repr(error)},
+                )
+                context.auth_error = ServiceError(
+                    ErrorCode.UPSTREAM_UNAVAILABLE, DATABASE_UNAVAILABLE_MESSAGE
+                )
+                return
             logger.exception(
                 "could not check the token's account", extra={"request_id": context.request_id}
             )

@@ -7,12 +7,21 @@ import orjson
 from graphql.error import GraphQLError
 from starlette.responses import Response
 from strawberry.extensions import MaskErrors
+from strawberry.types.graphql import OperationType
 
+from services.database import is_database_unavailable
 from services.errors import ErrorCode
 
 logger = logging.getLogger(__name__)
 
 INTERNAL_MESSAGE = "Internal error"
+# Reads were already run once more on a fresh connection (db/pool.py): this one is worth
+# retrying by the client. A write is never run again by us: its COMMIT may have gone through.
+DATABASE_UNAVAILABLE_MESSAGE = "the database is unavailable; try again shortly"
+WRITE_INTERRUPTED_MESSAGE = (
+    "the database connection was lost: this change may or may not have been saved; "
+    "check before repeating it"
+)
 
 
 def has_code(error: GraphQLError) -> bool:
@@ -37,7 +46,11 @@ class MaskUnexpectedErrors(MaskErrors):
     def _process_errors(self, errors: list[GraphQLError]) -> list[GraphQLError]:
         processed = []
         for error in errors:
-            if self._is_unexpected(error):
+            if self._is_unexpected(error) and is_database_unavailable(
+                error.original_error or error
+            ):
+                processed.append(self._database_unavailable(error))
+            elif self._is_unexpected(error):
                 processed.append(self.anonymise_error(error))
             elif not has_code(error):
                 error.extensions = {
@@ -69,6 +82,35 @@ class MaskUnexpectedErrors(MaskErrors):
             original_error=None,
             extensions={"code": ErrorCode.INTERNAL.value, "requestId": request_id},
         )
+
+    def _database_unavailable(self, error: GraphQLError) -> GraphQLError:
+        request_id = self._request_id()
+        logger.warning(
+            "database unavailable",
+            extra={
+                "request_id": request_id,
+                "path": error.path,
+                "error": repr(error.original_error),
+            },
+        )
+        message = DATABASE_UNAVAILABLE_MESSAGE
+        if self._is_mutation():
+            message = WRITE_INTERRUPTED_MESSAGE
+        return GraphQLError(
+            message=message,
+            nodes=error.nodes,
+            source=error.source,
+            positions=error.positions,
+            path=error.path,
+            original_error=None,
+            extensions={"code": ErrorCode.UPSTREAM_UNAVAILABLE.value, "requestId": request_id},
+        )
+
+    def _is_mutation(self) -> bool:
+        try:
+            return self.execution_context.operation_type is OperationType.MUTATION
+        except RuntimeError:  # an operation name the document does not define
+            return False
 
     def _request_id(self) -> str:
         context: Any = self.execution_context.context

@@ -19,6 +19,7 @@ import logging
 import asyncpg
 
 from db import profiles as profiles_db
+from db.pool import run_read
 
 logger = logging.getLogger(__name__)
 
@@ -51,8 +52,7 @@ class DataVersion:
         while self._next is not None:
             wanted, self._next = self._next, None
             try:
-                async with self._pool.acquire() as conn:
-                    version = await profiles_db.get_data_version_token(conn)
+                version = await run_read(self._pool, profiles_db.get_data_version_token)
             except Exception as error:
                 if not wanted.done():
                     wanted.set_exception(error)

@@ -9,7 +9,14 @@ import asyncpg
 
 from db.embedded import EmbeddedPostgres
 from db.migrations import apply_migrations
-from db.pool import APPLICATION_NAME, create_pool, ping
+from db.pool import (
+    APPLICATION_NAME,
+    Connection,
+    create_pool,
+    is_connection_lost,
+    ping,
+    run_read,
+)
 from services.settings import Secret, Settings
 
 logger = logging.getLogger(__name__)
@@ -79,10 +86,28 @@ async def open_database(settings: Settings, *, max_size: int = 10) -> Database:
 
 
 async def is_reachable(pool: ConnectionPool, *, wait_seconds: float = 5.0) -> bool:
+    """Whether a statement gets through; a connection cut since its last use (the server
+    restarted) is replaced first, so only a database that is really away reports False."""
+
+    async def probe(conn: Connection) -> None:
+        await ping(conn, wait_seconds=wait_seconds)
+
     try:
-        async with pool.acquire(timeout=wait_seconds) as conn:
-            await ping(conn, wait_seconds=wait_seconds)
-    except (TimeoutError, OSError, asyncpg.PostgresError, asyncpg.InterfaceError):
-        logger.exception("database health check failed")
+        await run_read(pool, probe, acquire_wait=wait_seconds)
+    except (
+        TimeoutError,
+        OSError,
+        asyncpg.PostgresError,
+        asyncpg.InterfaceError,
+        asyncpg.exceptions.InternalClientError,
+    ) as error:
+        # Polled every few seconds while the database is down: one line each, no trace.
+        logger.warning("database health check failed", extra={"error": repr(error)})
         return False
     return True
+
+
+def is_database_unavailable(error: BaseException) -> bool:
+    """Whether a request failed because the database went away (a cut or refused connection),
+    not because of what it asked: the graph layer answers UPSTREAM_UNAVAILABLE for these."""
+    return is_connection_lost(error)

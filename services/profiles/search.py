@@ -9,6 +9,7 @@ from uuid import UUID
 import asyncpg
 
 from db import profiles as profiles_db
+from db.pool import Connection, run_read
 from services.cache import ResultCache
 from services.errors import bad_input
 from services.pagination import Cursor, PageRequest, encode_cursor
@@ -87,15 +88,17 @@ async def _read_page(
     after: tuple[Any, UUID] | None,
     key: str,
 ) -> ProfilePage:
-    async with pool.acquire() as conn:
-        found = await profiles_db.select_profiles_page(
+    found = await run_read(
+        pool,
+        lambda conn: profiles_db.select_profiles_page(
             conn,
             _filter_values(canonical),
             sort_key=search.sort.field.value,
             descending=search.sort.order is SortOrder.DESC,
             after=after,
             limit=search.page.first + 1,
-        )
+        ),
+    )
     first, sort_name = search.page.first, search.sort.name
     edges = [
         ProfileEdge(
@@ -115,8 +118,7 @@ async def _read_page(
 
 
 async def get_profile(pool: asyncpg.Pool, profile_id: UUID) -> Profile | None:
-    async with pool.acquire() as conn:
-        row = await profiles_db.get_profile(conn, profile_id)
+    row = await run_read(pool, lambda conn: profiles_db.get_profile(conn, profile_id))
     return profile_from_row(row) if row is not None else None
 
 
@@ -145,13 +147,16 @@ async def profile_stats(
 async def _read_groups(
     pool: asyncpg.Pool, canonical: CanonicalFilter, dimensions: list[ProfileDimension]
 ) -> list[ProfileGroup]:
-    async with pool.acquire() as conn:
-        if not dimensions:
-            total = await profiles_db.count_profiles(conn, _filter_values(canonical))
-            return [ProfileGroup(key={}, count=total)]
-        rows = await profiles_db.select_profile_groups(
-            conn, _filter_values(canonical), [dimension.value for dimension in dimensions]
-        )
+    values = _filter_values(canonical)
+    if not dimensions:
+        total = await run_read(pool, lambda conn: profiles_db.count_profiles(conn, values))
+        return [ProfileGroup(key={}, count=total)]
+    columns = [dimension.value for dimension in dimensions]
+
+    async def read(conn: Connection) -> list[asyncpg.Record]:
+        return await profiles_db.select_profile_groups(conn, values, columns)
+
+    rows = await run_read(pool, read)
     return [
         ProfileGroup(
             key={_KEY_NAMES[d]: _group_value(d, row[d.value]) for d in dimensions},
