@@ -261,6 +261,8 @@ _PLAUSIBLE_BY_NAME: Final[dict[str, st.SearchStrategy[Any]]] = {
     "timestampSec": st.integers(min_value=0, max_value=100_000),
     "sequenceNo": st.integers(min_value=1, max_value=1_000),
     "questionCount": st.integers(min_value=1, max_value=20),
+    # A question that gets past the empty and length checks, NUL or not.
+    "message": st.sampled_from(["What about caching?", "caching\x00", "\x00"]),
 }
 
 
