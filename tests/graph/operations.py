@@ -259,7 +259,10 @@ _PLAUSIBLE_BY_NAME: Final[dict[str, st.SearchStrategy[Any]]] = {
     "speaker": st.sampled_from(["ai", "candidate", "interviewer", "unknown", " AI "]),
     "first": st.integers(min_value=1, max_value=100),
     "timestampSec": st.integers(min_value=0, max_value=100_000),
-    "sequenceNo": st.integers(min_value=1, max_value=1_000),
+    # The last int4 once made every later automatic number overflow.
+    "sequenceNo": st.one_of(
+        st.integers(min_value=1, max_value=1_000), st.sampled_from([1_000_000, 2**31 - 1])
+    ),
     "questionCount": st.integers(min_value=1, max_value=20),
     # A question that gets past the empty and length checks, NUL or not.
     "message": st.sampled_from(["What about caching?", "caching\x00", "\x00"]),

@@ -2,10 +2,12 @@
 
 import json
 
+import asyncpg
 import pytest
 
+from services.interviews.sessions import MAX_SEQUENCE_NO
 from tests.graph.interviews.conftest import Api, error_code, recruiter
-from tests.graph.interviews.documents import COMPLETE
+from tests.graph.interviews.documents import APPEND_TURN, COMPLETE
 from tests.graph.interviews.test_offline_flow import create_interview
 
 HUGE_INTEGERS = ["1" + "0" * 5000, "1" + "0" * 30, "-" + "9" * 25, "18446744073709551616"]
@@ -76,3 +78,50 @@ async def test_a_huge_integer_variable_in_transcript_json_is_bad_input(
     body = response.json()
     # orjson reads integers past 64 bits as floats, which are stored as they are.
     assert "errors" not in body or error_code(body) == "BAD_USER_INPUT"
+
+
+def turn(text: str, sequence_no: int | None = None) -> dict[str, object]:
+    return {"speaker": "ai", "text": text, "timestampSec": 0} | (
+        {} if sequence_no is None else {"sequenceNo": sequence_no}
+    )
+
+
+async def test_a_sequence_number_past_the_maximum_is_bad_input_and_appends_go_on(
+    offline_api: Api, org: str
+) -> None:
+    token = recruiter(org)
+    interview_id = await create_interview(offline_api, token, resume=None)
+    for sequence_no in (2**31 - 1, MAX_SEQUENCE_NO + 1):
+        body = await offline_api.gql(
+            APPEND_TURN, {"id": interview_id, "turn": turn("x", sequence_no)}, token=token
+        )
+        assert error_code(body) == "BAD_USER_INPUT"
+        assert body["errors"][0]["extensions"]["field"] == "sequenceNo"
+    last = {"id": interview_id, "turn": turn("last", MAX_SEQUENCE_NO)}
+    assert (await offline_api.data(APPEND_TURN, last, token=token))["appendTranscriptTurn"][
+        "sequenceNo"
+    ] == MAX_SEQUENCE_NO
+    for expected in (MAX_SEQUENCE_NO + 1, MAX_SEQUENCE_NO + 2):
+        appended = await offline_api.data(
+            APPEND_TURN, {"id": interview_id, "turn": turn("after")}, token=token
+        )
+        assert appended["appendTranscriptTurn"]["sequenceNo"] == expected
+
+
+async def test_automatic_numbering_survives_a_turn_stored_at_the_last_int4(
+    offline_api: Api, org: str, pool: asyncpg.Pool
+) -> None:
+    token = recruiter(org)
+    interview_id = await create_interview(offline_api, token, resume=None)
+    await offline_api.data(APPEND_TURN, {"id": interview_id, "turn": turn("first")}, token=token)
+    async with pool.acquire() as conn:  # a turn stored before sequenceNo had a maximum
+        await conn.execute(
+            "insert into transcript_turns (interview_id, sequence_no, speaker, text, "
+            "timestamp_sec) values ($1::uuid, 2147483647, 'ai', 'poison', 0)",
+            interview_id,
+        )
+    for expected in (2, 3):
+        appended = await offline_api.data(
+            APPEND_TURN, {"id": interview_id, "turn": turn("later")}, token=token
+        )
+        assert appended["appendTranscriptTurn"]["sequenceNo"] == expected
