@@ -17,6 +17,7 @@ import jwt
 
 from db import profiles as profiles_db
 from services.auth.tokens import ALGORITHM, ISSUER, Principal, Role
+from services.csv_formulas import FORMULA_PATTERN
 from services.errors import ErrorCode, ServiceError
 from services.metrics import EXPORT_BYTES, EXPORTS_ACTIVE
 from services.profiles.enums import AgeGroup, Gender
@@ -137,7 +138,9 @@ async def stream_profiles_csv(
 
         try:
             async with pool.acquire() as conn:
-                await profiles_db.copy_profiles_csv(conn, values, collect)
+                await profiles_db.copy_profiles_csv(
+                    conn, values, collect, formula_pattern=FORMULA_PATTERN
+                )
             if pending:
                 await queue.put(bytes(pending))
         finally:

@@ -132,6 +132,24 @@ async def test_session_json_fills_in_and_rebuilt_ids_never_change(
     assert merged["turns"][2]["timestamp"] == "00:01:25"
 
 
+HIDDEN_FORMULAS = [" =1+1", "\u00a0+1", "\u200b@SUM(A1)", "\ufeff-2", "\u3000＝1", "＠A1"]
+
+
+async def test_session_json_turns_that_hide_a_formula_are_escaped_in_the_csv(
+    offline_api: Api, org: str
+) -> None:
+    token = recruiter(org)
+    interview_id = await create_interview(offline_api, token, resume=None)
+    turns = [
+        {"speaker": "candidate", "text": text, "timestamp_sec": n}
+        for n, text in enumerate([*HIDDEN_FORMULAS, "a = b"])
+    ]
+    await offline_api.data(COMPLETE, {"id": interview_id, "json": turns}, token=token)
+    exported = await offline_api.data(EXPORT, {"id": interview_id, "format": "CSV"}, token=token)
+    rows = list(csv.reader(io.StringIO(exported["transcriptExport"], newline="")))
+    assert [row[5] for row in rows[1:]] == [*("'" + text for text in HIDDEN_FORMULAS), "a = b"]
+
+
 async def test_another_organisations_transcript_is_not_found(offline_api: Api, org: str) -> None:
     token = recruiter(org)
     interview_id = await create_interview(offline_api, token, resume=None)

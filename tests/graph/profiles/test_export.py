@@ -118,7 +118,9 @@ async def test_a_download_without_a_valid_link_token_is_unauthenticated(
     assert response.json()["errors"][0]["extensions"]["code"] == "UNAUTHENTICATED"
 
 
-FORMULA_NAMES = ['=HYPERLINK("http://x")', "+1+2", "-3", "@SUM(A1)", "\tTabbed", "\rReturn"]
+FORMULA_NAMES = ['=HYPERLINK("http://x")', "+1+2", "-3", "@SUM(A1)", "\tTabbed", "\rReturn",
+                 "＝1+1", "＋1", "－1", "＠SUM(A1)", " =1", "\u00a0+1", "\u200b@A1", "\ufeff-1",
+                 "\u3000＝1"]  # fmt: skip
 
 
 async def test_cells_that_look_like_formulas_are_escaped(
