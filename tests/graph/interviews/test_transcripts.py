@@ -14,7 +14,7 @@ from services.auth.tokens import Role
 from services.transcripts.turns import TranscriptSource
 from tests.conftest import StatementLog, make_token
 from tests.graph.interviews.conftest import Api, error_code, recruiter
-from tests.graph.interviews.documents import APPEND_TURN, COMPLETE, START_SESSION
+from tests.graph.interviews.documents import AGENT_COMPLETE, APPEND_TURN, COMPLETE, START_SESSION
 from tests.graph.interviews.test_offline_flow import create_interview
 
 TURN_FIELDS = "id sequenceNo speaker speakerLabel text timestamp timestampSec"
@@ -120,7 +120,7 @@ async def test_session_json_fills_in_and_rebuilt_ids_never_change(
         {"speaker": "candidate", "text": "=SUM(A1) with Redis", "timestamp_sec": 70},
         {"speaker": "ai", "text": "What about invalidation?", "timestamp_sec": 95},
     ]
-    await offline_api.data(COMPLETE, {"id": mixed, "json": longer}, token=agent)
+    await offline_api.data(AGENT_COMPLETE, {"id": mixed, "json": longer}, token=agent)
     merged = (await offline_api.data(TRANSCRIPT, {"id": mixed}, token=token))["transcript"]
     assert merged["source"] == "TURNS"
     assert merged["turns"][:2] == stored["turns"]  # stored turns keep their real ids
