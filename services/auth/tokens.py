@@ -113,6 +113,14 @@ def verify_token(key: Secret, token: str, *, now: datetime | None = None) -> Pri
     )
 
 
+def subject_user_id(subject: str) -> UUID | None:
+    """The account a subject names (`user:<uuid>`), or None (operator, agent or malformed)."""
+    try:
+        return _user_id(subject)
+    except jwt.InvalidTokenError:
+        return None
+
+
 def _user_id(subject: str) -> UUID | None:
     if not subject.startswith(USER_SUBJECT_PREFIX):
         return None
