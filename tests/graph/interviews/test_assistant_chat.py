@@ -116,7 +116,7 @@ async def test_gemini_answers_through_the_retry_policy(
     assert len(requests) == 2  # one 503, retried once
     prompt = requests[-1]["contents"][0]["parts"][0]["text"]
     assert "[00:00:12] Candidate: I would measure first" in prompt
-    assert prompt.rstrip().endswith(QUESTION)
+    assert prompt.endswith(f'"recruiters_question": "{QUESTION}"\n}}\n</data>')
 
 
 async def test_gemini_unavailable_stores_nothing(
