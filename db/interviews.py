@@ -290,9 +290,12 @@ async def select_transcript_jsons(
 INSERT_TURN = """
 insert into transcript_turns (interview_id, sequence_no, speaker, text, timestamp_sec)
 values ($1,
+        -- A turn at int4's last value (stored before sequenceNo had a maximum) would make
+        -- max + 1 overflow on every later append: number after the turns below it.
         coalesce($2::int, (select coalesce(max(sequence_no), 0) + 1
                              from transcript_turns
-                            where interview_id = $1)),
+                            where interview_id = $1
+                              and sequence_no < 2147483647)),
         $3, $4, $5)
     on conflict (interview_id, sequence_no) do nothing
 returning id, interview_id, sequence_no, speaker, text, timestamp_sec

@@ -332,14 +332,12 @@ async def insert_profiles(conn: Connection, rows: Sequence[tuple[Any, ...]]) -> 
     return int(status.split()[-1])
 
 
-# CSV export. Text a person typed (names, country names) that starts like a spreadsheet
+# CSV export. Text a person typed (names, country names) that could run as a spreadsheet
 # formula gets a leading apostrophe (OWASP "CSV injection"); every other column is a number,
-# an enum, a code, an id or a timestamp and cannot start that way.
+# an enum, a code, an id or a timestamp and cannot start that way. $7 is the caller's
+# formula pattern (services/csv_formulas.py), so that every CSV export follows one rule.
 def _formula_safe(column: str) -> str:
-    return (
-        f"case when left({column}, 1) = any(array['=', '+', '-', '@', chr(9), chr(13)])"
-        f" then '''' || {column} else {column} end"
-    )
+    return f"case when {column} ~ $7 then '''' || {column} else {column} end"
 
 
 # No ORDER BY: rows stream in storage order from the first page PostgreSQL reads, instead of
@@ -366,6 +364,8 @@ async def copy_profiles_csv(
     conn: Connection,
     filter: ProfileFilterValues,
     output: Callable[[bytes], Coroutine[Any, Any, None]],
+    *,
+    formula_pattern: str,
 ) -> None:
     """COPY the filtered profiles as CSV (header first) into `output`, chunk by chunk.
 
@@ -379,7 +379,12 @@ async def copy_profiles_csv(
     try:
         await conn.execute(SET_EXPORT_STATEMENT_TIMEOUT)
         await conn.copy_from_query(
-            SELECT_PROFILES_FOR_EXPORT, *filter.args(), output=output, format="csv", header=True
+            SELECT_PROFILES_FOR_EXPORT,
+            *filter.args(),
+            formula_pattern,
+            output=output,
+            format="csv",
+            header=True,
         )
     except BaseException:
         conn.terminate()

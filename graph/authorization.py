@@ -17,6 +17,15 @@ A row says which roles may call the operation and how far its reach goes (`Scope
   points at such a row, so the tests can prove the NOT_FOUND for every operation that has one.
 - PLATFORM: across every organisation; platform admins only (admin tokens without an
   organisation: operators, `insighta token --role admin`).
+
+Below the root, one more table: `PROTECTED_TYPES` are the object types that hold a
+candidate's personal data or the recruiters' judgement (the candidate with email and resume,
+the assessment, the invitation email), with the roles that may read them. An agent token may
+call operations that answer an `Interview` (`completeInterviewSession`), so every field that
+leads from another type into a protected one has a row in `FIELD_PERMISSIONS` and carries
+the `FieldPermitted` class: an agent asking for `candidate` gets FORBIDDEN on that field, not
+the candidate. tests/graph/test_authorization.py walks the schema to prove no such field lacks
+its row.
 """
 
 import logging
@@ -125,6 +134,39 @@ PERMISSIONS: Final = MappingProxyType(
         "setUserActive": _owned(_ADMIN, Resource.USER, "userId"),
     }
 )
+
+
+_CANDIDATE_DATA_READERS: Final = _INTERVIEWERS
+PROTECTED_TYPES: Final = MappingProxyType(
+    {
+        "Candidate": _CANDIDATE_DATA_READERS,
+        "Assessment": _CANDIDATE_DATA_READERS,
+        "EmailMessage": _CANDIDATE_DATA_READERS,
+    }
+)
+# "<parent type>.<field>" -> who may read it: every field that returns a protected type from
+# an unprotected one (root fields have their rows in PERMISSIONS instead).
+FIELD_PERMISSIONS: Final = MappingProxyType(
+    {
+        "Interview.candidate": PROTECTED_TYPES["Candidate"],
+        "Interview.assessment": PROTECTED_TYPES["Assessment"],
+        "Interview.invite": PROTECTED_TYPES["EmailMessage"],
+    }
+)
+FIELD_REFUSED: Final = "the {role} role may not read {field}"
+
+
+def authorize_field(field: str, principal: Principal | None) -> None:
+    """Raise FORBIDDEN unless FIELD_PERMISSIONS lets `principal` read `field` ("Type.name").
+
+    Its root field has already admitted the caller; a field without a row is refused."""
+    roles = FIELD_PERMISSIONS.get(field)
+    if roles is None:
+        logger.error("field without a permission rule", extra={"field": field})
+        raise ServiceError(ErrorCode.FORBIDDEN, NO_RULE.format(operation=field))
+    if principal is None or principal.role not in roles:
+        role = principal.role.value if principal is not None else "anonymous"
+        raise ServiceError(ErrorCode.FORBIDDEN, FIELD_REFUSED.format(role=role, field=field))
 
 
 def authorize(operation: str, principal: Principal | None, auth_error: ServiceError | None) -> None:

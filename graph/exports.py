@@ -5,6 +5,7 @@ any row count. A failure after the first byte can only cut the stream short (the
 already sent): it is logged, and the file lacks its last rows.
 """
 
+import functools
 import logging
 from collections.abc import AsyncGenerator, Callable
 from datetime import UTC, datetime
@@ -18,6 +19,8 @@ from starlette.types import Receive, Scope, Send
 
 from graph.authorization import PERMISSIONS
 from graph.profiles.export import EXPORT_ROUTE_NAME
+from services.accounts.authentication import account_disabled
+from services.accounts.statuses import UserStatuses
 from services.errors import ErrorCode, ServiceError
 from services.profiles.export import ExportSlots, stream_profiles_csv, verify_export_token
 from services.read_your_writes import ReadRouting, caller_key
@@ -78,14 +81,19 @@ def export_routes(secret_key: Secret, *, slots: ExportSlots | None = None) -> li
                 raise ServiceError(
                     ErrorCode.FORBIDDEN, f"the {grant.role.value} role may not export profiles"
                 )
+            # A link outlives the request that made it by up to 10 minutes: the account must
+            # still be active when the download starts, as for any request of its tokens.
+            if grant.user_id is not None:
+                statuses: UserStatuses = request.app.state.accounts.statuses
+                if not await statuses.is_active(grant.user_id):
+                    raise account_disabled()
         except ServiceError as error:
             return _error(error)
         reads: ReadRouting = request.app.state.reads
         pool = (await reads.target(caller_key(grant.subject))).pool
-        if not export_slots.try_acquire(pool.get_max_size()):
-            busy = ServiceError(
-                ErrorCode.RATE_LIMITED, "too many exports are running: try again shortly"
-            )
+        try:
+            export_slots.acquire(grant.subject, pool_size=pool.get_max_size())
+        except ServiceError as busy:
             return _error(busy, headers={"Retry-After": str(RETRY_AFTER_SECONDS)})
         logger.info(
             "profile export started",
@@ -93,7 +101,9 @@ def export_routes(secret_key: Secret, *, slots: ExportSlots | None = None) -> li
         )
         stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ")
         return _ExportResponse(
-            stream_profiles_csv(pool, grant.filter), export_slots.release, f"profiles-{stamp}.csv"
+            stream_profiles_csv(pool, grant.filter),
+            functools.partial(export_slots.release, grant.subject),
+            f"profiles-{stamp}.csv",
         )
 
     return [Route("/exports/profiles.csv", profiles_csv, methods=["GET"], name=EXPORT_ROUTE_NAME)]

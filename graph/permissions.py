@@ -10,7 +10,7 @@ from starlette.websockets import WebSocket
 from strawberry.permission import BasePermission
 from strawberry.types import Info
 
-from graph.authorization import TOKEN_REQUIRED, authorize
+from graph.authorization import TOKEN_REQUIRED, authorize, authorize_field
 from graph.context import Context
 from services.accounts.authentication import recheck
 from services.auth.tokens import Principal
@@ -37,4 +37,13 @@ class Permitted(BasePermission):
             except ServiceError as error:
                 principal, auth_error = None, error
         authorize(info.field_name, principal, auth_error)
+        return True
+
+
+class FieldPermitted(BasePermission):
+    """A field below the root that leads to candidate data: FIELD_PERMISSIONS says who may
+    read it (graph/authorization.py)."""
+
+    async def has_permission(self, source: Any, info: Info[Context, None], **kwargs: Any) -> bool:
+        authorize_field(f"{info.path.typename}.{info.field_name}", info.context.principal)
         return True

@@ -8,7 +8,7 @@ from services.errors import bad_input
 from services.interviews.access import parse_id
 from services.interviews.candidates import MAX_RESUME_PDF_BYTES, NewCandidate
 from services.interviews.interviews import DEFAULT_QUESTION_COUNT, NewInterview
-from services.interviews.sessions import NewTurn
+from services.interviews.sessions import MAX_SEQUENCE_NO, NewTurn
 
 
 @strawberry.input(description="A new candidate; the resume's profile is extracted on creation.")
@@ -81,8 +81,8 @@ class TranscriptTurnInput:
     timestamp_sec: int = strawberry.field(description="Seconds since the session began, >= 0")
     sequence_no: int | None = strawberry.field(
         default=None,
-        description="1, 2, ...; a retried append with the same number is not stored twice. "
-        "Omitted: after the last stored turn",
+        description=f"1, 2, ... (at most {MAX_SEQUENCE_NO}); a retried append with the same "
+        "number is not stored twice. Omitted: after the last stored turn",
     )
 
     def to_new_turn(self) -> NewTurn:

@@ -9,6 +9,7 @@ from strawberry.types import Info
 
 from graph.context import Context
 from graph.interviews.enums import AssessmentStatus, EmailStatus, TranscriptSource
+from graph.permissions import FieldPermitted
 from services.email.outbox import OutboxEmail
 from services.interviews import records
 from services.interviews.sessions import StartedSession
@@ -165,18 +166,28 @@ class Interview:
             candidate_id=interview.candidate_id,
         )
 
-    @strawberry.field(description="None until the session completes")
+    @strawberry.field(
+        description="None until the session completes. Agent tokens: FORBIDDEN",
+        permission_classes=[FieldPermitted],
+    )
     async def assessment(self, info: Info[Context, None]) -> Assessment | None:
         found = await info.context.loaders.assessment_by_interview.load(self.interview_id)
         return Assessment.from_domain(found) if found else None
 
-    @strawberry.field
+    @strawberry.field(
+        description="Who is interviewed. Agent tokens: FORBIDDEN",
+        permission_classes=[FieldPermitted],
+    )
     async def candidate(self, info: Info[Context, None]) -> Candidate:
         found = await info.context.loaders.candidate_by_id.load(self.candidate_id)
         assert found is not None  # a foreign key guarantees it
         return Candidate.from_domain(found)
 
-    @strawberry.field(description="The invitation email and its delivery status, once queued")
+    @strawberry.field(
+        description="The invitation email and its delivery status, once queued. Agent tokens: "
+        "FORBIDDEN",
+        permission_classes=[FieldPermitted],
+    )
     async def invite(self, info: Info[Context, None]) -> EmailMessage | None:
         found = await info.context.loaders.invite_by_interview.load(self.interview_id)
         return EmailMessage.from_domain(found) if found else None

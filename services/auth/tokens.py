@@ -86,7 +86,10 @@ def verify_token(key: Secret, token: str, *, now: datetime | None = None) -> Pri
             options={"require": ["exp", "iat", "sub", "iss"]},
             leeway=0,
         )
-        if now is not None and datetime.fromtimestamp(claims["exp"], UTC) <= now:
+        # PyJWT checks only that exp is a number in the future: one past datetime's range
+        # (year 9999) fails here as OverflowError, ValueError or OSError, by platform.
+        expires_at = datetime.fromtimestamp(claims["exp"], UTC)
+        if now is not None and expires_at <= now:
             raise jwt.ExpiredSignatureError("expired")
         role = Role(claims["role"])
         organisation = claims.get("org")
@@ -98,16 +101,24 @@ def verify_token(key: Secret, token: str, *, now: datetime | None = None) -> Pri
         user_id = _user_id(str(claims["sub"]))
     except jwt.ExpiredSignatureError:
         raise ServiceError(ErrorCode.UNAUTHENTICATED, EXPIRED_MESSAGE) from None
-    except (jwt.InvalidTokenError, KeyError, ValueError, TypeError):
+    except (jwt.InvalidTokenError, KeyError, ValueError, TypeError, OverflowError, OSError):
         raise ServiceError(ErrorCode.UNAUTHENTICATED, "the token is not valid") from None
     return Principal(
         subject=str(claims["sub"]),
         role=role,
         organisation=organisation,
-        expires_at=datetime.fromtimestamp(claims["exp"], UTC),
+        expires_at=expires_at,
         interview=interview,
         user_id=user_id,
     )
+
+
+def subject_user_id(subject: str) -> UUID | None:
+    """The account a subject names (`user:<uuid>`), or None (operator, agent or malformed)."""
+    try:
+        return _user_id(subject)
+    except jwt.InvalidTokenError:
+        return None
 
 
 def _user_id(subject: str) -> UUID | None:

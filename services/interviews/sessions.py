@@ -31,6 +31,9 @@ from services.video.tokens import LiveKitKeys, participant_tokens
 logger = logging.getLogger(__name__)
 
 MAX_TURN_TEXT: Final = 20_000
+# A client's own sequenceNo stays far below int4's end, so automatic numbering (last + 1)
+# always has room after it: hours of interview are a few thousand turns.
+MAX_SEQUENCE_NO: Final = 1_000_000
 MAX_TRANSCRIPT_JSON_BYTES: Final = 5 * 1024 * 1024
 AGENT_TOKEN_TTL: Final = timedelta(hours=3)
 
@@ -134,6 +137,8 @@ def validated_turn(turn: NewTurn) -> NewTurn:
         raise bad_input("timestampSec must not be negative", field="timestampSec")
     if turn.sequence_no is not None and turn.sequence_no < 1:
         raise bad_input("sequenceNo starts at 1", field="sequenceNo")
+    if turn.sequence_no is not None and turn.sequence_no > MAX_SEQUENCE_NO:
+        raise bad_input(f"sequenceNo is at most {MAX_SEQUENCE_NO}", field="sequenceNo")
     return NewTurn(speaker, text, turn.timestamp_sec, turn.sequence_no)
 
 
@@ -161,7 +166,13 @@ async def append_turn(
             text=turn.text,
             timestamp_sec=turn.timestamp_sec,
         )
-        assert row is not None  # the row lock rules out a concurrent insert at this number
+        if row is None:
+            # The row lock rules out a concurrent insert, so only automatic numbering lands
+            # here: the number after the last turn is taken (db/interviews.py INSERT_TURN).
+            raise bad_input(
+                "no sequence number is free after the last turn: send sequenceNo",
+                field="sequenceNo",
+            )
         await interviews_db.notify_turns_changed(conn, interview_id)
         if interview.status in _ASSESSED:
             # A turn that arrives after completion (the agent's last words racing LiveKit's

@@ -8,15 +8,17 @@ needs no state on the server and cannot be edited into another filter.
 import asyncio
 import contextlib
 from collections.abc import AsyncGenerator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any, Final
+from uuid import UUID
 
 import asyncpg
 import jwt
 
 from db import profiles as profiles_db
-from services.auth.tokens import ALGORITHM, ISSUER, Principal, Role
+from services.auth.tokens import ALGORITHM, ISSUER, Principal, Role, subject_user_id
+from services.csv_formulas import FORMULA_PATTERN
 from services.errors import ErrorCode, ServiceError
 from services.metrics import EXPORT_BYTES, EXPORTS_ACTIVE
 from services.profiles.enums import AgeGroup, Gender
@@ -34,21 +36,34 @@ QUEUED_CHUNKS: Final = 4
 
 @dataclass(slots=True)
 class ExportSlots:
-    """How many exports may stream at once. Each holds a pooled connection for as long as its
-    client reads, so without a cap a few slow downloads could starve every query."""
+    """How many exports may stream at once, one per user. Each holds a pooled connection for
+    as long as its client reads, so without a cap a few slow downloads could starve every
+    query; without the per-user cap one user's slow downloads could hold every slot (up to
+    the export's 1 h statement timeout) and lock everyone else out."""
 
     limit: int | None = None  # None: a third of the pool, at least one
-    active: int = 0
+    holders: set[str] = field(default_factory=set)  # the subjects streaming now
 
-    def try_acquire(self, pool_size: int) -> bool:
+    @property
+    def active(self) -> int:
+        return len(self.holders)
+
+    def acquire(self, holder: str, *, pool_size: int) -> None:
+        """Take a slot for `holder` (a token subject), or RATE_LIMITED."""
+        if holder in self.holders:
+            raise ServiceError(
+                ErrorCode.RATE_LIMITED,
+                "you already have an export running: wait for it to finish",
+            )
         limit = self.limit if self.limit is not None else max(1, pool_size // 3)
         if self.active >= limit:
-            return False
-        self.active += 1
-        return True
+            raise ServiceError(
+                ErrorCode.RATE_LIMITED, "too many exports are running: try again shortly"
+            )
+        self.holders.add(holder)
 
-    def release(self) -> None:
-        self.active -= 1
+    def release(self, holder: str) -> None:
+        self.holders.discard(holder)
 
 
 @dataclass(frozen=True, slots=True)
@@ -65,6 +80,11 @@ class ExportGrant:
     subject: str
     role: Role
     filter: CanonicalFilter
+
+    @property
+    def user_id(self) -> UUID | None:
+        """The account the link was asked for; None for operator tokens."""
+        return subject_user_id(self.subject)
 
 
 def issue_export_token(
@@ -137,7 +157,9 @@ async def stream_profiles_csv(
 
         try:
             async with pool.acquire() as conn:
-                await profiles_db.copy_profiles_csv(conn, values, collect)
+                await profiles_db.copy_profiles_csv(
+                    conn, values, collect, formula_pattern=FORMULA_PATTERN
+                )
             if pending:
                 await queue.put(bytes(pending))
         finally:

@@ -24,6 +24,7 @@ from services.auth.tokens import Principal
 from services.errors import bad_input
 from services.interviews.access import not_found, organisation_scope, parse_id
 from services.interviews.records import Assessment, Interview
+from services.interviews.text_rules import storable_text
 from services.transcripts.loading import load_transcript
 from services.transcripts.relevance import pick_turns
 from services.transcripts.turns import TranscriptTurn
@@ -57,7 +58,7 @@ async def ask(
     pool: asyncpg.Pool, ai: InterviewAI, principal: Principal, interview_id: UUID, message: str
 ) -> ChatMessage:
     """The assistant's answer, stored after the question; NOT_FOUND outside the scope."""
-    text = message.strip()
+    text = storable_text(message, field="message").strip()
     if not text:
         raise bad_input("message must not be empty", field="message")
     if len(text) > MAX_MESSAGE:

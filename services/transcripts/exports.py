@@ -9,9 +9,9 @@ JSON: the `transcript` query's shape, camelCase, keys in this order, two-space i
 
 CSV: a header row `sequenceNo,timestamp,timestampSec,speaker,speakerLabel,text,id`, then a
 row per turn, CRLF line ends, quoted by the csv module where a cell holds a comma, quote or
-line break. Against formula injection (OWASP "CSV Injection"; ASVS 1.2.10) a cell that starts
-with = + - @, tab, CR, LF, NUL or a full-width = + - @ gets a leading apostrophe, which
-spreadsheets read as "this is text" and do not show.
+line break. Against formula injection every cell goes through the one rule of all our CSV
+exports, services/csv_formulas.py: a cell whose first visible character is = + - @ (or a
+full-width one), tab, CR or LF gets a leading apostrophe.
 """
 
 import csv
@@ -21,6 +21,7 @@ from typing import Final
 
 import orjson
 
+from services.csv_formulas import escape_formula
 from services.transcripts.turns import Transcript, TranscriptTurn
 
 
@@ -39,7 +40,6 @@ CSV_HEADER: Final = (
     "text",
     "id",
 )
-FORMULA_TRIGGERS: Final = ("=", "+", "-", "@", "\t", "\r", "\n", "\0", "＝", "＋", "－", "＠")
 
 
 def export_transcript(transcript: Transcript, export_format: ExportFormat) -> str:
@@ -97,8 +97,3 @@ def export_csv(transcript: Transcript) -> str:
         )
         writer.writerow([escape_formula(cell) for cell in row])
     return buffer.getvalue()
-
-
-def escape_formula(cell: str) -> str:
-    """`"=HYPERLINK(...)"` -> `"'=HYPERLINK(...)"`; cells that cannot start a formula stay."""
-    return "'" + cell if cell.startswith(FORMULA_TRIGGERS) else cell

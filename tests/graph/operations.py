@@ -5,10 +5,11 @@ Documents declare one variable per argument (`$a_<name>`) and select every field
 result that takes no required argument, a few levels deep, so the nested resolvers run too.
 """
 
+import functools
 import string
 from collections.abc import Iterator
 from dataclasses import dataclass
-from typing import Any, Final
+from typing import Any, Final, cast
 
 from graphql import (
     GraphQLArgument,
@@ -219,12 +220,22 @@ _JSON_LEAF: Final = st.one_of(
     st.floats(allow_nan=False, allow_infinity=False),
     _TEXT,
 )
-_JSON: Final = st.recursive(
-    _JSON_LEAF,
-    lambda children: st.one_of(
-        st.lists(children, max_size=4), st.dictionaries(st.text(max_size=10), children, max_size=4)
+# Nested past what orjson (the jsonb codec) encodes, and integers it reads back as floats.
+_HOSTILE_JSON: Final = (
+    functools.reduce(lambda inner, _: [inner], range(300), cast(Any, "deep")),
+    [{"speaker": "ai", "text": "x", "timestamp_sec": 10**30}],
+    [{"speaker": "ai", "text": "x", "sequence_no": -(10**25)}],
+)
+_JSON: Final = st.one_of(
+    st.recursive(
+        _JSON_LEAF,
+        lambda children: st.one_of(
+            st.lists(children, max_size=4),
+            st.dictionaries(st.text(max_size=10), children, max_size=4),
+        ),
+        max_leaves=12,
     ),
-    max_leaves=12,
+    st.sampled_from(_HOSTILE_JSON),
 )
 _SCALARS: Final[dict[str, st.SearchStrategy[Any]]] = {
     "ID": st.one_of(st.uuids().map(str), _TEXT),
@@ -248,8 +259,13 @@ _PLAUSIBLE_BY_NAME: Final[dict[str, st.SearchStrategy[Any]]] = {
     "speaker": st.sampled_from(["ai", "candidate", "interviewer", "unknown", " AI "]),
     "first": st.integers(min_value=1, max_value=100),
     "timestampSec": st.integers(min_value=0, max_value=100_000),
-    "sequenceNo": st.integers(min_value=1, max_value=1_000),
+    # The last int4 once made every later automatic number overflow.
+    "sequenceNo": st.one_of(
+        st.integers(min_value=1, max_value=1_000), st.sampled_from([1_000_000, 2**31 - 1])
+    ),
     "questionCount": st.integers(min_value=1, max_value=20),
+    # A question that gets past the empty and length checks, NUL or not.
+    "message": st.sampled_from(["What about caching?", "caching\x00", "\x00"]),
 }
 
 

@@ -18,7 +18,7 @@ from typing import Any, Final
 import asyncpg
 import httpx
 import pytest
-from graphql import GraphQLNonNull, GraphQLScalarType
+from graphql import GraphQLNonNull, GraphQLObjectType, GraphQLScalarType, get_named_type
 from starlette.applications import Starlette
 from starlette.routing import WebSocketRoute
 from starlette.types import Message
@@ -27,15 +27,17 @@ from strawberry.types import ExecutionResult
 
 from graph.app import InsightaGraphQL, create_app
 from graph.authorization import (
+    FIELD_PERMISSIONS,
     PERMISSIONS,
     PLATFORM_ONLY,
+    PROTECTED_TYPES,
     ROLE_REFUSED,
     TOKEN_REQUIRED,
     Resource,
     Rule,
     Scope,
 )
-from graph.permissions import Permitted
+from graph.permissions import FieldPermitted, Permitted
 from graph.schema import schema
 from services.auth.tokens import Role, issue_token
 from services.settings import Settings
@@ -119,6 +121,48 @@ def test_every_operation_goes_through_the_table(operation: Operation) -> None:
     assert definition.permission_classes == [Permitted], (
         f"`{operation.name}` must use permission_classes=[Permitted] (graph/permissions.py)"
     )
+
+
+def _fields_into_protected_types() -> dict[str, tuple[str, Any]]:
+    """ "Type.field" -> (protected type name, field) for every non-root field into one."""
+    roots = {schema._schema.query_type, schema._schema.mutation_type}
+    roots.add(schema._schema.subscription_type)
+    found: dict[str, tuple[str, Any]] = {}
+    for graphql_type in schema._schema.type_map.values():
+        if not isinstance(graphql_type, GraphQLObjectType) or graphql_type in roots:
+            continue
+        if graphql_type.name.startswith("__") or graphql_type.name in PROTECTED_TYPES:
+            continue
+        for name, field in graphql_type.fields.items():
+            target = get_named_type(field.type).name
+            if target in PROTECTED_TYPES:
+                found[f"{graphql_type.name}.{name}"] = (target, field)
+    return found
+
+
+def test_every_field_into_candidate_data_has_a_rule_and_goes_through_it() -> None:
+    fields = _fields_into_protected_types()
+    assert fields, "the walk found no field into a protected type"
+    assert set(FIELD_PERMISSIONS) == set(fields), (
+        "FIELD_PERMISSIONS (graph/authorization.py) must have a row for exactly the fields "
+        f"into protected types: {sorted(fields)}"
+    )
+    for name, (target, field) in fields.items():
+        assert FIELD_PERMISSIONS[name] <= PROTECTED_TYPES[target], name
+        assert Role.AGENT not in FIELD_PERMISSIONS[name], name
+        definition = field.extensions["strawberry-definition"]
+        assert definition.permission_classes == [FieldPermitted], (
+            f"`{name}` must use permission_classes=[FieldPermitted] (graph/permissions.py)"
+        )
+
+
+@pytest.mark.parametrize("operation", OPERATIONS, ids=_ids)
+def test_root_fields_answering_candidate_data_admit_only_its_readers(
+    operation: Operation,
+) -> None:
+    target = get_named_type(operation.field.type).name
+    if target in PROTECTED_TYPES:
+        assert PERMISSIONS[operation.name].roles <= PROTECTED_TYPES[target], operation.name
 
 
 def _rule_of(operation: Operation) -> Rule:

@@ -6,6 +6,7 @@ from datetime import timedelta
 
 import asyncpg
 import httpx
+import jwt
 import pytest
 from starlette.applications import Starlette
 
@@ -121,3 +122,20 @@ async def test_sql_looking_input_is_data(client: httpx.AsyncClient, pool: asyncp
     assert response.json()["errors"][0]["message"] == "invalid email or password"
     async with pool.acquire() as conn:
         assert await conn.fetchval("select to_regclass('users') is not null")
+
+
+@pytest.mark.parametrize("exp", [10**30, -(10**30), 2**63, 1e300])
+async def test_a_signed_token_with_an_out_of_range_expiry_is_unauthenticated(
+    client: httpx.AsyncClient, exp: float
+) -> None:
+    token = jwt.encode(
+        {"sub": "x", "role": "admin", "iss": "insighta", "iat": 0, "exp": exp},
+        TEST_SECRET.reveal(),
+        algorithm="HS256",
+    )
+    for query in (ME, PROFILES):
+        response = await client.post(
+            "/graphql", json={"query": query}, headers={"Authorization": f"Bearer {token}"}
+        )
+        assert response.status_code < 500, response.text
+        assert response.json()["errors"][0]["extensions"]["code"] == "UNAUTHENTICATED"

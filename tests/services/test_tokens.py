@@ -91,3 +91,31 @@ def test_a_user_subject_without_a_user_id_is_not_valid() -> None:
     with pytest.raises(ServiceError) as raised:
         verify_token(KEY, token)
     assert raised.value.code is ErrorCode.UNAUTHENTICATED
+
+
+@pytest.mark.parametrize(
+    "claims",
+    [
+        {"exp": 10**30},
+        {"exp": 2**63},
+        {"exp": 1e300},
+        {"exp": 253402300800},  # 10000-01-01: past datetime's last year
+        {"exp": -(10**30)},
+        {"exp": 2**40},  # the year 36812
+        {"exp": 2**33, "iat": 10**30},
+        {"exp": 2**33, "nbf": 10**30},
+    ],
+    ids=["exp-1e30", "exp-2^63", "exp-float", "exp-year-10000", "exp-negative", "exp-2^40",
+         "iat-future", "nbf-future"],
+)  # fmt: skip
+def test_signed_tokens_with_out_of_range_times_are_unauthenticated(
+    claims: dict[str, object],
+) -> None:
+    token = jwt.encode(
+        {"sub": "x", "role": "admin", "iss": "insighta", "iat": 0} | claims,
+        KEY.reveal(),
+        algorithm="HS256",
+    )
+    with pytest.raises(ServiceError) as raised:
+        verify_token(KEY, token)
+    assert raised.value.code is ErrorCode.UNAUTHENTICATED

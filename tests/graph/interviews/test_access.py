@@ -307,3 +307,51 @@ async def test_a_platform_admin_cannot_unknowingly_place_a_candidate_in_a_squatt
         {"input": candidate | {"organisation": squatter.organisation, "confirmSelfService": True}},
     )
     assert "errors" not in confirmed, confirmed["errors"]
+
+
+AGENT_COMPLETES = """
+mutation($id: ID!) {
+  completeInterviewSession(interviewId: $id) {
+    id status questions
+    candidate { name email resumeText profile { summary } }
+  }
+}
+"""
+AGENT_READS = {
+    "candidate": "candidate { email resumeText }",
+    "assessment": "assessment { status summary recommendation }",
+    "invite": "invite { to textBody }",
+}
+
+
+async def test_an_agent_token_cannot_read_candidate_data_through_its_interview(
+    offline_api: Api, org: str
+) -> None:
+    token = recruiter(org)
+    interview_id = await create_interview(offline_api, token)
+    await offline_api.data(SEND_INVITE, {"id": interview_id}, token=token)
+    started = await offline_api.data(START_SESSION, {"id": interview_id}, token=token)
+    agent = started["startInterviewSession"]["agentApiToken"]
+    body = await offline_api.gql(AGENT_COMPLETES, {"id": interview_id}, token=agent)
+    assert error_code(body) == "FORBIDDEN"
+    assert "ada@example.com" not in str(body)
+    await offline_api.run_jobs()  # the assessment exists now
+    for field, selection in AGENT_READS.items():
+        document = (
+            "mutation($id: ID!) { completeInterviewSession(interviewId: $id) "
+            f"{{ id {selection} }} }}"
+        )
+        refused = await offline_api.gql(document, {"id": interview_id}, token=agent)
+        assert error_code(refused) == "FORBIDDEN", field
+        assert refused["errors"][0]["path"][-1] == field
+        assert "ada@example.com" not in str(refused)
+        owner = await offline_api.data(document, {"id": interview_id}, token=token)
+        assert owner["completeInterviewSession"][field] is not None, field
+    # What the agent needs still answers: its interview's questions and transcript.
+    needed = await offline_api.data(
+        "mutation($id: ID!) { completeInterviewSession(interviewId: $id) "
+        "{ id status questions transcript { turns { text } } } }",
+        {"id": interview_id},
+        token=agent,
+    )
+    assert needed["completeInterviewSession"]["questions"]

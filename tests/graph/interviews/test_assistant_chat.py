@@ -116,7 +116,7 @@ async def test_gemini_answers_through_the_retry_policy(
     assert len(requests) == 2  # one 503, retried once
     prompt = requests[-1]["contents"][0]["parts"][0]["text"]
     assert "[00:00:12] Candidate: I would measure first" in prompt
-    assert prompt.rstrip().endswith(QUESTION)
+    assert prompt.endswith(f'"recruiters_question": "{QUESTION}"\n}}\n</data>')
 
 
 async def test_gemini_unavailable_stores_nothing(
@@ -139,3 +139,16 @@ async def test_gemini_unavailable_stores_nothing(
             "select count(*) from chat_messages where interview_id = $1::uuid", interview_id
         )
     assert stored == 0
+
+
+async def test_a_nul_character_in_the_question_is_bad_input_and_stores_nothing(
+    offline_api: Api, org: str
+) -> None:
+    token = recruiter(org)
+    interview_id = await create_interview(offline_api, token, resume=None)
+    await append_turns(offline_api, token, interview_id, CACHING)
+    for message in ("caching\u0000", "\u0000"):
+        body = await offline_api.gql(ASK, {"id": interview_id, "message": message}, token=token)
+        assert error_code(body) == "BAD_USER_INPUT", message
+        assert body["errors"][0]["extensions"]["field"] == "message"
+    assert (await offline_api.data(HISTORY, {"id": interview_id}, token=token))["chatHistory"] == []

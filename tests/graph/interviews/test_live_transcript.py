@@ -14,9 +14,9 @@ from tests.databases import fresh_database
 from tests.graph.ingestion.test_server import open_socket
 from tests.graph.interviews.conftest import recruiter
 from tests.graph.interviews.documents import (
+    AGENT_COMPLETE,
     APPEND_TURN,
     CANCEL,
-    COMPLETE,
     CREATE_CANDIDATE,
     CREATE_INTERVIEW,
     START_SESSION,
@@ -125,7 +125,7 @@ async def test_two_subscribers_get_every_turn_once_in_order_then_complete(
         # ... then 3, late and out of order, and once more (a retry): it still comes, once
         for _ in range(2):
             await call(there, APPEND_TURN, {"id": interview_id, "turn": turn(3, 3700)}, agent)
-        await call(there, COMPLETE, {"id": interview_id, "json": None}, agent)
+        await call(there, AGENT_COMPLETE, {"id": interview_id, "json": None}, agent)
 
         for socket, messages in zip(sockets, received, strict=True):
             while messages[-1]["type"] == "next":
@@ -157,7 +157,7 @@ async def test_a_completed_interview_replays_its_turns_then_completes(
     token = recruiter(ORG)
     interview_id, agent = await new_interview(there, token)
     await call(there, APPEND_TURN, {"id": interview_id, "turn": turn(1, 0)}, agent)
-    await call(there, COMPLETE, {"id": interview_id, "json": None}, agent)
+    await call(there, AGENT_COMPLETE, {"id": interview_id, "json": None}, agent)
     socket = await subscribe(here, interview_id, token)
     async with socket:
         first = await receive(socket)

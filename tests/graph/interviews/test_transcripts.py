@@ -14,7 +14,7 @@ from services.auth.tokens import Role
 from services.transcripts.turns import TranscriptSource
 from tests.conftest import StatementLog, make_token
 from tests.graph.interviews.conftest import Api, error_code, recruiter
-from tests.graph.interviews.documents import APPEND_TURN, COMPLETE, START_SESSION
+from tests.graph.interviews.documents import AGENT_COMPLETE, APPEND_TURN, COMPLETE, START_SESSION
 from tests.graph.interviews.test_offline_flow import create_interview
 
 TURN_FIELDS = "id sequenceNo speaker speakerLabel text timestamp timestampSec"
@@ -120,7 +120,7 @@ async def test_session_json_fills_in_and_rebuilt_ids_never_change(
         {"speaker": "candidate", "text": "=SUM(A1) with Redis", "timestamp_sec": 70},
         {"speaker": "ai", "text": "What about invalidation?", "timestamp_sec": 95},
     ]
-    await offline_api.data(COMPLETE, {"id": mixed, "json": longer}, token=agent)
+    await offline_api.data(AGENT_COMPLETE, {"id": mixed, "json": longer}, token=agent)
     merged = (await offline_api.data(TRANSCRIPT, {"id": mixed}, token=token))["transcript"]
     assert merged["source"] == "TURNS"
     assert merged["turns"][:2] == stored["turns"]  # stored turns keep their real ids
@@ -130,6 +130,24 @@ async def test_session_json_fills_in_and_rebuilt_ids_never_change(
         "What about invalidation?",
     ]
     assert merged["turns"][2]["timestamp"] == "00:01:25"
+
+
+HIDDEN_FORMULAS = [" =1+1", "\u00a0+1", "\u200b@SUM(A1)", "\ufeff-2", "\u3000＝1", "＠A1"]
+
+
+async def test_session_json_turns_that_hide_a_formula_are_escaped_in_the_csv(
+    offline_api: Api, org: str
+) -> None:
+    token = recruiter(org)
+    interview_id = await create_interview(offline_api, token, resume=None)
+    turns = [
+        {"speaker": "candidate", "text": text, "timestamp_sec": n}
+        for n, text in enumerate([*HIDDEN_FORMULAS, "a = b"])
+    ]
+    await offline_api.data(COMPLETE, {"id": interview_id, "json": turns}, token=token)
+    exported = await offline_api.data(EXPORT, {"id": interview_id, "format": "CSV"}, token=token)
+    rows = list(csv.reader(io.StringIO(exported["transcriptExport"], newline="")))
+    assert [row[5] for row in rows[1:]] == [*("'" + text for text in HIDDEN_FORMULAS), "a = b"]
 
 
 async def test_another_organisations_transcript_is_not_found(offline_api: Api, org: str) -> None:

@@ -18,6 +18,14 @@ from services.profiles.export import ExportSlots
 from services.profiles.names import name_key
 from services.read_your_writes import ReadRouting
 from tests.conftest import TEST_SECRET, GraphQLCall, make_token
+from tests.graph.accounts.helpers import (
+    INVITE,
+    SET_ACTIVE,
+    Account,
+    emailed_token,
+    sign_up,
+    unique_email,
+)
 
 EXPORT = """
 query Export($filter: ProfileFilter, $query: String) {
@@ -118,7 +126,9 @@ async def test_a_download_without_a_valid_link_token_is_unauthenticated(
     assert response.json()["errors"][0]["extensions"]["code"] == "UNAUTHENTICATED"
 
 
-FORMULA_NAMES = ['=HYPERLINK("http://x")', "+1+2", "-3", "@SUM(A1)", "\tTabbed", "\rReturn"]
+FORMULA_NAMES = ['=HYPERLINK("http://x")', "+1+2", "-3", "@SUM(A1)", "\tTabbed", "\rReturn",
+                 "＝1+1", "＋1", "－1", "＠SUM(A1)", " =1", "\u00a0+1", "\u200b@A1", "\ufeff-1",
+                 "\u3000＝1"]  # fmt: skip
 
 
 async def test_cells_that_look_like_formulas_are_escaped(
@@ -151,8 +161,60 @@ async def test_past_the_export_cap_a_download_is_rate_limited_and_slots_come_bac
     ) as http:
         assert (await http.get(url)).status_code == 200
         assert slots.active == 0, "a finished export gives its slot back"
-        slots.active = 1  # another export is streaming
+        slots.acquire("someone-else", pool_size=10)  # another export is streaming
         busy = await http.get(url)
     assert busy.status_code == 429
     assert busy.headers["retry-after"] == "10"
     assert busy.json()["errors"][0]["extensions"]["code"] == "RATE_LIMITED"
+
+
+async def _analyst_and_admin(gql: GraphQLCall, pool: asyncpg.Pool) -> tuple[Account, Account]:
+    admin = await sign_up(gql)
+    email = unique_email("analyst")
+    await gql(INVITE, {"email": email, "role": "ANALYST"}, token=admin.access_token)
+    analyst = await sign_up(
+        gql, email=email, invitation_token=await emailed_token(pool, to=email, kind="user_invite")
+    )
+    return admin, analyst
+
+
+async def test_a_link_stops_working_when_its_account_is_disabled(
+    gql: GraphQLCall, client: httpx.AsyncClient, pool: asyncpg.Pool, demo_profiles: None
+) -> None:
+    admin, analyst = await _analyst_and_admin(gql, pool)
+    body = await gql(EXPORT, {"query": "seniors"}, token=analyst.access_token)
+    url = body["data"]["profileExport"]["url"]
+    assert (await client.get(url)).status_code == 200
+    disabled = await gql(SET_ACTIVE, {"id": analyst.id, "active": False}, token=admin.access_token)
+    assert "errors" not in disabled, disabled
+    refused = await client.get(url)
+    assert refused.status_code == 401
+    error = refused.json()["errors"][0]
+    assert (error["extensions"]["code"], error["message"]) == (
+        "UNAUTHENTICATED",
+        "this account is disabled",
+    )
+
+
+async def test_one_user_streams_one_export_at_a_time_without_blocking_others(
+    gql: GraphQLCall, pool: asyncpg.Pool, demo_profiles: None
+) -> None:
+    analyst = make_token(Role.ANALYST)
+    mine = (await gql(EXPORT, {"query": "seniors"}, token=analyst))["data"]["profileExport"]["url"]
+    others = (await _export(gql, query="seniors"))["url"]  # the admin fixture's token
+    slots = ExportSlots(limit=3)
+    app = Starlette(routes=export_routes(TEST_SECRET, slots=slots))
+    app.state.pool = pool
+    app.state.reads = ReadRouting.primary_only(pool)
+    async with httpx.AsyncClient(
+        transport=httpx.ASGITransport(app=app), base_url="http://testserver"
+    ) as http:
+        slots.acquire("test-analyst", pool_size=10)  # a slow download of the analyst's runs
+        second = await http.get(mine)
+        assert (await http.get(others)).status_code == 200, "other users are not held up"
+        slots.release("test-analyst")
+        assert (await http.get(mine)).status_code == 200, "the slot comes back"
+    assert second.status_code == 429
+    assert second.json()["errors"][0]["extensions"]["code"] == "RATE_LIMITED"
+    assert "already" in second.json()["errors"][0]["message"]
+    assert slots.active == 0

@@ -126,10 +126,28 @@ async def test_closing_the_stream_early_stops_the_copy_and_frees_the_connection(
     assert whole.count(b"\n") == 2026 + 1
 
 
+def _acquired(slots: ExportSlots, holder: str, pool_size: int = 10) -> bool:
+    try:
+        slots.acquire(holder, pool_size=pool_size)
+    except ServiceError as error:
+        return error.code is not ErrorCode.RATE_LIMITED  # any other code fails the caller
+    return True
+
+
 def test_export_slots_cap_concurrent_exports_at_a_third_of_the_pool() -> None:
     slots = ExportSlots()
-    assert [slots.try_acquire(10) for _ in range(4)] == [True, True, True, False]
-    slots.release()
-    assert slots.try_acquire(10) is True
-    assert ExportSlots().try_acquire(2) is True, "a small pool still allows one export"
-    assert ExportSlots(limit=0).try_acquire(10) is False
+    assert [_acquired(slots, f"user-{n}") for n in range(4)] == [True, True, True, False]
+    slots.release("user-0")
+    assert _acquired(slots, "user-3") is True
+    assert _acquired(ExportSlots(), "a", pool_size=2) is True, "a small pool still allows one"
+    assert _acquired(ExportSlots(limit=0), "a") is False
+
+
+def test_a_user_holds_one_export_slot_at_a_time() -> None:
+    slots = ExportSlots(limit=10)
+    assert _acquired(slots, "user-a") is True
+    assert _acquired(slots, "user-a") is False
+    assert _acquired(slots, "user-b") is True, "another user is not held up"
+    assert slots.active == 2
+    slots.release("user-a")
+    assert _acquired(slots, "user-a") is True

@@ -7,11 +7,10 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from services.csv_formulas import could_run_as_formula, escape_formula
 from services.transcripts.exports import (
     CSV_HEADER,
-    FORMULA_TRIGGERS,
     ExportFormat,
-    escape_formula,
     export_csv,
     export_json,
     export_text,
@@ -106,6 +105,9 @@ def test_csv_has_a_header_and_a_row_per_turn() -> None:
         ("\t=1+1", "'\t=1+1"),
         ("\r=1+1", "'\r=1+1"),
         ("＝1+1", "'＝1+1"),
+        (" =1+1", "' =1+1"),
+        ("\u00a0@SUM(A1)", "'\u00a0@SUM(A1)"),
+        ("\u200b\ufeff-1", "'\u200b\ufeff-1"),
         ("a = b", "a = b"),
         ("'quoted already", "'quoted already"),
     ],
@@ -133,9 +135,9 @@ def test_csv_round_trips_every_text_exactly_but_for_the_escape(
     rows = list(csv.reader(io.StringIO(export_csv(transcript), newline="")))
     assert len(rows) == len(transcript.turns) + 1
     for row, turn in zip(rows[1:], transcript.turns, strict=True):
-        escaped = turn.text.startswith(FORMULA_TRIGGERS)
+        escaped = could_run_as_formula(turn.text)
         assert row[5] == ("'" + turn.text if escaped else turn.text)
-        assert not any(cell.startswith(FORMULA_TRIGGERS) for cell in row)
+        assert not any(could_run_as_formula(cell) for cell in row)
         assert row[6] == str(turn.id)
 
 
