@@ -40,18 +40,45 @@ class SelectionCost:
     depth: int = 0
     aliases: int = 0
     fields: int = 0
-    # Root field name -> how many times the operation selects it (aliases included).
-    root_fields: Mapping[str, int] = field(default_factory=dict)
 
 
 @dataclass(frozen=True, slots=True)
 class DocumentCost:
     operations: Mapping[str | None, SelectionCost]
+    # Each fragment as if it were an operation (validation walks every definition).
+    fragment_costs: Mapping[str, SelectionCost]
     has_cycle: bool
+    # Two operations, or two fragments, of one name (or several anonymous operations): the
+    # maps above would hide one of them, so such a document must be refused unmeasured.
+    has_duplicate_names: bool
     fragments: Mapping[str, SelectionSetNode]
+    _operation_walks: Mapping[str | None, "_Walk"]
+    _fragment_walks: Mapping[str, "_Walk"]
+    _order: tuple[str, ...]  # fragments after those they spread
 
     def of(self, operation: OperationDefinitionNode) -> SelectionCost:
         return self.operations[operation.name.value if operation.name else None]
+
+    def root_field_count(self, operation: OperationDefinitionNode, names: frozenset[str]) -> int:
+        """How many times the operation selects any of `names` at its root, every copy
+        counted: aliased, or spread from a fragment at any depth.
+
+        Only the names asked for are summed, so a fragment of 900 root fields spread 300
+        times costs 300 additions, not 270,000.
+        """
+        per_fragment: dict[str, int] = {}
+        for name in self._order:
+            per_fragment[name] = self._count(self._fragment_walks[name], names, per_fragment)
+        key = operation.name.value if operation.name else None
+        return self._count(self._operation_walks[key], names, per_fragment)
+
+    @staticmethod
+    def _count(walk: "_Walk", names: frozenset[str], per_fragment: Mapping[str, int]) -> int:
+        count = sum(walk.root_fields[name] for name in names if name in walk.root_fields)
+        for spread in walk.spreads:
+            if spread.at_root:
+                count += per_fragment.get(spread.fragment, 0)
+        return min(count, SATURATED)
 
 
 @dataclass(slots=True)
@@ -85,24 +112,36 @@ def measure(document: DocumentNode) -> DocumentCost:
         if isinstance(definition, FragmentDefinitionNode)
     }
     walks = {name: _walk(fragment.selection_set) for name, fragment in fragments.items()}
+    order = tuple(_dependency_order(walks))
     summaries: dict[str, SelectionCost] = {}
-    for name in _dependency_order(walks):
+    for name in order:
         summaries[name] = _summarise(walks[name], summaries)
-    operations = {
-        definition.name.value if definition.name else None: _summarise(
-            _walk(definition.selection_set), summaries
-        )
+    operation_nodes = [
+        definition
         for definition in document.definitions
         if isinstance(definition, OperationDefinitionNode)
+    ]
+    operation_walks = {
+        definition.name.value if definition.name else None: _walk(definition.selection_set)
+        for definition in operation_nodes
     }
+    operations = {key: _summarise(walk, summaries) for key, walk in operation_walks.items()}
+    fragment_count = sum(isinstance(d, FragmentDefinitionNode) for d in document.definitions)
     return DocumentCost(
         operations=operations,
+        fragment_costs=summaries,
         has_cycle=len(summaries) < len(fragments),
+        has_duplicate_names=(
+            len(operations) < len(operation_nodes) or len(fragments) < fragment_count
+        ),
         fragments={name: fragment.selection_set for name, fragment in fragments.items()},
+        _operation_walks=operation_walks,
+        _fragment_walks=walks,
+        _order=order,
     )
 
 
-def overlapping_pairs(cost: DocumentCost, operation: OperationDefinitionNode, *, limit: int) -> int:
+def overlapping_pairs(cost: DocumentCost, selection_set: SelectionSetNode, *, limit: int) -> int:
     """How many pairs of same-named fields validation compares to prove they can merge.
 
     GraphQL's "fields can merge" rule compares every two fields answering under one name, and
@@ -112,7 +151,7 @@ def overlapping_pairs(cost: DocumentCost, operation: OperationDefinitionNode, *,
     """
     fragments = cost.fragments
     pairs = 0
-    groups: deque[list[SelectionSetNode]] = deque([[operation.selection_set]])
+    groups: deque[list[SelectionSetNode]] = deque([[selection_set]])
     while groups and pairs <= limit:
         by_name: defaultdict[str, list[FieldNode]] = defaultdict(list)
         for selection_set in groups.popleft():
@@ -197,7 +236,6 @@ def _dependency_order(walks: Mapping[str, _Walk]) -> Iterable[str]:
 
 def _summarise(walk: _Walk, summaries: Mapping[str, SelectionCost]) -> SelectionCost:
     depth, aliases, fields = walk.depth, walk.aliases, walk.fields
-    root_fields = Counter(walk.root_fields)
     for spread in walk.spreads:
         spread_cost = summaries.get(spread.fragment)
         if spread_cost is None:
@@ -206,7 +244,4 @@ def _summarise(walk: _Walk, summaries: Mapping[str, SelectionCost]) -> Selection
         depth = max(depth, nesting if spread.in_introspection else nesting + spread_cost.depth)
         aliases = min(aliases + spread_cost.aliases, SATURATED)
         fields = min(fields + spread_cost.fields, SATURATED)
-        if spread.at_root:
-            for root_field, times in spread_cost.root_fields.items():
-                root_fields[root_field] = min(root_fields[root_field] + times, SATURATED)
-    return SelectionCost(depth=depth, aliases=aliases, fields=fields, root_fields=root_fields)
+    return SelectionCost(depth=depth, aliases=aliases, fields=fields)

@@ -16,9 +16,11 @@ from typing import Final
 
 from graphql import (
     DocumentNode,
+    FragmentDefinitionNode,
     GraphQLError,
     GraphQLSchema,
     OperationDefinitionNode,
+    SelectionSetNode,
 )
 from graphql.validation import (
     MaxIntrospectionDepthRule,
@@ -33,7 +35,7 @@ from strawberry.types import ExecutionContext
 from strawberry.types.graphql import OperationType
 
 from graph.document_cache import Rules, documents
-from graph.document_cost import DocumentCost, overlapping_pairs
+from graph.document_cost import DocumentCost, SelectionCost, overlapping_pairs
 from services.errors import ErrorCode, ServiceError, bad_input
 
 MAX_QUERY_DEPTH: Final = 10
@@ -49,10 +51,13 @@ MAX_FIELDS: Final = 1_000
 # Each error locates itself by scanning the text from its start: a thousand errors in a long
 # document cost more than the rest of validation.
 MAX_VALIDATION_ERRORS: Final = 10
+# The same, summed over every operation and fragment of the document (each is walked).
+MAX_DOCUMENT_FIELDS: Final = 5_000
 # Operations in one document (only one runs; each is validated).
 MAX_OPERATIONS: Final = 20
-# Pairs of same-named fields compared for merging (about 5 µs each when they have
-# arguments and sub-selections). Overlapping fragments in real clients make a few dozen.
+# Pairs of same-named fields compared for merging, in the whole document (about 5 µs each
+# when they have arguments and sub-selections). Overlapping fragments in real clients make a
+# few dozen.
 MAX_OVERLAPPING_PAIRS: Final = 1_000
 
 # Strawberry's own two (as strawberry.schema.schema.validate_document adds them) and
@@ -81,32 +86,51 @@ def document_too_long(query: object) -> ServiceError | None:
 
 
 def over_limits(document: DocumentNode, cost: DocumentCost) -> GraphQLError | None:
-    """Why the document costs too much to validate or run, or None."""
+    """Why the document costs too much to validate or run, or None.
+
+    Validation walks every definition, fragments included (used or not), so the field and
+    overlap bounds hold for each definition and for the document in all.
+    """
     if cost.has_cycle:
         return _refusal("fragments spread each other in a cycle")
+    if cost.has_duplicate_names:
+        return _refusal("operation and fragment names must be unique (one anonymous operation)")
     if len(cost.operations) > MAX_OPERATIONS:
         return _refusal(
             f"the document holds {len(cost.operations)} operations; the limit is {MAX_OPERATIONS}"
         )
+    definitions: list[tuple[str, SelectionCost, SelectionSetNode]] = []
     for definition in document.definitions:
-        if not isinstance(definition, OperationDefinitionNode):
-            continue
-        operation = cost.of(definition)
-        name = definition.name.value if definition.name else "anonymous"
-        if operation.depth > MAX_QUERY_DEPTH:
-            return _refusal(f"'{name}' exceeds maximum operation depth of {MAX_QUERY_DEPTH}")
-        if operation.aliases > MAX_ALIASES:
-            return _refusal(f"{operation.aliases} aliases found. Allowed: {MAX_ALIASES}")
-        if operation.fields > MAX_FIELDS:
+        if isinstance(definition, OperationDefinitionNode):
+            operation = cost.of(definition)
+            name = definition.name.value if definition.name else "anonymous"
+            if operation.depth > MAX_QUERY_DEPTH:
+                return _refusal(f"'{name}' exceeds maximum operation depth of {MAX_QUERY_DEPTH}")
+            if operation.aliases > MAX_ALIASES:
+                return _refusal(f"{operation.aliases} aliases found. Allowed: {MAX_ALIASES}")
+            definitions.append((name, operation, definition.selection_set))
+        elif isinstance(definition, FragmentDefinitionNode):
+            fragment = cost.fragment_costs[definition.name.value]
+            definitions.append((definition.name.value, fragment, definition.selection_set))
+    total_fields = 0
+    for name, selections, _ in definitions:
+        total_fields += selections.fields
+        if selections.fields > MAX_FIELDS:
             return _refusal(
-                f"'{name}' selects {operation.fields} fields with its fragments expanded; "
+                f"'{name}' selects {selections.fields} fields with its fragments expanded; "
                 f"the limit is {MAX_FIELDS}"
             )
-        if overlapping_pairs(cost, definition, limit=MAX_OVERLAPPING_PAIRS) > (
-            MAX_OVERLAPPING_PAIRS
-        ):
+    if total_fields > MAX_DOCUMENT_FIELDS:
+        return _refusal(
+            f"the document's definitions select {total_fields} fields with their fragments "
+            f"expanded; the limit is {MAX_DOCUMENT_FIELDS}"
+        )
+    pairs = 0
+    for _, _, selection_set in definitions:
+        pairs += overlapping_pairs(cost, selection_set, limit=MAX_OVERLAPPING_PAIRS - pairs)
+        if pairs > MAX_OVERLAPPING_PAIRS:
             return _refusal(
-                f"'{name}' selects the same fields too many times over "
+                "the document selects the same fields too many times over "
                 f"(more than {MAX_OVERLAPPING_PAIRS} pairs to compare)"
             )
     return None

@@ -6,7 +6,7 @@ much smaller limit, so guessing passwords or reset tokens is slow from anywhere.
 operation answers HTTP 429 with `Retry-After` and the error code RATE_LIMITED.
 """
 
-from collections.abc import AsyncIterator, Mapping
+from collections.abc import AsyncIterator
 from typing import Final
 
 from graphql import GraphQLError, get_operation_ast
@@ -30,7 +30,7 @@ class RateLimits(SchemaExtension):
         context = execution.context
         if isinstance(context, Context) and context.rate_limiter is not None:
             try:
-                await _check(context, _root_fields(execution))
+                await _check(context, _auth_operations(execution))
             except RateLimited as error:
                 if isinstance(context.response, Response):
                     context.response.status_code = 429
@@ -39,24 +39,26 @@ class RateLimits(SchemaExtension):
         yield
 
 
-async def _check(context: Context, root_fields: Mapping[str, int]) -> None:
+async def _check(context: Context, auth_operations: int) -> None:
     limiter, settings = context.rate_limiter, context.settings
     assert limiter is not None
     await limiter.check("api", context.rate_limit_caller, RateLimit(settings.rate_limit_per_minute))
-    # Each copy (aliased, or spread from a fragment at any depth) checks its own secret.
-    auth_fields = sum(root_fields.get(name, 0) for name in AUTH_OPERATIONS)
     await limiter.check(
-        "auth", context.client_ip, RateLimit(settings.auth_rate_limit_per_minute), cost=auth_fields
+        "auth",
+        context.client_ip,
+        RateLimit(settings.auth_rate_limit_per_minute),
+        cost=auth_operations,
     )
 
 
-def _root_fields(execution: ExecutionContext) -> Mapping[str, int]:
-    """How many times the operation selects each root field, every fragment expanded."""
+def _auth_operations(execution: ExecutionContext) -> int:
+    """How many account operations the operation runs: each copy (aliased, or spread from a
+    fragment at any depth) checks its own secret."""
     document = execution.graphql_document
     if document is None:
-        return {}
+        return 0
     operation = get_operation_ast(document, getattr(execution, "_provided_operation_name", None))
     if operation is None:
-        return {}
+        return 0
     cost = documents.cost(execution.query or "", dict(execution.parse_options), document)
-    return cost.of(operation).root_fields
+    return cost.root_field_count(operation, AUTH_OPERATIONS)

@@ -202,8 +202,28 @@ async def test_every_fragment_bomb_is_refused_within_its_budget(
         "{" + " __typename" * 4_000 + "}",
         # Pairs of the same field at every level: each pair compares its subtrees.
         fragment_bomb(links=9, fan_out=2, style="spread", leaf="viewer { role }"),
+        # Validation walks unused fragments too.
+        "{ __typename } fragment U on Query {" + " profileStats(groupBy: []) { count }" * 600 + "}",
+        # A second operation of the same name must not hide the first one's cost.
+        fragment_bomb(links=40, fan_out=2).replace("query {", "query Q {", 1)
+        + " query Q { __typename }",
+        # Nor a second fragment of the same name.
+        fragment_bomb(links=40, fan_out=2) + " fragment F0 on Query { __typename }",
+        # Many small fragments, each expanding the same large one.
+        "{ __typename } fragment G on Query {"
+        + " ".join(f"g{i}" for i in range(900))
+        + "} "
+        + " ".join(f"fragment H{i} on Query {{ ...G }}" for i in range(300)),
     ],
-    ids=["repeated-field", "repeated-leaf", "repeated-subtrees"],
+    ids=[
+        "repeated-field",
+        "repeated-leaf",
+        "repeated-subtrees",
+        "repeated-in-unused-fragment",
+        "duplicate-operation-name",
+        "duplicate-fragment-name",
+        "one-fragment-spread-everywhere",
+    ],
 )
 async def test_documents_costly_to_validate_are_refused_within_the_budget(document: str) -> None:
     cost, result = await _refusal_cost(schema, document)
