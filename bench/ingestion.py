@@ -46,15 +46,15 @@ from typing import Any
 import asyncpg
 import httpx
 
+from cli.ingest import INGEST
+from cli.ingest_client import GraphQLClient
 from db.embedded import EmbeddedPostgres
 from db.migrations import apply_migrations
-from graph.client import GraphQLClient
-from graph.ingest_command import INGEST
 from services.auth.tokens import Role, issue_token
+from services.platform.settings import Secret
 from services.profiles.countries import COUNTRY_NAMES
 from services.profiles.names import name_key, normalize_name
 from services.profiles.seed import DEMO_PROFILES
-from services.settings import Secret
 
 RESULTS = Path(__file__).parent / "results"
 SECRET = Secret("bench-secret-key-0123456789abcdef0123456789")

@@ -39,10 +39,10 @@ from db.profiles import select_profiles_page
 from db.profiles_bulk import analyze_profiles
 from services.auth.tokens import Role, issue_token
 from services.pagination import Cursor, encode_cursor
+from services.platform.settings import Secret, Settings
 from services.profiles.enums import ProfileSortField, SortOrder
 from services.profiles.search import ProfileSort
 from services.profiles.synthetic import DEFAULT_SEED
-from services.settings import Secret, Settings
 
 ROOT: Final = Path(__file__).resolve().parents[1]
 RESULTS: Final = ROOT / "bench" / "results"

@@ -15,7 +15,7 @@ import httpx
 
 STARTUP_SECONDS: Final = 180
 
-# Every worker's pool keeps a connection named `insighta-<pid>` (services/database.py).
+# Every worker's pool keeps a connection named `insighta-<pid>` (services/platform/database.py).
 _SERVING_PROCESSES = """
 select count(distinct application_name) from pg_stat_activity
  where datname = current_database() and application_name ~ '^insighta-[0-9]+$'
@@ -82,7 +82,7 @@ async def running_server(
 
 async def _wait_healthy(url: str, process: asyncio.subprocess.Process) -> None:
     loop = asyncio.get_running_loop()
-    # Workers import for 8-50 s on a busy 2-core machine (measured; see graph/supervisor.py).
+    # Workers import for 8-50 s on a busy 2-core machine (measured; see server/supervisor.py).
     deadline = loop.time() + STARTUP_SECONDS
     async with httpx.AsyncClient() as client:
         while loop.time() < deadline:

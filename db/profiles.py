@@ -335,7 +335,7 @@ async def insert_profiles(conn: Connection, rows: Sequence[tuple[Any, ...]]) -> 
 # CSV export. Text a person typed (names, country names) that could run as a spreadsheet
 # formula gets a leading apostrophe (OWASP "CSV injection"); every other column is a number,
 # an enum, a code, an id or a timestamp and cannot start that way. $7 is the caller's
-# formula pattern (services/csv_formulas.py), so that every CSV export follows one rule.
+# formula pattern (services/platform/csv_formulas.py), so that every CSV export follows one rule.
 def _formula_safe(column: str) -> str:
     return f"case when {column} ~ $7 then '''' || {column} else {column} end"
 

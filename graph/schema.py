@@ -7,25 +7,25 @@ from graphql.error import GraphQLError
 
 from graph.accounts.mutations import AccountsMutation
 from graph.accounts.schema import AccountsQuery
-from graph.document_cache import DocumentCache
-from graph.errors import MaskUnexpectedErrors
+from graph.accounts.viewer import ViewerQuery
+from graph.core.errors import MaskUnexpectedErrors
+from graph.extensions.document_cache import DocumentCache
+from graph.extensions.limits import query_limits
+from graph.extensions.metrics import OperationObserver
+from graph.extensions.persisted_queries import RegisterValidated
+from graph.extensions.rate_limits import RateLimits
+from graph.extensions.read_your_writes import ReadYourWrites
+from graph.extensions.scalar_fast_path import PlainFieldExecutionContext
 from graph.ingestion.schema import IngestionMutation, IngestionQuery, IngestionSubscription
 from graph.interviews.mutations import InterviewsMutation
 from graph.interviews.schema import InterviewsQuery
-from graph.limits import query_limits
-from graph.observability import OperationObserver
-from graph.persisted_queries import RegisterValidated
-from graph.plain_fields import PlainFieldExecutionContext
 from graph.profiles.export import ProfileExportQuery
 from graph.profiles.schema import ProfilesQuery
-from graph.rate_limits import RateLimits
-from graph.read_your_writes import ReadYourWrites
 from graph.transcripts.schema import (
     TranscriptsMutation,
     TranscriptsQuery,
     TranscriptsSubscription,
 )
-from graph.viewer import ViewerQuery
 
 
 @strawberry.type
@@ -59,7 +59,7 @@ class InsightaSchema(strawberry.Schema):
 # OperationObserver comes first so that it sees errors after masking (extensions unwind LIFO).
 # Parsing and validating the document was ~60% of a cached profiles request (pyinstrument,
 # README "Performance"): DocumentCache and CachedValidation (in query_limits()) share one
-# module-level LRU, bounded by bytes, used by every request (graph/document_cache.py).
+# module-level LRU, bounded by bytes, used by every request (graph/extensions/document_cache.py).
 schema = InsightaSchema(
     query=Query,
     mutation=Mutation,

@@ -18,10 +18,10 @@ import pytest
 
 from db.embedded import EmbeddedPostgres
 from db.pool import create_pool
-from graph.app import create_app
+from server.app import create_app
 from services.auth.tokens import Role, issue_token
+from services.platform.settings import Secret, Settings
 from services.profiles.seed import seed_demo_profiles
-from services.settings import Secret, Settings
 from tests.databases import fresh_database
 from tests.live_server import LiveServer, start_live_server, stop_live_server
 from tests.redis_server import REDIS_HOST, REDIS_PORT, redis_is_reachable
@@ -148,7 +148,7 @@ async def demo_profiles(pool: asyncpg.Pool) -> None:
 @pytest.fixture(scope="session")
 def settings(tmp_path_factory: pytest.TempPathFactory) -> Settings:
     # No rate limits: the suite sends thousands of requests with one token within a minute;
-    # tests/graph/test_rate_limits.py turns them on for itself.
+    # tests/graph/extensions/test_rate_limits.py turns them on for itself.
     return Settings(
         secret_key=TEST_SECRET,
         data_dir=tmp_path_factory.mktemp("data"),

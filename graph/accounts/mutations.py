@@ -8,8 +8,8 @@ from strawberry.types import Info
 from graph.accounts.enums import UserRole
 from graph.accounts.inputs import SignUpInput
 from graph.accounts.types import AuthPayload, Invitation, User
-from graph.context import Context
-from graph.permissions import Permitted, require_principal
+from graph.core.context import Context
+from graph.core.permissions import Permitted, require_principal
 from services.accounts import invitations, password_resets, sessions, signup, users
 from services.interviews.access import parse_id
 

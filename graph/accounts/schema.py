@@ -4,8 +4,8 @@ import strawberry
 from strawberry.types import Info
 
 from graph.accounts.types import User
-from graph.context import Context
-from graph.permissions import Permitted, require_principal
+from graph.core.context import Context
+from graph.core.permissions import Permitted, require_principal
 from services.accounts import users
 from services.interviews.access import parse_id
 

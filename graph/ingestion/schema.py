@@ -4,14 +4,14 @@ from collections.abc import AsyncGenerator
 from contextlib import aclosing
 
 import strawberry
-from starlette.datastructures import UploadFile
 from strawberry.file_uploads import Upload
 from strawberry.types import Info
 
-from graph.context import Context
+from graph.core.context import Context
+from graph.core.permissions import Permitted
+from graph.core.uploads import UploadedFile
 from graph.ingestion.service import parse_job_id, require_ingestion
 from graph.ingestion.types import IngestionJob
-from graph.permissions import Permitted
 from services.errors import bad_input
 
 
@@ -41,7 +41,7 @@ class IngestionMutation:
         "on in the background (follow it with `ingestionJob` or `ingestionProgress`).",
     )
     async def ingest_profiles(self, info: Info[Context, None], file: Upload) -> IngestionJob:
-        if not isinstance(file, UploadFile):
+        if not isinstance(file, UploadedFile):
             raise bad_input("send `file` as a multipart upload", field="file")
         try:
             job = await require_ingestion(info.context).submit(

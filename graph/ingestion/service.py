@@ -2,7 +2,7 @@
 
 from uuid import UUID
 
-from graph.context import Context
+from graph.core.context import Context
 from services.errors import ErrorCode, ServiceError, bad_input
 from services.ingestion.service import Ingestion
 

@@ -7,7 +7,7 @@ from uuid import UUID
 import strawberry
 from strawberry.types import Info
 
-from graph.context import Context
+from graph.core.context import Context
 from graph.ingestion.enums import IngestionStatus
 from graph.ingestion.service import require_ingestion
 from services.ingestion import jobs

@@ -5,10 +5,10 @@ from uuid import UUID
 
 from strawberry.dataloader import DataLoader
 
-from services.database import ConnectionPool
 from services.email.outbox import OutboxEmail
 from services.interviews import batches
 from services.interviews.records import Assessment, Candidate
+from services.platform.database import ConnectionPool
 from services.transcripts.loading import transcripts_by_interview
 from services.transcripts.turns import Transcript
 

@@ -1,9 +1,9 @@
 """Interview inputs, turned into service dataclasses at the edge (the services re-check)."""
 
 import strawberry
-from starlette.datastructures import UploadFile
 from strawberry.file_uploads import Upload
 
+from graph.core.uploads import UploadedFile
 from services.errors import bad_input
 from services.interviews.access import parse_id
 from services.interviews.candidates import MAX_RESUME_PDF_BYTES, NewCandidate
@@ -45,7 +45,7 @@ class CandidateInput:
 
 
 async def _read_pdf(upload: Upload) -> bytes:
-    if not isinstance(upload, UploadFile):
+    if not isinstance(upload, UploadedFile):
         raise bad_input("send `resumePdf` as a multipart upload", field="resumePdf")
     try:
         # One byte past the cap is enough for the service to refuse it by size.

@@ -4,10 +4,10 @@ import strawberry
 from strawberry.scalars import JSON
 from strawberry.types import Info
 
-from graph.context import Context
+from graph.core.context import Context
+from graph.core.permissions import Permitted, require_principal
 from graph.interviews.inputs import CandidateInput, InterviewInput, TranscriptTurnInput
 from graph.interviews.types import Candidate, Interview, InterviewSession, TranscriptTurn
-from graph.permissions import Permitted, require_principal
 from services.interviews import assessments, candidates, interviews, sessions
 from services.interviews.access import parse_id
 

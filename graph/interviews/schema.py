@@ -3,10 +3,10 @@
 import strawberry
 from strawberry.types import Info
 
-from graph.context import Context
+from graph.core.context import Context
+from graph.core.permissions import Permitted, require_principal
 from graph.interviews.enums import EmailStatus
 from graph.interviews.types import Candidate, EmailMessage, Interview
-from graph.permissions import Permitted, require_principal
 from services.email.outbox import MAX_OUTBOX_PAGE, list_outbox
 from services.errors import bad_input
 from services.interviews.access import parse_id

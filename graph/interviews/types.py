@@ -7,9 +7,9 @@ from uuid import UUID
 import strawberry
 from strawberry.types import Info
 
-from graph.context import Context
+from graph.core.context import Context
+from graph.core.permissions import FieldPermitted
 from graph.interviews.enums import AssessmentStatus, EmailStatus, TranscriptSource
-from graph.permissions import FieldPermitted
 from services.email.outbox import OutboxEmail
 from services.interviews import records
 from services.interviews.sessions import StartedSession

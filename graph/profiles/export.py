@@ -5,14 +5,12 @@ from datetime import datetime
 import strawberry
 from strawberry.types import Info
 
-from graph.context import Context
-from graph.permissions import Permitted, require_principal
+from graph.core.context import Context
+from graph.core.permissions import Permitted, require_principal
 from graph.profiles.inputs import ProfileFilter
 from graph.profiles.types import NormalizedFilter
 from services.profiles import search
 from services.profiles.export import EXPORT_LINK_TTL, issue_export_token
-
-EXPORT_ROUTE_NAME = "profile_export_csv"
 
 
 @strawberry.type(description="Where to download a CSV export, and until when.")
@@ -41,14 +39,14 @@ class ProfileExportQuery:
     ) -> ProfileExport:
         canonical = search.resolve_filter(filter.to_filter_spec() if filter else None, query)
         link = issue_export_token(
-            info.context.request.app.state.secret_key,
+            info.context.secret_key,
             require_principal(info.context),
             canonical,
         )
-        url = info.context.request.url_for(EXPORT_ROUTE_NAME).include_query_params(token=link.token)
+        url = info.context.export_url(link.token)
         key = search.cache_key(canonical, search.DEFAULT_SORT, search.DEFAULT_PAGE)
         return ProfileExport(
-            url=str(url),
+            url=url,
             expires_at=link.expires_at,
             filter=NormalizedFilter.from_domain(canonical, key),
         )

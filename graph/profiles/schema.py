@@ -5,8 +5,8 @@ from uuid import UUID
 import strawberry
 from strawberry.types import Info
 
-from graph.context import Context
-from graph.permissions import Permitted
+from graph.core.context import Context
+from graph.core.permissions import Permitted
 from graph.profiles.enums import ProfileDimension
 from graph.profiles.inputs import ProfileFilter, ProfileSortInput
 from graph.profiles.types import (

@@ -9,10 +9,10 @@ from typing import Self
 import strawberry
 from strawberry.types import Info
 
-from graph.context import Context
+from graph.core.context import Context
+from graph.core.permissions import Permitted, require_principal
 from graph.interviews.enums import ExportFormat
 from graph.interviews.types import Transcript, TranscriptTurn
-from graph.permissions import Permitted, require_principal
 from services.errors import ErrorCode, ServiceError
 from services.interviews.access import parse_id
 from services.transcripts import chat

@@ -6,7 +6,7 @@ from typing import Final
 from services.accounts.statuses import UserStatuses
 from services.auth.tokens import EXPIRED_MESSAGE, Principal, verify_token
 from services.errors import ErrorCode, ServiceError
-from services.settings import Secret
+from services.platform.settings import Secret
 
 DISABLED_MESSAGE: Final = "this account is disabled"
 

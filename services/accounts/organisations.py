@@ -22,7 +22,7 @@ from db.pool import Connection
 from services.accounts import validation
 from services.errors import ErrorCode, ServiceError, bad_input
 from services.interviews.text_rules import storable_text
-from services.rows import Row
+from services.platform.rows import Row
 
 MAX_SLUG: Final = validation.MAX_SLUG_BASE  # as sign-up makes them
 

@@ -21,7 +21,7 @@ from services.auth.passwords import check_password_rules, hash_password
 from services.email.outbox import queue_email
 from services.email.templates import password_reset_email
 from services.errors import ServiceError, bad_input
-from services.rows import Row
+from services.platform.rows import Row
 
 logger = logging.getLogger(__name__)
 

@@ -7,7 +7,7 @@ from typing import Self
 from uuid import UUID
 
 from services.auth.tokens import Role
-from services.rows import Row
+from services.platform.rows import Row
 
 
 class UserRole(Enum):

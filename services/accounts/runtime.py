@@ -7,7 +7,7 @@ from typing import Self
 import asyncpg
 
 from services.accounts.statuses import UserStatuses
-from services.settings import Secret, Settings
+from services.platform.settings import Secret, Settings
 
 
 @dataclass(frozen=True, slots=True)

@@ -24,7 +24,7 @@ from services.auth.opaque_tokens import is_plausible_token, new_opaque_token, to
 from services.auth.passwords import DUMMY_HASH, hash_password, needs_rehash, verify_password
 from services.auth.tokens import issue_token, user_subject
 from services.errors import ErrorCode, ServiceError
-from services.ids import uuid7
+from services.platform.ids import uuid7
 
 logger = logging.getLogger(__name__)
 

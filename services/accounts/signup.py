@@ -28,7 +28,7 @@ from services.auth.passwords import check_password_rules, hash_password
 from services.email.outbox import queue_email
 from services.email.templates import welcome_email
 from services.errors import bad_input
-from services.rows import Row
+from services.platform.rows import Row
 
 logger = logging.getLogger(__name__)
 

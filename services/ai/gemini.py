@@ -27,16 +27,16 @@ from services.ai.provider import (
     ResumeInput,
 )
 from services.interviews.records import AssessmentResult, ResumeProfile
-from services.retry import FailureKind, RetryPolicy, UpstreamFailure
-from services.retry_tasks import (
+from services.platform.retry import FailureKind, RetryPolicy, UpstreamFailure
+from services.platform.retry_tasks import (
     ASK_ASSISTANT,
     EMBED_TRANSCRIPT,
     EXTRACT_RESUME,
     GENERATE_ASSESSMENT,
     GENERATE_QUESTIONS,
 )
-from services.settings import Settings
-from services.transport_errors import retry_after_header, transport_failure
+from services.platform.settings import Settings
+from services.platform.transport_errors import retry_after_header, transport_failure
 
 T = TypeVar("T")
 

@@ -10,7 +10,7 @@ from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
 
 from services.errors import bad_input
-from services.metrics import record_password_hashing
+from services.platform.metrics import record_password_hashing
 
 MIN_PASSWORD_LENGTH: Final = 10
 # argon2 hashes any length, but a megabyte "password" is an attack on our CPU, not a password.

@@ -9,7 +9,7 @@ from uuid import UUID
 import jwt
 
 from services.errors import ErrorCode, ServiceError
-from services.settings import Secret
+from services.platform.settings import Secret
 
 ALGORITHM: Final = "HS256"
 ISSUER: Final = "insighta"

@@ -21,7 +21,7 @@ from services.email.mailer import Mailer, OutgoingEmail
 from services.email.templates import EmailContent
 from services.errors import ServiceError
 from services.jobs.worker import Job, Lease
-from services.rows import Row
+from services.platform.rows import Row
 
 logger = logging.getLogger(__name__)
 

@@ -13,9 +13,9 @@ import resend
 from resend.http_client_httpx import HTTPXClient
 
 from services.email.mailer import DeliveryStatus, OnAttempt, OutgoingEmail, SentEmail
-from services.retry import FailureKind, RetryPolicy, UpstreamFailure
-from services.retry_tasks import SEND_EMAIL
-from services.transport_errors import retry_after_header, transport_failure
+from services.platform.retry import FailureKind, RetryPolicy, UpstreamFailure
+from services.platform.retry_tasks import SEND_EMAIL
+from services.platform.transport_errors import retry_after_header, transport_failure
 
 DEFAULT_API_URL: Final = "https://api.resend.com"
 # What resend's async request reports when its HTTP client raised (timeout, refused, reset).

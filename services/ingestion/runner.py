@@ -31,8 +31,8 @@ from services.ingestion.reasons import MAX_KEPT_ERRORS, Reason, RowError
 from services.ingestion.rows import HeaderError
 from services.ingestion.spool import Spool
 from services.ingestion.uploads import restore_upload
-from services.metrics import record_ingested_rows
-from services.waiting import wait_at_most
+from services.platform.metrics import record_ingested_rows
+from services.platform.waiting import wait_at_most
 
 if TYPE_CHECKING:
     from asyncpg.pool import PoolConnectionProxy

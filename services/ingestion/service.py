@@ -15,9 +15,7 @@ import asyncpg
 
 from db import ingestion as ingestion_db
 from db.pool import create_pool
-from services.database import process_application_name
 from services.errors import ErrorCode, ServiceError, bad_input
-from services.ids import uuid7
 from services.ingestion.jobs import Job, get_job, row_errors
 from services.ingestion.pacing import QueryActivity
 from services.ingestion.parsers import ParserPool
@@ -25,8 +23,10 @@ from services.ingestion.reasons import MAX_KEPT_ERRORS, RowError
 from services.ingestion.runner import IngestionRunner, RunnerSettings
 from services.ingestion.spool import Spool
 from services.ingestion.uploads import store_upload
-from services.notifications import NotificationHub
-from services.settings import Settings
+from services.platform.database import process_application_name
+from services.platform.ids import uuid7
+from services.platform.notifications import NotificationHub
+from services.platform.settings import Settings
 
 logger = logging.getLogger(__name__)
 

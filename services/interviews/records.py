@@ -7,7 +7,7 @@ from enum import Enum
 from typing import Any, Self
 from uuid import UUID
 
-from services.rows import Row
+from services.platform.rows import Row
 
 
 class InterviewStatus(Enum):

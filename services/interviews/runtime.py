@@ -14,12 +14,17 @@ from services.ai.offline import OfflineAI
 from services.ai.provider import InterviewAI
 from services.email.mailer import Mailer, OfflineMailer
 from services.email.outbox import EMAIL_JOB, EmailDelivery
-from services.housekeeping import HOUSEKEEPING_JOB, Housekeeping, Retention, schedule_housekeeping
 from services.interviews.assessments import ASSESSMENT_JOB, AssessmentGeneration
+from services.jobs.housekeeping import (
+    HOUSEKEEPING_JOB,
+    Housekeeping,
+    Retention,
+    schedule_housekeeping,
+)
 from services.jobs.worker import JobWorker
-from services.retry import RetryPolicy
-from services.retry_tasks import retry_policies
-from services.settings import Secret, Settings
+from services.platform.retry import RetryPolicy
+from services.platform.retry_tasks import retry_policies
+from services.platform.settings import Secret, Settings
 from services.video.rooms import LiveKitRooms, OfflineRooms, VideoRooms
 from services.video.tokens import LiveKitKeys
 

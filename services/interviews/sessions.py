@@ -24,7 +24,7 @@ from services.interviews.records import (
     TranscriptTurn,
 )
 from services.interviews.text_rules import storable_json, storable_text
-from services.settings import Secret
+from services.platform.settings import Secret
 from services.video.rooms import VideoRooms
 from services.video.tokens import LiveKitKeys, participant_tokens
 

@@ -20,8 +20,8 @@ import asyncpg
 
 from db import jobs as jobs_db
 from db.pool import Connection
-from services.rows import Row
-from services.waiting import wait_at_most
+from services.platform.rows import Row
+from services.platform.waiting import wait_at_most
 
 logger = logging.getLogger(__name__)
 

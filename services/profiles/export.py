@@ -18,13 +18,13 @@ import jwt
 
 from db import profiles as profiles_db
 from services.auth.tokens import ALGORITHM, ISSUER, Principal, Role, subject_user_id
-from services.csv_formulas import FORMULA_PATTERN
 from services.errors import ErrorCode, ServiceError
-from services.metrics import EXPORT_BYTES, EXPORTS_ACTIVE
+from services.platform.csv_formulas import FORMULA_PATTERN
+from services.platform.metrics import EXPORT_BYTES, EXPORTS_ACTIVE
+from services.platform.settings import Secret
 from services.profiles.enums import AgeGroup, Gender
 from services.profiles.filters import CanonicalFilter, FilterSpec, normalize
 from services.profiles.search import filter_values
-from services.settings import Secret
 
 AUDIENCE: Final = "insighta-export"
 EXPORT_LINK_TTL: Final = timedelta(minutes=10)

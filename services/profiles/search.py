@@ -10,9 +10,9 @@ import asyncpg
 
 from db import profiles as profiles_db
 from db.pool import Connection, run_read
-from services.cache import ResultCache
 from services.errors import bad_input
 from services.pagination import Cursor, PageRequest, encode_cursor
+from services.platform.cache import ResultCache
 from services.profiles.age_groups import MAX_AGE, MIN_AGE
 from services.profiles.enums import AgeGroup, Gender, ProfileDimension, ProfileSortField, SortOrder
 from services.profiles.filters import CanonicalFilter, FilterSpec, combine, normalize

@@ -11,7 +11,7 @@ import asyncpg
 import orjson
 
 from db import profiles as profiles_db
-from services.ids import uuid7
+from services.platform.ids import uuid7
 from services.profiles.countries import country_name
 from services.profiles.enums import Gender
 from services.profiles.names import name_key, normalize_name

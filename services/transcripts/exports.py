@@ -10,7 +10,7 @@ JSON: the `transcript` query's shape, camelCase, keys in this order, two-space i
 CSV: a header row `sequenceNo,timestamp,timestampSec,speaker,speakerLabel,text,id`, then a
 row per turn, CRLF line ends, quoted by the csv module where a cell holds a comma, quote or
 line break. Against formula injection every cell goes through the one rule of all our CSV
-exports, services/csv_formulas.py: a cell whose first visible character is = + - @ (or a
+exports, services/platform/csv_formulas.py: a cell whose first visible character is = + - @ (or a
 full-width one), tab, CR or LF gets a leading apostrophe.
 """
 
@@ -21,7 +21,7 @@ from typing import Final
 
 import orjson
 
-from services.csv_formulas import escape_formula
+from services.platform.csv_formulas import escape_formula
 from services.transcripts.turns import Transcript, TranscriptTurn
 
 

@@ -22,7 +22,7 @@ from db import interviews as interviews_db
 from services.auth.tokens import Principal
 from services.interviews.access import not_found, organisation_scope
 from services.interviews.records import InterviewStatus
-from services.notifications import NotificationHub
+from services.platform.notifications import NotificationHub
 from services.transcripts.turns import (
     SPEAKER_LABELS,
     TranscriptTurn,

@@ -20,9 +20,9 @@ from google.protobuf.message import DecodeError
 from livekit.api import LiveKitAPI, ServerError
 from livekit.protocol.room import CreateRoomRequest
 
-from services.retry import FailureKind, RetryPolicy, UpstreamFailure
-from services.retry_tasks import CREATE_ROOM
-from services.transport_errors import retry_after_header, transport_failure
+from services.platform.retry import FailureKind, RetryPolicy, UpstreamFailure
+from services.platform.retry_tasks import CREATE_ROOM
+from services.platform.transport_errors import retry_after_header, transport_failure
 from services.video.tokens import LiveKitKeys
 
 # An empty room closes after this long; a room nobody joined after the departure timeout.

@@ -12,7 +12,7 @@ from typing import Final
 
 from livekit.api import AccessToken, VideoGrants
 
-from services.settings import Secret, Settings
+from services.platform.settings import Secret, Settings
 
 DEV_API_KEY: Final = "devkey"
 TOKEN_TTL: Final = timedelta(hours=2)

@@ -8,7 +8,7 @@ import pytest
 from db import profiles as profiles_db
 from db.migrations import apply_migrations
 from db.pool import Connection
-from services.ids import uuid7
+from services.platform.ids import uuid7
 from services.profiles.names import name_key
 
 pytestmark = pytest.mark.usefixtures("empty_profiles")

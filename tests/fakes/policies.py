@@ -1,7 +1,7 @@
 """Retry policies for tests: real policy, tiny delays, optionally without jitter."""
 
-from services.retry import Jitter, RetryConfig, RetryPolicy
-from services.retry_tasks import DEFAULTS, SERVICES
+from services.platform.retry import Jitter, RetryConfig, RetryPolicy
+from services.platform.retry_tasks import DEFAULTS, SERVICES
 
 
 def fast_policies(

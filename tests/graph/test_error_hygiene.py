@@ -11,10 +11,10 @@ import pytest
 from starlette.applications import Starlette
 
 from db.pool import create_pool
-from graph.app import create_app
+from server.app import create_app
 from services.auth.tokens import Role, issue_token, user_subject
-from services.ids import uuid7
-from services.settings import Settings
+from services.platform.ids import uuid7
+from services.platform.settings import Settings
 from tests.conftest import TEST_SECRET, make_token
 
 ME = "query { me { id } }"

@@ -2,7 +2,7 @@
 
 import pytest
 
-from services.settings import Settings
+from services.platform.settings import Settings
 
 
 def test_defaults_need_no_environment() -> None:

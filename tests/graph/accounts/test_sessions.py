@@ -12,10 +12,10 @@ import jwt
 import pytest
 from websockets.asyncio.client import connect
 
-from graph.client import GRAPHQL_TRANSPORT_WS
+from cli.ingest_client import GRAPHQL_TRANSPORT_WS
 from services.auth.opaque_tokens import token_digest
 from services.auth.tokens import Role, issue_token
-from services.settings import Secret
+from services.platform.settings import Secret
 from tests.conftest import TEST_SECRET, GraphQLCall, make_token
 from tests.graph.accounts.helpers import (
     LOGIN,

@@ -13,11 +13,11 @@ import asyncpg
 import httpx
 import pytest
 
-from graph.app import create_app
+from server.app import create_app
 from services.auth.tokens import Role
 from services.interviews.runtime import InterviewServices
 from services.jobs.worker import Job
-from services.settings import Secret, Settings
+from services.platform.settings import Secret, Settings
 from tests.conftest import make_token
 from tests.fakes import gemini, livekit, resend
 from tests.fakes.gemini import FakeGemini

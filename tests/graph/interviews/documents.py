@@ -51,7 +51,7 @@ mutation($id: ID!, $json: JSON) {
 }
 """
 # What the interviewer agent asks for: its token may not read the candidate, assessment or
-# invitation (graph/authorization.py PROTECTED_TYPES).
+# invitation (graph/core/authorization.py PROTECTED_TYPES).
 AGENT_COMPLETE = """
 mutation($id: ID!, $json: JSON) {
   completeInterviewSession(interviewId: $id, transcriptJson: $json) { id status }

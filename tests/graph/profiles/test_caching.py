@@ -18,12 +18,12 @@ import asyncpg
 import httpx
 import pytest
 
-from graph.app import create_app
+from server.app import create_app
 from services.auth.tokens import Role
-from services.cache import ResultCache
-from services.ids import uuid7
+from services.platform.cache import ResultCache
+from services.platform.ids import uuid7
+from services.platform.settings import Settings
 from services.profiles.names import name_key
-from services.settings import Settings
 from tests.conftest import GraphQLCall, StatementLog, make_token
 from tests.demo_data import count_where, matches
 from tests.redis_server import REDIS_URL, redis_is_reachable

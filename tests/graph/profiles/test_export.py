@@ -11,12 +11,12 @@ import pytest
 from starlette.applications import Starlette
 
 from db import profiles as profiles_db
-from graph.exports import export_routes
+from server.exports import export_routes
 from services.auth.tokens import Role
-from services.ids import uuid7
+from services.platform.ids import uuid7
+from services.platform.read_your_writes import ReadRouting
 from services.profiles.export import ExportSlots
 from services.profiles.names import name_key
-from services.read_your_writes import ReadRouting
 from tests.conftest import TEST_SECRET, GraphQLCall, make_token
 from tests.graph.accounts.helpers import (
     INVITE,

@@ -8,7 +8,7 @@ from typing import Any, cast
 import asyncpg
 
 from services.accounts.statuses import UserStatuses
-from services.ids import uuid7
+from services.platform.ids import uuid7
 
 
 class Clock:

@@ -13,7 +13,7 @@ from google.genai import types
 from services.ai.gemini import GeminiAI
 from services.ai.provider import AssessmentRequest, QuestionRequest, ResumeInput, TranscriptLine
 from services.errors import ErrorCode, ServiceError
-from services.settings import Secret, Settings
+from services.platform.settings import Secret, Settings
 from tests.fakes.gemini import API_KEY, FakeGemini
 from tests.fakes.policies import fast_policies
 from tests.fakes.server import Fault
@@ -95,7 +95,7 @@ async def test_retry_after_is_waited_exactly_then_the_call_succeeds(
     gemini: GeminiAI, fake_gemini: FakeGemini, caplog: pytest.LogCaptureFixture
 ) -> None:
     fake_gemini.script(Fault.status(429, retry_after="0.3"))
-    with caplog.at_level(logging.WARNING, logger="services.retry"):
+    with caplog.at_level(logging.WARNING, logger="services.platform.retry"):
         assert len(await gemini.generate_questions(QUESTIONS)) == 2
     assert len(fake_gemini.requests) == 2
     assert fake_gemini.gaps()[0] >= 0.3

@@ -14,12 +14,12 @@ import pytest
 
 from db import ingestion as ingestion_db
 from db.pool import create_pool
-from services.ids import uuid7
 from services.ingestion.pacing import QueryActivity
 from services.ingestion.parsers import ParserPool
 from services.ingestion.runner import ORPHAN_AFTER_SECONDS, IngestionRunner, RunnerSettings
 from services.ingestion.spool import Spool
 from services.ingestion.uploads import CHUNK_BYTES, store_upload
+from services.platform.ids import uuid7
 from tests.databases import fresh_database
 from tests.polling import eventually
 

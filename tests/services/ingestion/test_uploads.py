@@ -16,9 +16,9 @@ import pytest
 from db import ingestion as ingestion_db
 from db.pool import Connection
 from services.errors import ErrorCode, ServiceError
-from services.ids import uuid7
 from services.ingestion.spool import Spool
 from services.ingestion.uploads import CHUNK_BYTES, restore_upload, store_upload
+from services.platform.ids import uuid7
 
 CHUNKS = "select chunk, data from ingestion_upload_chunks where job_id = $1 order by chunk"
 MIB = 1024 * 1024

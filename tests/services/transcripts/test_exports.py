@@ -7,7 +7,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from services.csv_formulas import could_run_as_formula, escape_formula
+from services.platform.csv_formulas import could_run_as_formula, escape_formula
 from services.transcripts.exports import (
     CSV_HEADER,
     ExportFormat,

@@ -7,7 +7,7 @@ import pytest
 from livekit.api import TokenVerifier
 
 from services.errors import ErrorCode, ServiceError
-from services.settings import Secret, Settings
+from services.platform.settings import Secret, Settings
 from services.video.rooms import EMPTY_TIMEOUT_SECONDS, LiveKitRooms
 from services.video.tokens import DEV_API_KEY, LiveKitKeys, participant_tokens
 from services.video.webhooks import WebhookRejected, read_webhook

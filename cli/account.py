@@ -1,0 +1,96 @@
+"""`insighta login`, `logout` and `whoami`: which server the client commands talk to, as whom."""
+
+import getpass
+import sys
+from typing import Annotated, Any, Final
+
+import orjson
+import typer
+from rich.markup import escape
+
+from cli.client import CommandError, Endpoint, InsightaClient, resolve_endpoint
+from cli.credentials import StoredLogin, forget_login, save_login
+from cli.exit_codes import ExitCode
+from cli.output import reports_errors, stderr, stdout
+from cli.profiles import PANEL
+from services.platform.settings import DEFAULT_CLIENT_URL, ClientSettings, Settings
+
+VIEWER: Final = "query CliViewer { viewer { subject role organisation expiresAt } }"
+
+
+def login(
+    url: Annotated[
+        str | None,
+        typer.Option(
+            help=f"The server's GraphQL URL [default: INSIGHTA_URL or {DEFAULT_CLIENT_URL}]"
+        ),
+    ] = None,
+    token: Annotated[
+        str | None, typer.Option(help="Bearer token; asked for (hidden) when not given")
+    ] = None,
+) -> None:
+    """Check a token against a server and store both for the client commands (file mode 0600)."""
+    settings = ClientSettings.from_env()
+    target = url or settings.url or DEFAULT_CLIENT_URL
+    secret = (token if token is not None else _ask_token()).strip()
+    if not secret:
+        raise CommandError("no token given", ExitCode.USAGE)
+    with InsightaClient(Endpoint(target, secret, "the token given to login")) as client:
+        viewer = client.execute(VIEWER)["viewer"]
+    try:
+        save_login(settings.credentials_path, StoredLogin(url=target, token=secret))
+    except OSError as error:
+        raise CommandError(
+            f"cannot store the login in {settings.credentials_path}: {error.strerror}",
+            ExitCode.FAILED,
+        ) from None
+    stdout.print(f"logged in to {target} as {_identity(viewer)}", markup=False)
+    stderr.print(f"saved to {settings.credentials_path}", style="dim", markup=False)
+
+
+def _ask_token() -> str:
+    """The token, typed unseen on a terminal, else the first line of stdin; none: "".
+
+    Not click's prompt: it turns Ctrl-C into an abort that exits 1 ("the server failed")
+    instead of 130, and prints the prompt on stdout. getpass writes to the terminal and lets
+    Ctrl-C through to `reports_errors`."""
+    try:
+        if sys.stdin.isatty():
+            return getpass.getpass("Token: ")
+        return sys.stdin.readline()
+    except EOFError:
+        return ""
+
+
+def logout() -> None:
+    """Forget the stored login."""
+    path = ClientSettings.from_env().credentials_path
+    stdout.print(f"removed {path}" if forget_login(path) else "no stored login", markup=False)
+
+
+def whoami(
+    json: Annotated[bool, typer.Option("--json", help="Print JSON for scripts")] = False,
+) -> None:
+    """Which server the client commands use, and who the token says you are."""
+    endpoint = resolve_endpoint(ClientSettings.from_env(), Settings.from_env())
+    with InsightaClient(endpoint) as client:
+        viewer = client.execute(VIEWER)["viewer"]
+    if json:
+        result = {"url": endpoint.url, "tokenSource": endpoint.token_source, **viewer}
+        sys.stdout.write(orjson.dumps(result, option=orjson.OPT_INDENT_2).decode() + "\n")
+        return
+    stdout.print(f"[bold]server[/bold]        {escape(endpoint.url)}")
+    stdout.print(f"[bold]you are[/bold]       {escape(_identity(viewer))}")
+    stdout.print(f"[bold]token expires[/bold] {viewer['expiresAt']}")
+    stdout.print(f"[bold]token from[/bold]    {escape(endpoint.token_source)}")
+
+
+def _identity(viewer: dict[str, Any]) -> str:
+    organisation = f", organisation {viewer['organisation']}" if viewer["organisation"] else ""
+    return f"{viewer['subject']} ({viewer['role']}{organisation})"
+
+
+def register(app: typer.Typer) -> None:
+    app.command(rich_help_panel=PANEL)(reports_errors(login))
+    app.command(rich_help_panel=PANEL)(reports_errors(logout))
+    app.command(rich_help_panel=PANEL)(reports_errors(whoami))

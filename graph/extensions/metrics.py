@@ -1,0 +1,71 @@
+"""Per-operation observation: latency and error-code metrics, the access-log fields only the
+GraphQL layer knows, an OpenTelemetry span when tracing is on. (`/metrics` itself is
+server/metrics.py.)"""
+
+import time
+from collections.abc import Iterator
+from typing import Any
+
+from graphql.error import GraphQLError
+from strawberry.extensions import SchemaExtension
+
+from services.platform import tracing
+from services.platform.metrics import (
+    GRAPHQL_ERRORS,
+    GRAPHQL_OPERATION_SECONDS,
+    error_code_label,
+    operation_label,
+)
+
+
+class OperationObserver(SchemaExtension):
+    """Listed first among the schema's extensions, so it sees errors after masking."""
+
+    def on_operation(self) -> Iterator[None]:
+        started = time.perf_counter()
+        with tracing.span("graphql.operation") as span:
+            yield
+            context = self.execution_context
+            name, kind = context.operation_name, _operation_type(context)
+            codes = [_code(error) for error in _errors(context)]
+            span.set_attributes(
+                {
+                    "graphql.operation.name": name or "",
+                    "graphql.operation.type": kind,
+                    "insighta.error_codes": codes,
+                }
+            )
+        GRAPHQL_OPERATION_SECONDS.labels(operation=operation_label(name), type=kind).observe(
+            time.perf_counter() - started
+        )
+        for code in codes:
+            GRAPHQL_ERRORS.labels(code=code).inc()
+        _fill_request_record(context.context, name, kind, codes)
+
+
+def _operation_type(context: Any) -> str:
+    try:
+        return str(context.operation_type.value)
+    except Exception:  # no document (a syntax error) or an unknown operation name
+        return "unknown"
+
+
+def _errors(context: Any) -> list[GraphQLError]:
+    result = context.result
+    errors = result.errors if result is not None else context.pre_execution_errors
+    return list(errors or [])
+
+
+def _code(error: GraphQLError) -> str:
+    return error_code_label((error.extensions or {}).get("code"))
+
+
+def _fill_request_record(context: Any, name: str | None, kind: str, codes: list[str]) -> None:
+    record = getattr(context, "record", None)
+    if record is None:
+        return
+    record.operation, record.operation_type = name, kind
+    record.error_codes.extend(codes)
+    principal = getattr(context, "principal", None)
+    if principal is not None:
+        record.user, record.role = principal.subject, principal.role.value

@@ -1,0 +1,401 @@
+"""The Starlette application: `/graphql` (POST, GET, GraphiQL, websockets) and `/healthz`."""
+
+import asyncio
+import contextlib
+import logging
+from collections.abc import AsyncIterator, Awaitable, Callable
+from typing import Any
+
+import orjson
+from cross_web import AsyncHTTPRequestAdapter, HTTPException
+from starlette.applications import Starlette
+from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.middleware import Middleware
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response
+from starlette.routing import Route, WebSocketRoute
+from starlette.types import Receive, Scope, Send
+from starlette.websockets import WebSocket
+from strawberry.asgi import GraphQL
+from strawberry.http import GraphQLRequestData
+from strawberry.types.unset import UnsetType
+
+from graph.core.context import Context
+from graph.core.errors import DATABASE_UNAVAILABLE_MESSAGE, INTERNAL_MESSAGE
+from graph.extensions.limits import document_too_long
+from graph.extensions.persisted_queries import PersistedQueries, build_persisted_queries
+from graph.interviews.dataloaders import InterviewLoaders
+from graph.schema import schema
+from server.access_log import AccessLogMiddleware, request_id_of, request_record
+from server.bearer import bearer_token
+from server.errors import error_response, service_error_response
+from server.exports import EXPORT_ROUTE_NAME, export_routes
+from server.graphiql import graphiql_page, graphiql_routes
+from server.live_transcript import live_transcript_routes
+from server.metrics import metrics_endpoint, sample_pool_gauges
+from server.uploads import BodyTooLarge, UploadGuard
+from server.webhooks import livekit_webhook
+from server.websockets import CheckedTransportWSHandler, TextFrameWebSocketAdapter
+from services.accounts.authentication import authenticate
+from services.accounts.runtime import build_account_services
+from services.errors import ErrorCode, ServiceError
+from services.ingestion.pacing import QueryActivity
+from services.ingestion.service import open_ingestion
+from services.interviews.runtime import build_interview_services
+from services.platform.cache import ResultCache, build_result_cache
+from services.platform.data_version import DataVersion
+from services.platform.database import (
+    ConnectionPool,
+    Database,
+    is_database_unavailable,
+    is_reachable,
+    open_database,
+)
+from services.platform.notifications import NotificationHub
+from services.platform.rate_limit import RateLimited, build_rate_limiter
+from services.platform.read_your_writes import ReadRouting, build_read_routing
+from services.platform.settings import Secret, Settings
+from services.platform.tracing import configure_tracing
+from services.profiles.seed import seed_demo_profiles
+
+logger = logging.getLogger(__name__)
+
+OnReady = Callable[[Settings, Secret], Awaitable[None] | None]
+
+
+class InsightaGraphQL(GraphQL[Context, None]):
+    """Strawberry's ASGI view with our context, orjson and the pool from the app state."""
+
+    websocket_adapter_class = TextFrameWebSocketAdapter
+    graphql_transport_ws_handler_class = CheckedTransportWSHandler
+
+    def __init__(
+        self, settings: Settings, secret_key: Secret, persisted_queries: PersistedQueries
+    ) -> None:
+        # Multipart uploads bring CSRF risk and have no size limit: UploadGuard sees to both.
+        super().__init__(
+            schema,
+            graphql_ide="graphiql",
+            allow_queries_via_get=True,
+            multipart_uploads_enabled=True,
+        )
+        self.settings = settings
+        self.secret_key = secret_key
+        self.persisted_queries = persisted_queries
+
+    async def get_context(self, request: Request | WebSocket, response: Any) -> Context:
+        pool = request.app.state.pool
+        client = request.client
+        context = Context(
+            over_websocket=isinstance(request, WebSocket),
+            client_ip=f"ip:{client.host if client else 'unknown'}",
+            response=response if isinstance(response, Response) else None,
+            record=request_record(request.scope),
+            secret_key=request.app.state.secret_key,
+            export_url=lambda token: str(
+                request.url_for(EXPORT_ROUTE_NAME).include_query_params(token=token)
+            ),
+            pool=pool,
+            reads=request.app.state.reads,
+            settings=self.settings,
+            request_id=request_id_of(request.scope),
+            interviews=request.app.state.interviews,
+            loaders=InterviewLoaders.build(pool),
+            cache=request.app.state.cache,
+            rate_limiter=request.app.state.rate_limiter,
+            accounts=request.app.state.accounts,
+            ingestion=getattr(request.app.state, "ingestion", None),
+            notifications=getattr(request.app.state, "notifications", None),
+        )
+        await self.identify(context, bearer_token(request.headers.get("authorization")))
+        return context
+
+    async def on_ws_connect(self, context: Context) -> UnsetType | dict[str, object] | None:
+        """graphql-transport-ws: the token comes in connection_init's payload, as
+        `{"Authorization": "Bearer <token>"}` (browsers cannot set headers on websockets).
+        It replaces anything the upgrade request's headers said."""
+        params = context.connection_params or {}
+        header = params.get("Authorization", params.get("authorization"))
+        if header is not None:
+            context.principal = context.auth_error = None
+            token = bearer_token(header) if isinstance(header, str) else None
+            if token is None:
+                context.auth_error = ServiceError(
+                    ErrorCode.UNAUTHENTICATED, "send the token as `Bearer <token>`"
+                )
+            else:
+                await self.identify(context, token)
+        return UnsetType()  # plain connection_ack
+
+    async def identify(self, context: Context, token: str | None) -> None:
+        """Sets the context's principal, or the reason there is none (raised only by fields
+        that need one, so signing in works with a stale header). The one way a token becomes
+        a principal: use it for a token sent any other way (a WebSocket's connection_init).
+        Never raises: a failure here would escape the error masking as a bare 500."""
+        if token is None:
+            return
+        try:
+            context.principal = await authenticate(
+                self.secret_key, context.accounts.statuses, token
+            )
+        except ServiceError as error:
+            context.auth_error = error
+        except Exception as error:
+            if is_database_unavailable(error):
+                logger.warning(
+                    "could not check the token's account: database unavailable",
+                    extra={"request_id": context.request_id, "error": repr(error)},
+                )
+                context.auth_error = ServiceError(
+                    ErrorCode.UPSTREAM_UNAVAILABLE, DATABASE_UNAVAILABLE_MESSAGE
+                )
+                return
+            logger.exception(
+                "could not check the token's account", extra={"request_id": context.request_id}
+            )
+            context.auth_error = ServiceError(ErrorCode.INTERNAL, INTERNAL_MESSAGE)
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        """Strawberry answers a malformed HTTP request with plain text; ours answers GraphQL-shaped
+        JSON with a code, so every client can handle every error the same way."""
+        if scope["type"] != "http":
+            await super().__call__(scope, receive, send)
+            return
+        request = Request(scope=scope, receive=receive)
+        # Background ingestion yields while queries are served (uploads are not queries).
+        activity: QueryActivity | None = getattr(request.app.state, "activity", None)
+        if request.headers.get("content-type", "").startswith("multipart/"):
+            activity = None
+        if activity is not None:
+            activity.started()
+        try:
+            response = await self.run(request)
+        except HTTPException as error:
+            response = _transport_refusal(error.status_code, error.reason)
+        except StarletteHTTPException as error:  # a malformed multipart body
+            response = _transport_refusal(error.status_code, error.detail)
+        except BodyTooLarge:
+            raise  # UploadGuard, around this view, answers it
+        except RateLimited as error:  # a persisted query registration over the limit
+            response = service_error_response(
+                error, headers={"Retry-After": str(error.retry_after_seconds)}
+            )
+        except ServiceError as error:  # a persisted query unknown or not matching its hash
+            response = service_error_response(error)
+        except Exception:
+            # A bug outside the execution (where masking cannot reach): the client still gets
+            # our shape and a request id, the trace goes to the log only.
+            request_id = request_id_of(scope)
+            logger.exception("unexpected error serving a request", extra={"request_id": request_id})
+            response = error_response(
+                ErrorCode.INTERNAL, INTERNAL_MESSAGE, extensions={"requestId": request_id}
+            )
+        finally:
+            await request.close()  # Strawberry leaves uploaded files open
+            if activity is not None:
+                activity.finished()
+        await response(scope, receive, send)
+
+    async def parse_http_body(
+        self, request: AsyncHTTPRequestAdapter
+    ) -> GraphQLRequestData | list[GraphQLRequestData]:
+        try:
+            data = await super().parse_http_body(request)
+        except (AttributeError, TypeError):
+            # A JSON body that is not an object ("str", 5): strawberry assumes a dict.
+            raise HTTPException(400, "the request body must be a JSON object") from None
+        for request_data in data if isinstance(data, list) else [data]:
+            if (too_long := document_too_long(request_data.query)) is not None:
+                raise too_long
+        return data
+
+    async def execute_operation(
+        self,
+        request: Request,
+        request_adapter: AsyncHTTPRequestAdapter,
+        request_data: GraphQLRequestData | list[GraphQLRequestData],
+        context: Context,
+        root_value: None,
+        sub_response: Response,
+    ) -> Any:
+        # Here rather than in parse_http_body: a registration counts against the caller, whom
+        # only the context knows.
+        if isinstance(request_data, GraphQLRequestData):
+            request_data = await self.persisted_queries.resolve(request_data, context)
+        return await super().execute_operation(
+            request, request_adapter, request_data, context, root_value, sub_response
+        )
+
+    async def parse_multipart(self, request: AsyncHTTPRequestAdapter) -> dict[str, str]:
+        try:
+            return await super().parse_multipart(request)
+        except (AttributeError, TypeError, ValueError, IndexError):
+            # Strawberry follows each `map` path into `operations` unchecked: a path through a
+            # null, a list index that is not a number or out of range raised a bare error.
+            raise HTTPException(
+                400,
+                "the multipart `map` must list, for each file, paths to variables in the "
+                "`operations` object (GraphQL multipart request spec)",
+            ) from None
+
+    def should_render_graphql_ide(self, request: Any) -> bool:
+        # A GET that carries a persisted query's hash (and no text) is an operation, not a visit.
+        return super().should_render_graphql_ide(request) and not request.query_params.get(
+            "extensions"
+        )
+
+    async def render_graphql_ide(self, request: Request) -> Response:
+        # Our page with the assets served by this app; strawberry's loads from a CDN.
+        return graphiql_page(request)
+
+    def encode_json(self, data: object) -> bytes:
+        return orjson.dumps(data)
+
+    def decode_json(self, data: str | bytes) -> object:
+        return orjson.loads(data)
+
+
+def _transport_refusal(status_code: int, message: str) -> Response:
+    """A request strawberry refused before any GraphQL ran (a bad body, a wrong method or
+    content type): its status, our body."""
+    code = ErrorCode.BAD_USER_INPUT if status_code < 500 else ErrorCode.INTERNAL
+    return error_response(code, message, status_code=status_code)
+
+
+async def healthz(request: Request) -> Response:
+    if await is_reachable(request.app.state.pool):
+        return JSONResponse({"status": "ok", "database": "ok"})
+    return JSONResponse({"status": "unavailable", "database": "unreachable"}, status_code=503)
+
+
+def create_app(
+    settings: Settings,
+    *,
+    pool: ConnectionPool | None = None,
+    read_pool: ConnectionPool | None = None,
+    dsn: str | None = None,
+    on_ready: OnReady | None = None,
+) -> Starlette:
+    """The app. With `pool` given (tests) it uses that, and the job worker does not run (tests
+    drive it); `dsn` (the same database) then starts the LISTEN connection and the ingestion
+    runner in the lifespan, and `read_pool` (a replica) takes the profile reads. Else the
+    lifespan opens the database(s) and starts everything."""
+    secret_key = settings.resolved_secret_key()
+    persisted_queries = build_persisted_queries(settings)
+    graphql = InsightaGraphQL(settings, secret_key, persisted_queries)
+
+    @contextlib.asynccontextmanager
+    async def lifespan(app: Starlette) -> AsyncIterator[None]:
+        configure_tracing(settings.otel_endpoint, settings.otel_service_name)
+        if pool is not None:
+            if dsn is None:
+                yield
+            else:
+                async with _services(app, settings, pool, dsn):
+                    yield
+            return
+        database = await open_database(settings)
+        app.state.cache, app.state.reads = _read_side(settings, database.pool, database.read_pool)
+        app.state.rate_limiter = build_rate_limiter(settings)
+        try:
+            if database.created_now and database.embedded is not None:
+                result = await seed_demo_profiles(database.pool)
+                logger.info("loaded the demo profiles", extra={"inserted": result.inserted})
+            if on_ready is not None:
+                outcome = on_ready(settings, secret_key)
+                if outcome is not None:
+                    await outcome
+            app.state.pool = database.pool
+            app.state.accounts = build_account_services(settings, database.pool, secret_key)
+            interviews = build_interview_services(settings, database.pool, secret_key)
+            app.state.interviews = interviews
+            await interviews.start()
+            sampler = asyncio.create_task(sample_pool_gauges(database.pool), name="pool-gauges")
+            try:
+                async with _services(app, settings, database.pool, database.dsn.reveal()):
+                    yield
+            finally:
+                sampler.cancel()
+                await interviews.aclose()
+        finally:
+            await app.state.cache.close()
+            await app.state.reads.close()
+            await app.state.rate_limiter.close()
+            await persisted_queries.close()
+            await _close(database)
+
+    app = Starlette(
+        routes=[
+            # Every method reaches the view, so PUT or DELETE get a coded JSON 405 too.
+            Route(
+                "/graphql",
+                UploadGuard(
+                    graphql,
+                    max_upload_bytes=settings.max_upload_bytes,
+                    max_request_bytes=settings.max_request_bytes,
+                ),
+            ),
+            WebSocketRoute("/graphql", graphql),
+            Route("/healthz", healthz, methods=["GET"]),
+            Route("/livekit/webhook", livekit_webhook, methods=["POST"]),
+            Route("/metrics", metrics_endpoint, methods=["GET"]),
+            *graphiql_routes(),
+            *live_transcript_routes(),
+            *export_routes(secret_key),
+        ],
+        lifespan=lifespan,
+        middleware=[Middleware(AccessLogMiddleware)],
+    )
+    app.state.secret_key = secret_key
+    app.state.persisted_queries = persisted_queries
+    app.state.metrics_multiprocess_dir = settings.metrics_multiprocess_dir
+    app.state.metrics_token = settings.metrics_token
+    if pool is not None:
+        app.state.pool = pool
+        app.state.accounts = build_account_services(settings, pool, secret_key)
+        app.state.interviews = build_interview_services(settings, pool, secret_key)
+        app.state.cache, app.state.reads = _read_side(settings, pool, read_pool or pool)
+        app.state.rate_limiter = build_rate_limiter(settings)
+    return app
+
+
+def _read_side(
+    settings: Settings, pool: ConnectionPool, read_pool: ConnectionPool
+) -> tuple[ResultCache, ReadRouting]:
+    """The result cache and the read routing. The cache reads the data version where the
+    profiles are read, so a lagging replica's answers are cached under its own (older)
+    version, never under the primary's newer one."""
+    replica_versions = DataVersion(read_pool)
+    primary_versions = replica_versions if read_pool is pool else DataVersion(pool)
+    reads = build_read_routing(
+        settings,
+        pool,
+        read_pool,
+        primary_versions=primary_versions,
+        replica_versions=replica_versions,
+    )
+    return build_result_cache(settings, replica_versions), reads
+
+
+@contextlib.asynccontextmanager
+async def _services(
+    app: Starlette, settings: Settings, pool: ConnectionPool, dsn: str
+) -> AsyncIterator[None]:
+    """The process's long-lived services: one LISTEN connection, the ingestion runner."""
+    hub = NotificationHub(dsn)
+    hub.start()
+    activity = QueryActivity()
+    try:
+        async with open_ingestion(
+            settings, pool=pool, dsn=dsn, hub=hub, activity=activity
+        ) as ingestion:
+            app.state.notifications, app.state.ingestion = hub, ingestion
+            app.state.activity = activity
+            yield
+    finally:
+        await hub.close()
+
+
+async def _close(database: Database) -> None:
+    await database.close()
+    logger.info("database closed")

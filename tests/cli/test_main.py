@@ -1,0 +1,146 @@
+"""`insighta serve` prints a link a browser can open, even when it listens on every address;
+`insighta ingest` reports a server it cannot reach; `insighta token --org` and `insighta org`
+name only existing organisations and say whose they are."""
+
+import asyncio
+import uuid
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner, Result
+
+from cli.exit_codes import ExitCode
+from cli.main import _browsable, app
+from services.auth.tokens import verify_token
+from tests.conftest import TEST_SECRET, GraphQLCall
+from tests.graph.accounts.helpers import sign_up, unique_email
+from tests.live_server import free_port
+
+
+@pytest.mark.parametrize(
+    ("host", "shown"),
+    [
+        ("0.0.0.0", "127.0.0.1"),
+        ("::", "127.0.0.1"),
+        ("127.0.0.1", "127.0.0.1"),
+        ("myhost", "myhost"),
+    ],
+)
+def test_the_graphiql_link_names_an_address_a_browser_can_open(host: str, shown: str) -> None:
+    assert _browsable(host) == shown
+
+
+def test_ingest_to_a_server_that_is_not_there_is_unreachable_not_a_traceback(
+    tmp_path: Path,
+) -> None:
+    path = tmp_path / "people.csv"
+    path.write_text("name,gender,age,country_id\nAda Obi,female,30,NG\n")
+    url = f"http://127.0.0.1:{free_port()}/graphql"
+    env = {"INSIGHTA_URL": url, "INSIGHTA_TOKEN": "t", "HOME": str(tmp_path), "COLUMNS": "200"}
+    result = CliRunner().invoke(app, ["ingest", str(path)], env=env)
+    assert isinstance(result.exception, SystemExit), result.exception
+    assert result.exit_code == ExitCode.UNREACHABLE
+    assert f"cannot reach Insighta at {url}" in result.output
+
+
+@pytest.mark.parametrize("hours", ["0", "-1", "inf", "nan", "1e12"])
+def test_a_token_lifetime_that_is_not_a_positive_time_is_a_usage_error(hours: str) -> None:
+    env = {"SECRET_KEY": TEST_SECRET.reveal()}
+    result = CliRunner().invoke(app, ["token", "--role", "analyst", "--ttl-hours", hours], env=env)
+    assert isinstance(result.exception, SystemExit), result.exception
+    assert result.exit_code == ExitCode.USAGE
+    assert "--ttl-hours" in result.output
+
+
+def _insighta(database_dsn: str, tmp_path: Path, *args: str) -> Result:
+    env = {
+        "DATABASE_URL": database_dsn,
+        "SECRET_KEY": TEST_SECRET.reveal(),
+        "INSIGHTA_DATA_DIR": str(tmp_path),
+        "COLUMNS": "400",
+    }
+    return CliRunner().invoke(app, list(args), env=env)
+
+
+async def _run(database_dsn: str, tmp_path: Path, *args: str) -> Result:
+    # The command runs its own event loop (asyncio.run), so not on this test's.
+    return await asyncio.to_thread(_insighta, database_dsn, tmp_path, *args)
+
+
+def _token_org(result: Result) -> object:
+    token = result.stdout.strip().splitlines()[-1]
+    return verify_token(TEST_SECRET, token).organisation
+
+
+async def test_a_token_for_a_squatted_organisation_needs_the_operator_to_confirm_it(
+    gql: GraphQLCall, database_dsn: str, tmp_path: Path
+) -> None:
+    customer = f"Umbrella {uuid.uuid4().hex[:8]}"
+    squatter = await sign_up(gql, email=unique_email("squatter"), organisation_name=customer)
+    refused = await _run(
+        database_dsn, tmp_path, "token", "--role", "recruiter", "--org", squatter.organisation
+    )
+    assert refused.exit_code == ExitCode.BAD_INPUT, refused.output
+    assert "eyJ" not in refused.stdout  # no token printed
+    for shown in (customer, squatter.email, "self-service sign-up", "--confirm-self-service"):
+        assert shown in refused.stderr, shown
+    confirmed = await _run(
+        database_dsn,
+        tmp_path,
+        "token",
+        "--role",
+        "recruiter",
+        "--org",
+        squatter.organisation,
+        "--confirm-self-service",
+    )
+    assert confirmed.exit_code == ExitCode.OK, confirmed.output
+    assert _token_org(confirmed) == squatter.organisation
+    assert squatter.email in confirmed.stderr  # still told whose organisation it is
+
+
+async def test_a_token_for_an_organisation_that_does_not_exist_is_refused(
+    database_dsn: str, tmp_path: Path
+) -> None:
+    slug = f"nobody-{uuid.uuid4().hex[:8]}"
+    result = await _run(database_dsn, tmp_path, "token", "--role", "admin", "--org", slug)
+    assert result.exit_code == ExitCode.BAD_INPUT, result.output
+    assert "insighta org create" in result.stderr
+    assert result.stdout == ""
+
+
+async def test_an_operator_creates_an_organisation_then_issues_tokens_for_it(
+    database_dsn: str, tmp_path: Path
+) -> None:
+    slug = f"wayne-{uuid.uuid4().hex[:8]}"
+    created = await _run(database_dsn, tmp_path, "org", "create", slug, "--name", "Wayne [b]Co")
+    assert created.exit_code == ExitCode.OK, created.output
+    assert "Wayne [b]Co" in created.stdout  # printed as text, not Rich markup
+    token = await _run(database_dsn, tmp_path, "token", "--role", "recruiter", "--org", slug)
+    assert token.exit_code == ExitCode.OK, token.output
+    assert _token_org(token) == slug
+    assert "created by an operator" in token.stderr
+    shown = await _run(database_dsn, tmp_path, "org", "show", slug)
+    assert shown.exit_code == ExitCode.OK, shown.output
+    assert "created by an operator" in shown.stdout
+
+
+async def test_creating_a_taken_slug_says_who_holds_it(
+    gql: GraphQLCall, database_dsn: str, tmp_path: Path
+) -> None:
+    squatter = await sign_up(gql, email=unique_email("first"), organisation_name="Stark Labs")
+    result = await _run(
+        database_dsn, tmp_path, "org", "create", squatter.organisation, "--name", "Stark"
+    )
+    assert result.exit_code == ExitCode.BAD_INPUT, result.output
+    assert squatter.email in result.stderr
+    assert "self-service sign-up" in result.stderr
+
+
+@pytest.mark.parametrize("slug", ["Acme", "acme--x", "acme-", "default", "acme_x", "a" * 49])
+def test_a_slug_that_sign_up_could_not_make_is_refused(
+    slug: str, database_dsn: str, tmp_path: Path
+) -> None:
+    result = _insighta(database_dsn, tmp_path, "org", "create", slug, "--name", "X")
+    assert result.exit_code == ExitCode.BAD_INPUT, result.output
+    assert "slug" in result.stderr
