@@ -5,17 +5,23 @@ stalled past the expiry and another worker took the job) cannot finish the job a
 """
 
 from collections.abc import Sequence
-from typing import Any
+from typing import Any, Final
 from uuid import UUID
 
 import asyncpg
 
 from db.pool import Connection
 
+# Every process's worker listens here; a job queued in a transaction is announced when it
+# commits, so no caller has to wake a worker itself.
+JOBS_CHANNEL: Final = "insighta_jobs"
+JOB_QUEUED: Final = "queued"
+
 # One live job per (kind, key). Queuing again while it waits replaces its payload; queuing
 # while it runs records the payload for a rerun (`rerun_payload`), which the run's end turns
 # into a fresh queued run instead of finishing the job.
 INSERT_JOB = """
+with queued as (
 insert into background_jobs as j (kind, key, payload, run_after)
 values ($1, $2, $3, now() + make_interval(secs => $4))
     on conflict (kind, key) where status in ('QUEUED', 'RUNNING')
@@ -27,6 +33,9 @@ values ($1, $2, $3, now() + make_interval(secs => $4))
                                    else j.run_after end,
                   updated_at = now()
 returning id, kind, key, payload, status, claims, last_error, created_at, finished_at
+)
+select queued.*, pg_notify($5, $6) as announced
+  from queued
 """
 
 # Due queued work, or running work whose lease has expired (its worker died), oldest first.
@@ -126,7 +135,9 @@ select id, kind, key, payload, status, claims, last_error, created_at, finished_
 async def insert_job(
     conn: Connection, *, kind: str, key: str, payload: dict[str, Any], delay_seconds: float = 0.0
 ) -> asyncpg.Record:
-    record = await conn.fetchrow(INSERT_JOB, kind, key, payload, delay_seconds)
+    record = await conn.fetchrow(
+        INSERT_JOB, kind, key, payload, delay_seconds, JOBS_CHANNEL, JOB_QUEUED
+    )
     assert record is not None
     return record
 

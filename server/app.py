@@ -42,6 +42,7 @@ from services.errors import ErrorCode, ServiceError
 from services.ingestion.pacing import QueryActivity
 from services.ingestion.service import open_ingestion
 from services.interviews.runtime import build_interview_services
+from services.jobs.runtime import BackgroundJobs, build_background_jobs
 from services.platform.cache import ResultCache, build_result_cache
 from services.platform.data_version import DataVersion
 from services.platform.database import (
@@ -309,6 +310,9 @@ def create_app(
             app.state.accounts = build_account_services(settings, database.pool, secret_key)
             interviews = build_interview_services(settings, database.pool, secret_key)
             app.state.interviews = interviews
+            app.state.jobs = build_background_jobs(
+                settings, database.pool, ai=interviews.ai, mailer=interviews.mailer
+            )
             await interviews.start()
             sampler = asyncio.create_task(sample_pool_gauges(database.pool), name="pool-gauges")
             try:
@@ -354,6 +358,12 @@ def create_app(
         app.state.pool = pool
         app.state.accounts = build_account_services(settings, pool, secret_key)
         app.state.interviews = build_interview_services(settings, pool, secret_key)
+        app.state.jobs = build_background_jobs(
+            settings,
+            pool,
+            ai=app.state.interviews.ai,
+            mailer=app.state.interviews.mailer,
+        )
         app.state.cache, app.state.reads = _read_side(settings, pool, read_pool or pool)
         app.state.rate_limiter = build_rate_limiter(settings)
     return app
@@ -381,11 +391,14 @@ def _read_side(
 async def _services(
     app: Starlette, settings: Settings, pool: ConnectionPool, dsn: str
 ) -> AsyncIterator[None]:
-    """The process's long-lived services: one LISTEN connection, the ingestion runner."""
+    """The process's long-lived services: one LISTEN connection, the background jobs woken
+    through it, the ingestion runner."""
     hub = NotificationHub(dsn)
     hub.start()
     activity = QueryActivity()
+    jobs: BackgroundJobs = app.state.jobs
     try:
+        await jobs.start(hub)
         async with open_ingestion(
             settings, pool=pool, dsn=dsn, hub=hub, activity=activity
         ) as ingestion:
@@ -393,6 +406,7 @@ async def _services(
             app.state.activity = activity
             yield
     finally:
+        await jobs.aclose()
         await hub.close()
 
 

@@ -47,7 +47,6 @@ async def livekit_webhook(request: Request) -> Response:
         return JSONResponse({"status": "ignored", "reason": str(error)})
     if interview is None:
         return JSONResponse({"status": "ignored", "reason": "unknown room"})
-    services.work_queued()
     logger.info(
         "room_finished: interview completed", extra={**extra, "interview_id": str(interview.id)}
     )

@@ -24,7 +24,6 @@ class AccountsMutation:
     )
     async def sign_up(self, info: Info[Context, None], input: SignUpInput) -> AuthPayload:
         session = await signup.sign_up(info.context.accounts, input.to_new_account())
-        info.context.interviews.work_queued()  # the welcome email
         return AuthPayload.from_domain(session)
 
     @strawberry.mutation(
@@ -61,7 +60,6 @@ class AccountsMutation:
     )
     async def request_password_reset(self, info: Info[Context, None], email: str) -> bool:
         await password_resets.request_password_reset(info.context.accounts, email)
-        info.context.interviews.work_queued()
         return True
 
     @strawberry.mutation(
@@ -104,7 +102,6 @@ class AccountsMutation:
             organisation=organisation,
             confirm_self_service=confirm_self_service,
         )
-        info.context.interviews.work_queued()
         return Invitation.from_domain(invitation)
 
     @strawberry.mutation(

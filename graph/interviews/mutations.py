@@ -76,7 +76,6 @@ class InterviewsMutation:
             parse_id(interview_id, field="interviewId", kind="interview"),
             turn.to_new_turn(),
         )
-        services.work_queued()  # a turn after completion queues a fresh assessment
         return TranscriptTurn.from_domain(stored, first_timestamp)
 
     @strawberry.mutation(
@@ -98,7 +97,6 @@ class InterviewsMutation:
             parse_id(interview_id, field="interviewId", kind="interview"),
             transcript_json,
         )
-        services.work_queued()
         return Interview.from_domain(interview)
 
     @strawberry.mutation(
@@ -114,7 +112,6 @@ class InterviewsMutation:
             require_principal(info.context),
             parse_id(interview_id, field="interviewId", kind="interview"),
         )
-        services.work_queued()
         return Interview.from_domain(interview)
 
     @strawberry.mutation(
@@ -132,7 +129,6 @@ class InterviewsMutation:
             parse_id(interview_id, field="interviewId", kind="interview"),
             join_url_template=services.settings.interview_join_url,
         )
-        services.work_queued()
         return Interview.from_domain(interview)
 
     @strawberry.mutation(

@@ -1,27 +1,18 @@
 """Everything the interview flow needs at run time, built once per process from the settings.
 
-With a key configured the real adapter is used, without it the offline twin (DESIGN.md,
+With a key configured the real adapter is used, without it the offline twin (docs/interviews.md,
 offline mode): Gemini -> OfflineAI (model "offline"), Resend -> OfflineMailer (emails LOGGED
 in the outbox), LiveKit URL -> OfflineRooms (no room calls; tokens still signed, dev keys).
 """
 
 import logging
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 import asyncpg
 
 from services.ai.offline import OfflineAI
 from services.ai.provider import InterviewAI
 from services.email.mailer import Mailer, OfflineMailer
-from services.email.outbox import EMAIL_JOB, EmailDelivery
-from services.interviews.assessments import ASSESSMENT_JOB, AssessmentGeneration
-from services.jobs.housekeeping import (
-    HOUSEKEEPING_JOB,
-    Housekeeping,
-    Retention,
-    schedule_housekeeping,
-)
-from services.jobs.worker import JobWorker
 from services.platform.retry import RetryPolicy
 from services.platform.retry_tasks import retry_policies
 from services.platform.settings import Secret, Settings
@@ -41,30 +32,8 @@ class InterviewServices:
     rooms: VideoRooms
     livekit_keys: LiveKitKeys
     policies: dict[str, RetryPolicy]
-    worker: JobWorker = field(init=False)
-
-    def __post_init__(self) -> None:
-        self.worker = JobWorker(
-            self.pool,
-            {
-                ASSESSMENT_JOB: AssessmentGeneration(self.pool, self.ai),
-                EMAIL_JOB: EmailDelivery(self.pool, self.mailer, sender=self.settings.email_from),
-                # Not interview work, but this is the process's one worker.
-                HOUSEKEEPING_JOB: Housekeeping(self.pool, Retention.from_settings(self.settings)),
-            },
-            lease_seconds=self.settings.job_lease_seconds,
-            poll_seconds=self.settings.job_poll_seconds,
-        )
-
-    def work_queued(self) -> None:
-        """Call after committing new jobs: this process's worker looks at once."""
-        self.worker.notify()
 
     async def start(self) -> None:
-        if self.settings.job_worker:
-            async with self.pool.acquire() as conn:
-                await schedule_housekeeping(conn, Retention.from_settings(self.settings))
-            self.worker.start()
         logger.info(
             "interview services started",
             extra={
@@ -75,7 +44,6 @@ class InterviewServices:
         )
 
     async def aclose(self) -> None:
-        await self.worker.stop()
         await self.rooms.aclose()
         await self.ai.aclose()
 

@@ -20,6 +20,7 @@ import asyncpg
 
 from db import jobs as jobs_db
 from db.pool import Connection
+from services.platform.notifications import NotificationHub
 from services.platform.rows import Row
 from services.platform.waiting import wait_at_most
 
@@ -115,7 +116,7 @@ class JobWorker:
         self._tasks: list[asyncio.Task[None]] = []
 
     def notify(self) -> None:
-        """New work was queued in this process: look now rather than at the next poll."""
+        """New work was queued: look now rather than at the next poll."""
         self._wake.set()
 
     async def run_once(self) -> Job | None:
@@ -178,12 +179,22 @@ class JobWorker:
             except (OSError, asyncpg.PostgresError, asyncpg.InterfaceError):
                 logger.exception("could not renew a job lease", extra={"job_id": str(lease.job.id)})
 
-    def start(self) -> None:
-        """Run `concurrency` loops in the background until `stop()`."""
+    def start(self, hub: NotificationHub | None = None) -> None:
+        """Run `concurrency` loops in the background until `stop()`. With a hub, a job
+        committed by any process (db/jobs.py announces each) wakes them at once; without one
+        they find it at the next poll."""
         self._tasks = [
             asyncio.create_task(self._loop(), name=f"job-worker-{n}")
             for n in range(self.concurrency)
         ]
+        if hub is not None:
+            self._tasks.append(asyncio.create_task(self._follow(hub), name="job-worker-wake"))
+
+    async def _follow(self, hub: NotificationHub) -> None:
+        async with hub.watch(jobs_db.JOBS_CHANNEL, jobs_db.JOB_QUEUED) as queued:
+            while True:
+                await queued.wait(3600)
+                self.notify()
 
     async def stop(self) -> None:
         for task in self._tasks:

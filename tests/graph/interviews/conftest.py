@@ -16,6 +16,7 @@ import pytest
 from server.app import create_app
 from services.auth.tokens import Role
 from services.interviews.runtime import InterviewServices
+from services.jobs.runtime import BackgroundJobs
 from services.jobs.worker import Job
 from services.platform.settings import Secret, Settings
 from tests.conftest import make_token
@@ -36,6 +37,7 @@ FAST_RETRIES = {
 class Api:
     http: httpx.AsyncClient
     services: InterviewServices
+    jobs: BackgroundJobs
 
     async def gql(
         self, query: str, variables: dict[str, Any] | None = None, *, token: str | None = ADMIN
@@ -57,7 +59,7 @@ class Api:
         return data
 
     async def run_jobs(self) -> list[Job]:
-        return await self.services.worker.run_until_idle()
+        return await self.jobs.worker.run_until_idle()
 
 
 def error_code(body: dict[str, Any]) -> str:
@@ -88,7 +90,7 @@ async def _api(settings: Settings, pool: asyncpg.Pool) -> AsyncIterator[Api]:
     services: InterviewServices = app.state.interviews
     transport = httpx.ASGITransport(app=app)
     async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as http:
-        yield Api(http, services)
+        yield Api(http, services, app.state.jobs)
     await services.aclose()
 
 

@@ -9,6 +9,7 @@ import pytest
 
 from db import jobs as jobs_db
 from services.jobs.worker import Job, JobWorker, Lease, LeaseLost
+from services.platform.notifications import NotificationHub
 from tests.polling import eventually
 
 KIND = "test-job"
@@ -283,3 +284,42 @@ async def test_the_background_loop_outlives_a_failing_claim(pool: asyncpg.Pool) 
     finally:
         await background.stop()
     assert background.failures == 0
+
+
+async def test_a_job_committed_anywhere_wakes_the_worker_without_waiting_for_its_poll(
+    pool: asyncpg.Pool, database_dsn: str
+) -> None:
+    # The worker polls every 10 minutes here: only the announcement a committed job makes
+    # (db/jobs.py) can wake it. Nothing calls `notify()`.
+    handler = Recorder(pool)
+    hub = NotificationHub(database_dsn)
+    hub.start()
+    background = worker(pool, handler, poll_seconds=600.0)
+    try:
+        background.start(hub)
+        await eventually(lambda: _listening_on_jobs(pool), bool, message="the worker's LISTEN")
+        await asyncio.sleep(0.2)  # its loops have looked once and found nothing
+        assert handler.runs == []
+        async with pool.acquire() as conn, conn.transaction():
+            await jobs_db.insert_job(conn, kind=KIND, key="woken", payload={})
+            await asyncio.sleep(0.2)
+            assert handler.runs == []  # announced on commit, not before
+        await eventually(lambda: _runs(handler), bool, within=30, message="the woken run")
+        assert handler.runs == ["woken"]
+    finally:
+        await background.stop()
+        await hub.close()
+
+
+async def _listening_on_jobs(pool: asyncpg.Pool) -> int:
+    return int(
+        await pool.fetchval(
+            "select count(*) from pg_stat_activity where datname = current_database()"
+            " and query ilike $1",
+            f"LISTEN%{jobs_db.JOBS_CHANNEL}%",
+        )
+    )
+
+
+async def _runs(handler: Recorder) -> list[str]:
+    return handler.runs
