@@ -1,4 +1,4 @@
-"""Benchmark for CSV ingestion (issue #3): one run, each figure a ratio to a baseline from it.
+"""Benchmark for CSV ingestion: one run, each figure a ratio to a baseline from it.
 
     uv run python bench/ingestion.py          # 1M existing profiles, 500k-row file, 5M memory
     uv run python bench/ingestion.py --existing 100000 --rows 50000 --memory-rows 200000

@@ -365,7 +365,7 @@ async def get_first_turn_timestamp(conn: Connection, interview_id: UUID) -> int 
     return value
 
 
-# Live transcripts (DESIGN section 7): writers notify inside their transaction (delivered on
+# Live transcripts (docs/interviews.md): writers notify inside their transaction (delivered on
 # commit); the payload is the interview id, and subscribers read the rows themselves.
 TURNS_CHANNEL: Final = "transcript_turns"
 NOTIFY_TURNS = "select pg_notify($1, $2)"

@@ -24,8 +24,8 @@ APPLICATION_NAME: Final = "insighta"
 DEFAULT_STATEMENT_TIMEOUT_MS: Final = 30_000
 
 # asyncpg prepares every statement; after five runs PostgreSQL may switch an optional-filter
-# statement to a generic plan that ignores which filters are set (DESIGN.md, traps: 25 ms to
-# 6.7 s measured). Custom plans for every execution keep the index choice per call.
+# statement to a generic plan that ignores which filters are set (docs/architecture.md,
+# traps: 25 ms to 6.7 s measured). Custom plans for every execution keep the index choice per call.
 SERVER_SETTINGS: Final = {
     "plan_cache_mode": "force_custom_plan",
     "statement_timeout": str(DEFAULT_STATEMENT_TIMEOUT_MS),
@@ -49,7 +49,7 @@ async def _keep_session(conn: asyncpg.Connection) -> None:
     without. asyncpg still rolls back a transaction left open and drops listeners first. The
     rule that makes this safe: pool connections keep no session state. Use `set local` inside a
     transaction, transaction-level advisory locks or unlock in `finally`, and LISTEN on a
-    dedicated connection (DESIGN.md section 8).
+    dedicated connection (docs/architecture.md, traps).
     """
 
 

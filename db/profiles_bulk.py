@@ -1,9 +1,10 @@
 """SQL for loading many profiles into an empty table at once (`insighta seed --synthetic`).
 
-Row-by-row index maintenance is what makes big loads slow (DESIGN.md traps: 500k rows took 25 s
-with 8 indexes, 9.8 s with 2). Into an empty table the loader instead drops the secondary
-indexes, COPYs every row, and builds the indexes again by sorting, all in one transaction: other
-sessions see either no rows or all of them, and never a table without its indexes.
+Row-by-row index maintenance is what makes big loads slow (docs/architecture.md, traps: 500k
+rows took 25 s with 8 indexes, 9.8 s with 2). Into an empty table the loader instead drops the
+secondary indexes, COPYs every row, and builds the indexes again by sorting, all in one
+transaction: other sessions see either no rows or all of them, and never a table without its
+indexes.
 
 The rollup triggers are switched off for the load, inside the same transaction (the table lock is
 already held): capturing every row in a transition table took 40% of COPY time (220-257k rows/s

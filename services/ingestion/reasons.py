@@ -1,4 +1,4 @@
-"""Why a CSV row is skipped: the reason keys, in the order they are checked (DESIGN section 4)."""
+"""Why a CSV row is skipped: the reason keys, in the order they are checked (docs/ingestion.md)."""
 
 import re
 from dataclasses import dataclass

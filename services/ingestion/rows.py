@@ -1,4 +1,4 @@
-"""One CSV row against the rules of DESIGN section 4, as pure functions.
+"""One CSV row against the rules of docs/ingestion.md, as pure functions.
 
 `check_row` returns the cleaned values of a row that may be stored, or the first reason (in the
 order of `Reason`) that it may not, with the column and value at fault. Duplicate names are

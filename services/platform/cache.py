@@ -1,7 +1,7 @@
 """The one result cache (aiocache): bounded memory by default, Redis when REDIS_URL is set.
 
 `ResultCache.get_or_compute(key, compute, codec)` is the whole interface. Both backends take
-the same path; only where values live differs. aiocache's traps (DESIGN.md section 8) and what
+the same path; only where values live differs. aiocache's traps (docs/architecture.md) and what
 this module does about each:
 - namespace and key are joined with no separator: the key builder puts a ":" between them;
 - in-memory TTLs are `loop.call_later` timers that die with the loop that set them: the

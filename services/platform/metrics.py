@@ -122,7 +122,7 @@ def record_cache_lookup(cache: str, *, hit: bool) -> None:
 
 
 def record_ingested_rows(outcome: str, count: int = 1) -> None:
-    """`outcome` is "inserted" or a skip reason from DESIGN.md section 4 (a fixed set)."""
+    """`outcome` is "inserted" or a skip reason from docs/ingestion.md (a fixed set)."""
     INGESTION_ROWS.labels(outcome=outcome).inc(count)
 
 

@@ -1,4 +1,4 @@
-"""Fan-out of PostgreSQL notifications to waiters in this process (DESIGN section 7).
+"""Fan-out of PostgreSQL notifications to waiters in this process (docs/operations.md).
 
 Writers `pg_notify(channel, key)` inside the transaction that changes something (delivered on
 commit; the key is an id, payloads stay small). A subscriber opens `hub.watch(channel, key)`

@@ -8,8 +8,8 @@ later wait come out shorter than an earlier one; drawing over the new interval k
 random and within its bound and makes waits grow from one attempt to the next. Once the bound
 reaches max_delay the draw is from [max_delay / 2, max_delay]. When the upstream names a
 Retry-After, that exact value is the wait: the jitter runs inside our own wait generator and
-backoff gets `jitter=None`, otherwise backoff would randomise the server's value (DESIGN.md,
-traps). Only failures that can succeed later are
+backoff gets `jitter=None`, otherwise backoff would randomise the server's value
+(docs/architecture.md, traps). Only failures that can succeed later are
 retried: timeouts, connection errors, 408, 429 and 5xx; any other 4xx or a malformed answer
 fails at once. One warning per failed attempt, one error on give-up, and the caller sees
 `UPSTREAM_UNAVAILABLE`. The SDKs' own retries stay off so that retries never multiply.

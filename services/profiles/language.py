@@ -13,7 +13,7 @@ Each match carries a meaning; the meanings are then combined into one `FilterSpe
 - age groups and decades: several of a kind are joined when their ages touch ("children and
   teenagers" -> 0..19, "30s and 40s" -> 30..49); one group alone stays the group.
 - age bounds ("over 30", "aged 25", "young"): all must hold. Bounds are inclusive, "above 30"
-  and "under 18" included, as DESIGN.md says. "young" and "young adults" -> 16..24, "middle-aged"
+  and "under 18" included, as docs/api.md says. "young" and "young adults" -> 16..24, "middle-aged"
   -> 40..59, "minors" -> 0..17.
 - words with no meaning of their own ("show me", "living in", "years old") are skipped; other
   words the parser cannot use are returned in `unmatched`, as written.

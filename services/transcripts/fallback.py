@@ -1,4 +1,4 @@
-"""The transcript fallback (DESIGN section 5): the one function behind `transcript`, the
+"""The transcript fallback (docs/interviews.md): the one function behind `transcript`, the
 assistant's context and `transcriptExport`.
 
 Turns come from the turns table when it has them; otherwise they are rebuilt from the
@@ -6,14 +6,14 @@ session's `transcript_json`. Rebuilt turns get `uuid5(TURN_ID_NAMESPACE, "<inter
 ids, so the same turn has the same id on every read and on every server.
 
 **The mixed case** (some turns stored, the JSON longer: appends were lost while the session
-ran, then completion stored the full list). The issue says "whichever data path is
-incomplete, the recruiter still sees the whole transcript", and DESIGN says the turns table
-comes first. Both hold if the two are merged by sequence number: every stored turn is shown
-as stored (its real id, which live subscribers already saw, and its text), and a JSON turn
-fills in only a sequence number the table lacks. Conflicts go to the table, because it is the
-record each turn was committed to first. `source` is TURNS whenever any stored turn is shown:
-the contract's TranscriptSource has no room for a MIXED value, and TURNS is what DESIGN says
-a table with turns serves. SESSION_JSON means every turn was rebuilt; NONE means no turns.
+ran, then completion stored the full list). Whichever data path is incomplete, the recruiter
+still sees the whole transcript, and the turns table comes first (docs/interviews.md). Both
+hold if the two are merged by sequence number: every stored turn is shown as stored (its real
+id, which live subscribers already saw, and its text), and a JSON turn fills in only a sequence
+number the table lacks. Conflicts go to the table, because it is the record each turn was
+committed to first. `source` is TURNS whenever any stored turn is shown: the contract's
+TranscriptSource has no room for a MIXED value, and TURNS is what docs/interviews.md says a
+table with turns serves. SESSION_JSON means every turn was rebuilt; NONE means no turns.
 This relies on one numbering for both paths (1, 2, 3, ... as JSON's default index + 1 gives);
 a JSON numbered differently from its appends would show turns twice.
 

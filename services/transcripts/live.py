@@ -1,4 +1,4 @@
-"""Following an interview's transcript live (`transcriptUpdates`, DESIGN section 7).
+"""Following an interview's transcript live (`transcriptUpdates`, docs/interviews.md).
 
 Appends and completion `pg_notify('transcript_turns', <interview id>)` inside their
 transaction. A follower watches that key on the process's one LISTEN connection

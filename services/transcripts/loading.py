@@ -34,7 +34,7 @@ def _record(row: Any) -> TurnRecord:
 
 
 async def load_transcript(conn: Connection, interview_id: UUID) -> Transcript:
-    """Stored turns, filled in from the session's `transcript_json` (DESIGN section 5)."""
+    """Stored turns, filled in from the session's `transcript_json` (docs/interviews.md)."""
     rows = await interviews_db.select_turns(conn, interview_id)
     transcript_json = await interviews_db.get_transcript_json(conn, interview_id)
     return build_transcript(interview_id, [_record(row) for row in rows], transcript_json)

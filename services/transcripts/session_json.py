@@ -1,5 +1,5 @@
 """Reading a session's `transcript_json`: a list of `{speaker, content|text, sequence_no?,
-timestamp_sec}` objects, as `completeInterviewSession` stores it (DESIGN section 5).
+timestamp_sec}` objects, as `completeInterviewSession` stores it (docs/interviews.md).
 
 The document is judged whole, not item by item: one item that breaks the shape makes the
 whole value broken. It is written once, at completion, by one writer; an item that is not an

@@ -1,7 +1,7 @@
 """What a transcript is: turns in sequence order, each with a speaker label and elapsed time.
 
 The speaker, label and `HH:MM:SS` rules live here once, so the turns table and the session's
-`transcript_json` (DESIGN section 5) are presented by the same code.
+`transcript_json` (docs/interviews.md) are presented by the same code.
 """
 
 import math

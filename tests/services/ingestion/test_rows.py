@@ -85,7 +85,8 @@ def test_each_reason(fields: list[str], reason: Reason, column: str | None) -> N
 @pytest.mark.parametrize(
     ("fields", "reason"),
     [
-        # Each row breaks every rule from its reason on; the first in DESIGN order is counted.
+        # Each row breaks every rule from its reason on; the first in the documented order is
+        # counted.
         (row(name="", gender="x", age="x", country="XX", gender_p="9"), Reason.MISSING_FIELDS),
         (row(gender="x", age="x", country="XX", gender_p="9"), Reason.INVALID_GENDER),
         (row(age="x", country="XX", gender_p="9", age_group="senior"), Reason.INVALID_AGE),
@@ -136,7 +137,7 @@ def test_overlong_name_is_malformed_not_a_database_error() -> None:
 
 
 def test_the_name_limit_applies_to_the_trimmed_normalised_name() -> None:
-    # Values are trimmed (DESIGN section 4): padding does not make a name too long ...
+    # Values are trimmed (docs/ingestion.md): padding does not make a name too long ...
     checked = check_row(row(name=" Ada " + " " * 600), HEADER)
     assert isinstance(checked, CleanRow)
     assert checked.name == "Ada"

@@ -31,7 +31,7 @@ def error_from(query: str) -> ServiceError:
 
 # Each phrasing and the structured filter that means the same; both go through normalize.
 PHRASINGS: list[tuple[str, FilterSpec]] = [
-    # DESIGN.md examples
+    # the examples in docs/api.md
     ("Nigerian females between ages 20 and 45", FilterSpec(FEMALE, None, "NG", 20, 45)),
     ("Women aged 20-45 living in Nigeria", FilterSpec(FEMALE, None, "NG", 20, 45)),
     ("females from nigeria aged 20 to 45", FilterSpec(FEMALE, None, "NG", 20, 45)),
