@@ -111,7 +111,8 @@ class Settings:
     data_dir: Path = setting(
         "INSIGHTA_DATA_DIR",
         Path(".insighta"),
-        "Embedded database, generated secret key, upload spool (`spool/`).",
+        "Embedded database, generated secret key and upload spool (`spool/`); a relative path"
+        " is from the working directory.",
     )
     secret_key: Secret | None = setting(
         "SECRET_KEY", None, "Signs tokens.", unset="generated once, kept in the data dir"
@@ -254,7 +255,7 @@ class Settings:
         "LIVEKIT_API_KEY",
         None,
         "LiveKit API key (server API and webhooks).",
-        unset="`devkey`",
+        unset="`devkey`: dev keys unless key and secret are both set",
     )
     livekit_api_secret: Secret | None = setting(
         "LIVEKIT_API_SECRET",
