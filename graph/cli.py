@@ -10,26 +10,48 @@ module).
 import asyncio
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 from rich.console import Console
+from rich.markup import escape
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 
 from graph.client import GraphQLClient
 from graph.commands import account, profiles
 from graph.commands.client import resolve_endpoint
+from graph.commands.exit_codes import ExitCode
+from graph.commands.output import stderr
 from graph.ingest_command import run_ingest
 from graph.org_command import CONFIRM_FLAG, org_app, token_organisation
 from services.auth.tokens import Role, issue_token
 from services.profiles.synthetic import SyntheticProfiles
-from services.settings import ClientSettings, Secret, Settings
+from services.settings import ClientSettings, Secret, Settings, SettingsError
 from services.structured_logging import configure_logging
 
 if TYPE_CHECKING:
     from services.database import Database
 
-app = typer.Typer(help="Insighta: GraphQL API for demographic intelligence and AI interviews.")
+
+class _InsightaGroup(typer.core.TyperGroup):
+    """Each command reads its settings itself; a bad variable is the operator's to fix, so it
+    ends any command with one message naming it (docs/configuration.md), not a traceback."""
+
+    # Any: the parameter is typer's private vendored click Context, which has no public name.
+    def invoke(self, ctx: Any) -> Any:
+        try:
+            return super().invoke(ctx)
+        except SettingsError as error:
+            for problem in error.problems:
+                stderr.print(f"[bold red]error:[/bold red] {escape(problem)}")
+            stderr.print("see docs/configuration.md", style="dim")
+            raise typer.Exit(int(ExitCode.USAGE)) from None
+
+
+app = typer.Typer(
+    cls=_InsightaGroup,
+    help="Insighta: GraphQL API for demographic intelligence and AI interviews.",
+)
 console = Console()
 
 
