@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Final, Self, TypeVar
 
-T = TypeVar("T")
+_T = TypeVar("_T")
 
 # An ingestion job's byte counts are GraphQL Ints (the contract): a larger file could be
 # accepted and then never be readable through ingestionJob.
@@ -76,15 +76,15 @@ class Declaration:
 
 def setting(
     env: str,
-    default: T,
+    default: _T,
     doc: str,
     *,
     unset: str | None = None,
     minimum: int = 0,
     maximum: int | None = None,
     alias: str | None = None,
-    parse: Callable[[str], T] | None = None,
-) -> T:
+    parse: Callable[[str], _T] | None = None,
+) -> _T:
     """A dataclass field read from `env`; numbers below `minimum` or above `maximum` are refused."""
     declaration = Declaration(env, doc, unset, minimum, maximum, alias, parse)
     return field(default=default, metadata={"setting": declaration})
