@@ -1,6 +1,6 @@
 """Exit codes of the `insighta` client commands, one per kind of failure a script can act on.
 
-The README lists them; keep the numbers stable.
+docs/cli.md lists them; keep the numbers stable.
 """
 
 from enum import IntEnum

@@ -10,26 +10,48 @@ module).
 import asyncio
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 from rich.console import Console
+from rich.markup import escape
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 
 from cli import account, profiles
 from cli.client import resolve_endpoint
+from cli.exit_codes import ExitCode
 from cli.ingest import run_ingest
 from cli.ingest_client import GraphQLClient
 from cli.org import CONFIRM_FLAG, org_app, token_organisation
+from cli.output import stderr
 from services.auth.tokens import Role, issue_token
-from services.platform.settings import ClientSettings, Secret, Settings
+from services.platform.settings import ClientSettings, Secret, Settings, SettingsError
 from services.platform.structured_logging import configure_logging
 from services.profiles.synthetic import SyntheticProfiles
 
 if TYPE_CHECKING:
     from services.platform.database import Database
 
-app = typer.Typer(help="Insighta: GraphQL API for demographic intelligence and AI interviews.")
+
+class _InsightaGroup(typer.core.TyperGroup):
+    """Each command reads its settings itself; a bad variable is the operator's to fix, so it
+    ends any command with one message naming it (docs/configuration.md), not a traceback."""
+
+    # Any: the parameter is typer's private vendored click Context, which has no public name.
+    def invoke(self, ctx: Any) -> Any:
+        try:
+            return super().invoke(ctx)
+        except SettingsError as error:
+            for problem in error.problems:
+                stderr.print(f"[bold red]error:[/bold red] {escape(problem)}")
+            stderr.print("see docs/configuration.md", style="dim")
+            raise typer.Exit(int(ExitCode.USAGE)) from None
+
+
+app = typer.Typer(
+    cls=_InsightaGroup,
+    help="Insighta: GraphQL API for demographic intelligence and AI interviews.",
+)
 console = Console()
 
 

@@ -6,7 +6,7 @@ what this module does about them:
   server only when the last one lets go; a holder killed with SIGKILL stays listed forever, so
   dead pids are pruned before each start;
 - as root it runs the server as a system user and opens the data dir's parent folders to o+rx,
-  so the data dir should not sit inside root's home folder (the README says so);
+  so the data dir should not sit inside root's home folder (docs/operations.md says so);
 - it gives `pg_ctl start` 10 seconds, which a loaded machine can exceed while the server goes on
   starting: we wait for it and join it rather than fail;
 - a start that fails after the postmaster was launched leaves it running for nobody: we stop it

@@ -22,7 +22,7 @@ PROFILE_COLUMNS: Final = (
 
 # The optional-filter predicate shared by every statement over `profiles`.
 # $1 gender, $2 country_id, $3 min age, $4 max age, $5 min gender p, $6 min country p.
-# Measured at 1M rows (README "Performance"), two details decide the plans:
+# Measured at 1M rows (docs/performance.md), two details decide the plans:
 # - country_id is char(2): a text parameter casts the column to text and no index on it is
 #   usable (a rare country walked a whole sort index, 10 ms); bpchar keeps the index.
 # - thresholds are written on the same coalesce(...) expressions the sort indexes hold, so an

@@ -58,7 +58,7 @@ class InsightaSchema(strawberry.Schema):
 
 # OperationObserver comes first so that it sees errors after masking (extensions unwind LIFO).
 # Parsing and validating the document was ~60% of a cached profiles request (pyinstrument,
-# README "Performance"): DocumentCache and CachedValidation (in query_limits()) share one
+# docs/performance.md): DocumentCache and CachedValidation (in query_limits()) share one
 # module-level LRU, bounded by bytes, used by every request (graph/extensions/document_cache.py).
 schema = InsightaSchema(
     query=Query,

@@ -67,7 +67,7 @@ class GeminiAI:
         *,
         model: str,
         policies: Mapping[str, RetryPolicy],
-        embedding_model: str = "gemini-embedding-001",
+        embedding_model: str,
     ) -> None:
         self._client = client
         self._http = http

@@ -3,7 +3,7 @@
 Metric objects are process-wide by nature (one registry per process, scraped as a whole), so
 they live at module level like loggers. Label values are bounded: operation names pass
 through `operation_label`, error codes through `error_code_label`, everything else comes from
-fixed sets in our code. The README's Observability section lists them.
+fixed sets in our code. docs/operations.md lists them.
 
 The helpers at the bottom are called from the result cache (services/platform/cache.py), the
 ingestion pipeline and the outside-service adapters (through the retry policy).

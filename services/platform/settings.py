@@ -1,38 +1,33 @@
-"""Configuration from the environment, read once at start-up. The README documents every name."""
+"""Configuration from the environment, read once at start-up.
 
+Each setting is declared once, as a field made by `setting()`: its variable, its default and
+one line of documentation; the field's annotation is its type and picks the parser. An empty
+variable counts as unset. docs/configuration.md is generated from these declarations
+(`uv run python -m services.settings_doc`), and a test keeps it current.
+"""
+
+import dataclasses
+import math
 import os
 import re
 import secrets
-from collections.abc import Mapping
+import types
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Final
+from typing import Any, Final, Self, TypeVar
 
-DEFAULT_DATA_DIR: Final = Path(".insighta")
-DEFAULT_CACHE_TTL_SECONDS: Final = 300
-# About 10 KB per cached 20-row page (50 KB at 100 rows): ~40-200 MB at most per process.
-DEFAULT_CACHE_MAX_ENTRIES: Final = 4096
-DEFAULT_MAX_UPLOAD_BYTES: Final = 1 << 30
+_T = TypeVar("_T")
+
+# An ingestion job's byte counts are GraphQL Ints (the contract): a larger file could be
+# accepted and then never be readable through ingestionJob.
 GRAPHQL_MAX_INT: Final = 2**31 - 1
-DEFAULT_TOKEN_TTL_SECONDS: Final = 12 * 3600
-DEFAULT_UPSTREAM_TIMEOUT_SECONDS: Final = 30.0
-DEFAULT_JOB_LEASE_SECONDS: Final = 15.0
-DEFAULT_JOB_POLL_SECONDS: Final = 1.0
-DEFAULT_RETENTION_DAYS: Final = 30
-DEFAULT_HOUSEKEEPING_INTERVAL_SECONDS: Final = 3600.0
-DEFAULT_INTERVIEW_JOIN_URL: Final = "http://127.0.0.1:3000/interviews/{interview_id}/join"
-DEFAULT_ACCESS_TOKEN_TTL_SECONDS: Final = 900
-DEFAULT_REFRESH_TOKEN_TTL_SECONDS: Final = 30 * 24 * 3600
-DEFAULT_PASSWORD_RESET_TTL_SECONDS: Final = 1800
-DEFAULT_INVITATION_TTL_SECONDS: Final = 7 * 24 * 3600
-DEFAULT_USER_STATUS_CACHE_SECONDS: Final = 5.0
-DEFAULT_APP_URL: Final = "http://127.0.0.1:3000"
-# RETRY_<TASK>_<FIELD>, e.g. RETRY_GENERATE_ASSESSMENT_TRIES=5 (services/platform/retry_tasks.py).
-_RETRY_ENV: Final = re.compile(r"^RETRY_([A-Z_]+?)_(TRIES|INITIAL_DELAY|MAX_DELAY)$")
 DEFAULT_CLIENT_URL: Final = "http://127.0.0.1:8000/graphql"
-DEFAULT_INGESTION_WORKERS: Final = 2
-DEFAULT_INGESTION_BATCH_ROWS: Final = 50_000
-DEFAULT_PERSISTED_QUERY_MAX_BYTES: Final = 64 << 20
+
+# RETRY_<TASK>_<FIELD>, e.g. RETRY_GENERATE_ASSESSMENT_TRIES=5: the tasks and their defaults
+# are in services/platform/retry_tasks.py, which checks the task names when it builds the policies.
+RETRY_FIELDS: Final = ("TRIES", "INITIAL_DELAY", "MAX_DELAY")
+_RETRY_ENV: Final = re.compile(rf"^RETRY_([A-Z_]+?)_({'|'.join(RETRY_FIELDS)})$")
 
 
 class Secret:
@@ -56,138 +51,289 @@ class Secret:
         return hash(self._value)
 
 
+class SettingsError(ValueError):
+    """Every bad variable found in one reading, each named, so one start-up shows them all."""
+
+    def __init__(self, problems: list[str]) -> None:
+        super().__init__("\n".join(problems))
+        self.problems = tuple(problems)
+
+
+@dataclass(frozen=True, slots=True)
+class Declaration:
+    """What docs/configuration.md says about one variable, and how it is read."""
+
+    env: str
+    doc: str
+    # What an unset variable means, where the default value alone does not say it.
+    unset: str | None = None
+    minimum: int = 0
+    maximum: int | None = None
+    # A second name read when the first is unset.
+    alias: str | None = None
+    parse: Callable[[str], Any] | None = None
+
+
+def setting(
+    env: str,
+    default: _T,
+    doc: str,
+    *,
+    unset: str | None = None,
+    minimum: int = 0,
+    maximum: int | None = None,
+    alias: str | None = None,
+    parse: Callable[[str], _T] | None = None,
+) -> _T:
+    """A dataclass field read from `env`; numbers below `minimum` or above `maximum` are refused."""
+    declaration = Declaration(env, doc, unset, minimum, maximum, alias, parse)
+    return field(default=default, metadata={"setting": declaration})
+
+
 @dataclass(frozen=True, slots=True)
 class Settings:
-    database_url: Secret | None = None
-    database_read_url: Secret | None = None
-    redis_url: str | None = None
-    # When set, /metrics answers only requests that send it as a bearer token.
-    metrics_token: Secret | None = None
-    data_dir: Path = DEFAULT_DATA_DIR
-    secret_key: Secret | None = None
-    cache_ttl_seconds: int = DEFAULT_CACHE_TTL_SECONDS
-    cache_max_entries: int = DEFAULT_CACHE_MAX_ENTRIES
-    max_upload_bytes: int = DEFAULT_MAX_UPLOAD_BYTES
-    token_ttl_seconds: int = DEFAULT_TOKEN_TTL_SECONDS
-    graphql_introspection: bool = True
-    # Largest non-upload request body (a JSON document with its variables).
-    max_request_bytes: int = 1 << 20
-    # Requests per minute: per caller (user or token subject, else IP) for every operation,
-    # and per IP for the account mutations that take a password or a mailed token. 0: no limit.
-    rate_limit_per_minute: int = 300
-    auth_rate_limit_per_minute: int = 10
-    # Bytes of persisted query texts kept per process, and in Redis when REDIS_URL is set
-    # (graph/extensions/persisted_queries.py; each entry also counts a fixed overhead).
-    persisted_query_max_bytes: int = DEFAULT_PERSISTED_QUERY_MAX_BYTES
-    gemini_api_key: Secret | None = None
-    gemini_base_url: str | None = None
-    gemini_model: str = "gemini-2.5-flash"
-    gemini_embedding_model: str = "gemini-embedding-001"
-    resend_api_key: Secret | None = None
-    resend_base_url: str | None = None
-    email_from: str = "Insighta <no-reply@insighta.local>"
-    livekit_url: str | None = None
-    livekit_api_key: str | None = None
-    livekit_api_secret: Secret | None = None
-    upstream_timeout_seconds: float = DEFAULT_UPSTREAM_TIMEOUT_SECONDS
-    # {"generate_assessment": {"tries": 5.0}}: per-task retry overrides from RETRY_* variables.
+    """What the server, the worker and the server-side commands read from the environment."""
+
+    # Storage and the server process
+    database_url: Secret | None = setting(
+        "DATABASE_URL",
+        None,
+        "PostgreSQL DSN (15 or newer).",
+        unset="embedded PostgreSQL in the data dir",
+    )
+    database_read_url: Secret | None = setting(
+        "DATABASE_READ_URL",
+        None,
+        "DSN of a read replica for profile reads (`profiles`, `profile`, `profileStats`, CSV"
+        " export); a caller still reads its own writes (docs/operations.md, Read replicas).",
+        unset="same as `DATABASE_URL` (no routing)",
+    )
+    data_dir: Path = setting(
+        "INSIGHTA_DATA_DIR",
+        Path(".insighta"),
+        "Embedded database, generated secret key and upload spool (`spool/`); a relative path"
+        " is from the working directory.",
+    )
+    secret_key: Secret | None = setting(
+        "SECRET_KEY", None, "Signs tokens.", unset="generated once, kept in the data dir"
+    )
+    web_concurrency: int = setting(
+        "WEB_CONCURRENCY",
+        1,
+        "Server processes `insighta serve` runs when `--workers` is not given.",
+        minimum=1,
+    )
+    token_ttl_seconds: int = setting(
+        "TOKEN_TTL_SECONDS", 12 * 3600, "Lifetime of the (platform) admin token `serve` prints."
+    )
+    graphql_introspection: bool = setting(
+        "GRAPHQL_INTROSPECTION", True, "Answer schema introspection (GraphiQL needs it)."
+    )
+    # Request limits
+    max_request_bytes: int = setting(
+        "MAX_REQUEST_BYTES",
+        1 << 20,
+        "Largest request body other than an upload (a JSON document and its variables);"
+        " larger is `PAYLOAD_TOO_LARGE` (413).",
+    )
+    rate_limit_per_minute: int = setting(
+        "RATE_LIMIT_PER_MINUTE",
+        300,
+        "Operations per caller (user or token subject, else IP) per minute; 0: no limit.",
+    )
+    auth_rate_limit_per_minute: int = setting(
+        "AUTH_RATE_LIMIT_PER_MINUTE",
+        10,
+        "Sign-in, sign-up, refresh and reset operations per IP per minute; 0: no limit.",
+    )
+    persisted_query_max_bytes: int = setting(
+        "PERSISTED_QUERY_MAX_BYTES",
+        64 << 20,
+        "Bytes of persisted query texts kept per process, and in Redis when `REDIS_URL` is set"
+        " (each entry also counts a fixed overhead; docs/security.md).",
+    )
+    max_upload_bytes: int = setting(
+        "MAX_UPLOAD_BYTES",
+        1 << 30,
+        "Largest CSV accepted; at most 2 GiB - 1, as a job's byte counts are GraphQL `Int`s.",
+        maximum=GRAPHQL_MAX_INT,
+    )
+    # Result cache
+    redis_url: str | None = setting(
+        "REDIS_URL",
+        None,
+        "Result cache shared by the server processes (`redis://host:port/db`).",
+        unset="in-process, bounded",
+    )
+    cache_ttl_seconds: int = setting(
+        "CACHE_TTL_SECONDS", 300, "Query result cache TTL; 0 turns the cache off."
+    )
+    # About 10 KB per cached 20-row page (50 KB at 100 rows): ~40-200 MB at most per process.
+    cache_max_entries: int = setting(
+        "CACHE_MAX_ENTRIES",
+        4096,
+        "Most results the in-process cache holds (least recently used out first).",
+    )
+    # CSV ingestion
+    ingestion_workers: int = setting(
+        "INGESTION_WORKERS",
+        2,
+        "CSV jobs run at once per server process; each uses one parse process and one database"
+        " connection (the ingestion pool's size).",
+        minimum=1,
+    )
+    ingestion_batch_rows: int = setting(
+        "INGESTION_BATCH_ROWS",
+        50_000,
+        "Rows per committed batch: the unit of progress and of resuming.",
+        minimum=1,
+    )
+    # Accounts; a lifetime of zero would issue tokens that are dead on arrival.
+    access_token_ttl_seconds: int = setting(
+        "ACCESS_TOKEN_TTL_SECONDS", 900, "Lifetime of an account's access token.", minimum=1
+    )
+    refresh_token_ttl_seconds: int = setting(
+        "REFRESH_TOKEN_TTL_SECONDS",
+        30 * 24 * 3600,
+        "Lifetime of a refresh token (each rotation starts a new one).",
+        minimum=1,
+    )
+    password_reset_ttl_seconds: int = setting(
+        "PASSWORD_RESET_TTL_SECONDS", 1800, "Lifetime of a password reset link.", minimum=1
+    )
+    invitation_ttl_seconds: int = setting(
+        "INVITATION_TTL_SECONDS", 7 * 24 * 3600, "Lifetime of an invitation link.", minimum=1
+    )
+    user_status_cache_seconds: float = setting(
+        "USER_STATUS_CACHE_SECONDS",
+        5.0,
+        "How long a process remembers whether an account is active; 0: ask every time.",
+    )
+    app_url: str = setting(
+        "APP_URL",
+        "http://127.0.0.1:3000",
+        "The web app the links in account emails point to (`/sign-in`,"
+        " `/reset-password?token=`, `/sign-up?invitation=`); a trailing `/` is dropped.",
+        parse=lambda raw: raw.rstrip("/"),
+    )
+    # Interviews and the outside services they call
+    gemini_api_key: Secret | None = setting(
+        "GEMINI_API_KEY", None, "Gemini API key.", unset="offline mode: a local deterministic AI"
+    )
+    gemini_base_url: str | None = setting(
+        "GEMINI_BASE_URL", None, "Gemini API base URL.", unset="Google's"
+    )
+    gemini_model: str = setting("GEMINI_MODEL", "gemini-2.5-flash", "Gemini model.")
+    gemini_embedding_model: str = setting(
+        "GEMINI_EMBEDDING_MODEL",
+        "gemini-embedding-001",
+        "Gemini embedding model for the assistant's turn choice.",
+    )
+    resend_api_key: Secret | None = setting(
+        "RESEND_API_KEY",
+        None,
+        "Resend API key.",
+        unset="emails kept in the outbox as `LOGGED`",
+    )
+    resend_base_url: str | None = setting(
+        "RESEND_BASE_URL",
+        None,
+        "Resend API base URL; the resend SDK's own `RESEND_API_URL` is read when this is unset.",
+        unset="`https://api.resend.com`",
+        alias="RESEND_API_URL",
+    )
+    email_from: str = setting(
+        "EMAIL_FROM", "Insighta <no-reply@insighta.local>", "Sender of account emails."
+    )
+    livekit_url: str | None = setting(
+        "LIVEKIT_URL",
+        None,
+        "LiveKit server URL.",
+        unset="no room calls; tokens are still issued",
+    )
+    livekit_api_key: str | None = setting(
+        "LIVEKIT_API_KEY",
+        None,
+        "LiveKit API key (server API and webhooks).",
+        unset="`devkey`: dev keys unless key and secret are both set",
+    )
+    livekit_api_secret: Secret | None = setting(
+        "LIVEKIT_API_SECRET",
+        None,
+        "LiveKit API secret (server API and webhooks).",
+        unset="a dev secret derived from `SECRET_KEY`",
+    )
+    upstream_timeout_seconds: float = setting(
+        "UPSTREAM_TIMEOUT_SECONDS", 30.0, "Per-request timeout for Gemini, Resend and LiveKit."
+    )
+    interview_join_url: str = setting(
+        "INTERVIEW_JOIN_URL",
+        "http://127.0.0.1:3000/interviews/{interview_id}/join",
+        "The join link in invitations; `{interview_id}` is replaced.",
+    )
+    # {"generate_assessment": {"tries": 5.0}}: the RETRY_<TASK>_<FIELD> family, not one variable.
     retry_overrides: Mapping[str, Mapping[str, float]] = field(default_factory=dict)
-    job_lease_seconds: float = DEFAULT_JOB_LEASE_SECONDS
-    job_poll_seconds: float = DEFAULT_JOB_POLL_SECONDS
-    # Off for API-only processes: another process (or host) then runs the background jobs.
-    job_worker: bool = True
-    # Expired tokens and links, and finished jobs, go this long after (services/housekeeping).
-    retention_days: int = DEFAULT_RETENTION_DAYS
-    housekeeping_interval_seconds: float = DEFAULT_HOUSEKEEPING_INTERVAL_SECONDS
-    interview_join_url: str = DEFAULT_INTERVIEW_JOIN_URL
-    otel_endpoint: str | None = None
-    otel_service_name: str = "insighta"
-    # Where the processes of one server write their metrics, so /metrics sums them (prometheus
-    # client's multiprocess mode); `serve --workers N` sets it for its workers.
-    metrics_multiprocess_dir: Path | None = None
-    access_token_ttl_seconds: int = DEFAULT_ACCESS_TOKEN_TTL_SECONDS
-    refresh_token_ttl_seconds: int = DEFAULT_REFRESH_TOKEN_TTL_SECONDS
-    password_reset_ttl_seconds: int = DEFAULT_PASSWORD_RESET_TTL_SECONDS
-    invitation_ttl_seconds: int = DEFAULT_INVITATION_TTL_SECONDS
-    user_status_cache_seconds: float = DEFAULT_USER_STATUS_CACHE_SECONDS
-    # The web app behind the links in account emails (sign-in, password reset, invitation).
-    app_url: str = DEFAULT_APP_URL
-    # CSV ingestion: jobs run at once per server process (each with one parse process and one
-    # database connection), and rows per committed batch (the resume granularity).
-    ingestion_workers: int = DEFAULT_INGESTION_WORKERS
-    ingestion_batch_rows: int = DEFAULT_INGESTION_BATCH_ROWS
-    # Server processes `insighta serve` runs when `--workers` is not given (uvicorn's name).
-    web_concurrency: int = 1
+    # Background jobs
+    job_worker: bool = setting(
+        "JOB_WORKER",
+        True,
+        "Run the background job worker in this process; `false` for API-only processes when"
+        " another process (or host) runs the jobs.",
+    )
+    job_lease_seconds: float = setting(
+        "JOB_LEASE_SECONDS",
+        15.0,
+        "How long a worker holds a job without renewing it (renewed every third); a killed"
+        " process's job is taken over this long after.",
+    )
+    job_poll_seconds: float = setting(
+        "JOB_POLL_SECONDS", 1.0, "How often an idle worker looks for jobs queued elsewhere."
+    )
+    retention_days: int = setting(
+        "RETENTION_DAYS",
+        30,
+        "How long expired refresh tokens, password-reset links, unaccepted invitations and"
+        " finished job rows are kept before housekeeping deletes them.",
+    )
+    housekeeping_interval_seconds: float = setting(
+        "HOUSEKEEPING_INTERVAL_SECONDS",
+        3600.0,
+        "How often that purge runs (one process does it, whichever claims the job).",
+    )
+    # Observability
+    metrics_token: Secret | None = setting(
+        "METRICS_TOKEN",
+        None,
+        "When set, `/metrics` answers only requests that send it as a bearer token.",
+        unset="open",
+    )
+    metrics_multiprocess_dir: Path | None = setting(
+        "PROMETHEUS_MULTIPROC_DIR",
+        None,
+        "Folder where the processes of one server write their metrics, so `/metrics` sums"
+        " them (prometheus client's multiprocess mode).",
+        unset="per process; `serve --workers N` sets it for its workers",
+    )
+    otel_endpoint: str | None = setting(
+        "OTEL_EXPORTER_OTLP_ENDPOINT",
+        None,
+        "OTLP/HTTP collector for traces, e.g. `http://collector:4318` (needs the `otel` extra).",
+        unset="no tracing",
+    )
+    otel_service_name: str = setting("OTEL_SERVICE_NAME", "insighta", "`service.name` on spans.")
 
     @classmethod
-    def from_env(cls, environ: dict[str, str] | None = None) -> "Settings":
-        env = dict(os.environ if environ is None else environ)
-        return cls(
-            database_url=_secret(env.get("DATABASE_URL")),
-            database_read_url=_secret(env.get("DATABASE_READ_URL")),
-            redis_url=env.get("REDIS_URL") or None,
-            metrics_token=_secret(env.get("METRICS_TOKEN")),
-            data_dir=Path(env.get("INSIGHTA_DATA_DIR") or DEFAULT_DATA_DIR),
-            secret_key=_secret(env.get("SECRET_KEY")),
-            cache_ttl_seconds=_int(env, "CACHE_TTL_SECONDS", DEFAULT_CACHE_TTL_SECONDS),
-            cache_max_entries=_int(env, "CACHE_MAX_ENTRIES", DEFAULT_CACHE_MAX_ENTRIES),
-            max_upload_bytes=_upload_limit(env),
-            token_ttl_seconds=_int(env, "TOKEN_TTL_SECONDS", DEFAULT_TOKEN_TTL_SECONDS),
-            graphql_introspection=_bool(env, "GRAPHQL_INTROSPECTION", default=True),
-            max_request_bytes=_int(env, "MAX_REQUEST_BYTES", 1 << 20),
-            rate_limit_per_minute=_int(env, "RATE_LIMIT_PER_MINUTE", 300),
-            auth_rate_limit_per_minute=_int(env, "AUTH_RATE_LIMIT_PER_MINUTE", 10),
-            persisted_query_max_bytes=_int(
-                env, "PERSISTED_QUERY_MAX_BYTES", DEFAULT_PERSISTED_QUERY_MAX_BYTES
-            ),
-            gemini_api_key=_secret(env.get("GEMINI_API_KEY")),
-            gemini_base_url=env.get("GEMINI_BASE_URL") or None,
-            gemini_model=env.get("GEMINI_MODEL") or "gemini-2.5-flash",
-            gemini_embedding_model=env.get("GEMINI_EMBEDDING_MODEL") or "gemini-embedding-001",
-            resend_api_key=_secret(env.get("RESEND_API_KEY")),
-            # The resend SDK's own variable is honoured too, so either spelling works.
-            resend_base_url=env.get("RESEND_BASE_URL") or env.get("RESEND_API_URL") or None,
-            email_from=env.get("EMAIL_FROM") or "Insighta <no-reply@insighta.local>",
-            livekit_url=env.get("LIVEKIT_URL") or None,
-            livekit_api_key=env.get("LIVEKIT_API_KEY") or None,
-            livekit_api_secret=_secret(env.get("LIVEKIT_API_SECRET")),
-            upstream_timeout_seconds=_float(
-                env, "UPSTREAM_TIMEOUT_SECONDS", DEFAULT_UPSTREAM_TIMEOUT_SECONDS
-            ),
-            retry_overrides=_retry_overrides(env),
-            job_lease_seconds=_float(env, "JOB_LEASE_SECONDS", DEFAULT_JOB_LEASE_SECONDS),
-            job_poll_seconds=_float(env, "JOB_POLL_SECONDS", DEFAULT_JOB_POLL_SECONDS),
-            job_worker=_bool(env, "JOB_WORKER", default=True),
-            retention_days=_int(env, "RETENTION_DAYS", DEFAULT_RETENTION_DAYS),
-            housekeeping_interval_seconds=_float(
-                env, "HOUSEKEEPING_INTERVAL_SECONDS", DEFAULT_HOUSEKEEPING_INTERVAL_SECONDS
-            ),
-            interview_join_url=env.get("INTERVIEW_JOIN_URL") or DEFAULT_INTERVIEW_JOIN_URL,
-            otel_endpoint=env.get("OTEL_EXPORTER_OTLP_ENDPOINT") or None,
-            otel_service_name=env.get("OTEL_SERVICE_NAME") or "insighta",
-            metrics_multiprocess_dir=_path(env, "PROMETHEUS_MULTIPROC_DIR"),
-            access_token_ttl_seconds=_positive_int(
-                env, "ACCESS_TOKEN_TTL_SECONDS", DEFAULT_ACCESS_TOKEN_TTL_SECONDS
-            ),
-            refresh_token_ttl_seconds=_positive_int(
-                env, "REFRESH_TOKEN_TTL_SECONDS", DEFAULT_REFRESH_TOKEN_TTL_SECONDS
-            ),
-            password_reset_ttl_seconds=_positive_int(
-                env, "PASSWORD_RESET_TTL_SECONDS", DEFAULT_PASSWORD_RESET_TTL_SECONDS
-            ),
-            invitation_ttl_seconds=_positive_int(
-                env, "INVITATION_TTL_SECONDS", DEFAULT_INVITATION_TTL_SECONDS
-            ),
-            user_status_cache_seconds=_float(
-                env, "USER_STATUS_CACHE_SECONDS", DEFAULT_USER_STATUS_CACHE_SECONDS
-            ),
-            app_url=(env.get("APP_URL") or DEFAULT_APP_URL).rstrip("/"),
-            ingestion_workers=_positive(env, "INGESTION_WORKERS", DEFAULT_INGESTION_WORKERS),
-            ingestion_batch_rows=_positive(
-                env, "INGESTION_BATCH_ROWS", DEFAULT_INGESTION_BATCH_ROWS
-            ),
-            web_concurrency=_positive(env, "WEB_CONCURRENCY", 1),
-        )
+    def from_env(cls, environ: Mapping[str, str] | None = None) -> Self:
+        """Read every declared variable; raise one `SettingsError` naming each bad one."""
+        env = os.environ if environ is None else environ
+        values, problems = _read_declared(cls, env)
+        try:
+            values["retry_overrides"] = _retry_overrides(env)
+        except SettingsError as error:
+            problems.extend(error.problems)
+        if problems:
+            raise SettingsError(problems)
+        return cls(**values)
 
     def resolved_secret_key(self) -> Secret:
         """`SECRET_KEY`, or a key made once and kept in the data dir so tokens survive restarts."""
@@ -218,104 +364,140 @@ class Settings:
 class ClientSettings:
     """What the CLI's client commands (query, export, login, ...) read from the environment."""
 
-    url: str | None = None  # INSIGHTA_URL; None: the stored login's, else DEFAULT_CLIENT_URL
-    token: Secret | None = None  # INSIGHTA_TOKEN
+    url: str | None = setting(
+        "INSIGHTA_URL",
+        None,
+        "Where the client commands send requests.",
+        unset=f"the stored login's URL, else `{DEFAULT_CLIENT_URL}`",
+    )
+    token: Secret | None = setting(
+        "INSIGHTA_TOKEN",
+        None,
+        "The client commands' bearer token.",
+        unset="the stored login's (`~/.insighta/credentials.json`), else an admin token"
+        " signed with the local data dir's key",
+    )
+    # From HOME, not a setting of its own.
     credentials_path: Path = field(default_factory=lambda: _credentials_path(Path.home()))
 
     @classmethod
-    def from_env(cls, environ: dict[str, str] | None = None) -> "ClientSettings":
-        env = dict(os.environ if environ is None else environ)
+    def from_env(cls, environ: Mapping[str, str] | None = None) -> Self:
+        env = os.environ if environ is None else environ
+        values, problems = _read_declared(cls, env)
+        if problems:
+            raise SettingsError(problems)
+        home = env.get("HOME")
         return cls(
-            url=env.get("INSIGHTA_URL") or None,
-            token=_secret(env.get("INSIGHTA_TOKEN")),
-            credentials_path=_credentials_path(
-                Path(env["HOME"]) if env.get("HOME") else Path.home()
-            ),
+            **values, credentials_path=_credentials_path(Path(home) if home else Path.home())
         )
 
 
-def _credentials_path(home: Path) -> Path:
-    return home / ".insighta" / "credentials.json"
+def declarations(cls: type[Any]) -> list[tuple[dataclasses.Field[Any], Declaration]]:
+    """The declared fields of a settings class, in declaration order."""
+    return [
+        (item, item.metadata["setting"])
+        for item in dataclasses.fields(cls)
+        if "setting" in item.metadata
+    ]
 
 
-def _secret(value: str | None) -> Secret | None:
-    return Secret(value) if value else None
+def value_type(item: dataclasses.Field[Any]) -> type:
+    """`int` for `int`, `Secret` for `Secret | None`: the type an environment value becomes."""
+    annotation = item.type
+    if isinstance(annotation, types.UnionType):
+        (annotation,) = (part for part in annotation.__args__ if part is not type(None))
+    assert isinstance(annotation, type), item.name
+    return annotation
 
 
-def _bool(env: dict[str, str], name: str, *, default: bool) -> bool:
-    raw = env.get(name, "").strip().lower()
-    if not raw:
-        return default
-    if raw in {"1", "true", "yes", "on"}:
+def _read_declared(cls: type[Any], env: Mapping[str, str]) -> tuple[dict[str, Any], list[str]]:
+    """Values of the declared variables that are set, and a message for each bad one."""
+    values: dict[str, Any] = {}
+    problems: list[str] = []
+    for item, declaration in declarations(cls):
+        raw = env.get(declaration.env) or (env.get(declaration.alias) if declaration.alias else "")
+        kind = value_type(item)
+        # Whitespace alone leaves a switch at its default, as an empty value does.
+        if not raw or (kind is bool and not raw.strip()):
+            continue
+        try:
+            values[item.name] = _parse(kind, declaration, raw)
+        except _BadValue as error:
+            problems.append(f"{declaration.env} {error}")
+    return values, problems
+
+
+class _BadValue(Exception):
+    """What is wrong with a value, said after the variable's name."""
+
+
+def _parse(kind: type, declaration: Declaration, raw: str) -> object:
+    if declaration.parse is not None:
+        return declaration.parse(raw)
+    if kind is bool:
+        return _bool(raw)
+    if kind is int:
+        return _int(raw, declaration.minimum, declaration.maximum)
+    if kind is float:
+        return _float(raw, declaration.minimum)
+    if kind is Secret:
+        return Secret(raw)
+    if kind is Path:
+        return Path(raw)
+    return raw
+
+
+def _bool(raw: str) -> bool:
+    value = raw.strip().lower()
+    if value in {"1", "true", "yes", "on"}:
         return True
-    if raw in {"0", "false", "no", "off"}:
+    if value in {"0", "false", "no", "off"}:
         return False
-    raise ValueError(f"{name} must be true or false, got {raw!r}")
+    raise _BadValue(f"must be true or false, got {value!r}")
 
 
-def _int(env: dict[str, str], name: str, default: int) -> int:
-    raw = env.get(name)
-    if not raw:
-        return default
+def _int(raw: str, minimum: int, maximum: int | None) -> int:
     try:
         value = int(raw)
     except ValueError:
-        raise ValueError(f"{name} must be a whole number, got {raw!r}") from None
-    if value < 0:
-        raise ValueError(f"{name} must not be negative, got {value}")
-    return value
-
-
-def _upload_limit(env: dict[str, str]) -> int:
-    # An ingestion job's byte counts are GraphQL Ints (the contract): a larger file could be
-    # accepted and then never be readable through ingestionJob.
-    value = _int(env, "MAX_UPLOAD_BYTES", DEFAULT_MAX_UPLOAD_BYTES)
-    if value > GRAPHQL_MAX_INT:
-        raise ValueError(
-            f"MAX_UPLOAD_BYTES must be at most {GRAPHQL_MAX_INT} (2 GiB - 1), got {value}"
+        raise _BadValue(f"must be a whole number, got {raw!r}") from None
+    if value < minimum:
+        raise _BadValue(
+            f"must be at least {minimum}, got {value}"
+            if minimum
+            else f"must not be negative, got {value}"
         )
+    if maximum is not None and value > maximum:
+        raise _BadValue(f"must be at most {maximum}, got {value}")
     return value
 
 
-def _positive_int(env: dict[str, str], name: str, default: int) -> int:
-    """A lifetime: zero would issue tokens that are dead on arrival."""
-    value = _int(env, name, default)
-    if value == 0:
-        raise ValueError(f"{name} must be at least 1")
-    return value
-
-
-def _float(env: Mapping[str, str], name: str, default: float) -> float:
-    raw = env.get(name)
-    if not raw:
-        return default
+def _float(raw: str, minimum: int) -> float:
     try:
         value = float(raw)
     except ValueError:
-        raise ValueError(f"{name} must be a number, got {raw!r}") from None
-    if not value >= 0 or value == float("inf"):
-        raise ValueError(f"{name} must be a finite number >= 0, got {raw!r}")
+        raise _BadValue(f"must be a number, got {raw!r}") from None
+    if not value >= minimum or math.isinf(value):
+        raise _BadValue(f"must be a finite number >= {minimum}, got {raw!r}")
     return value
 
 
 def _retry_overrides(env: Mapping[str, str]) -> dict[str, dict[str, float]]:
     overrides: dict[str, dict[str, float]] = {}
+    problems: list[str] = []
     for name in sorted(env):
         match = _RETRY_ENV.match(name)
         if match is None or not env[name]:
             continue
-        task, setting = match.group(1).lower(), match.group(2).lower()
-        overrides.setdefault(task, {})[setting] = _float(env, name, 0.0)
+        task, setting_name = match.group(1).lower(), match.group(2).lower()
+        try:
+            overrides.setdefault(task, {})[setting_name] = _float(env[name], 0)
+        except _BadValue as error:
+            problems.append(f"{name} {error}")
+    if problems:
+        raise SettingsError(problems)
     return overrides
 
 
-def _path(env: Mapping[str, str], name: str) -> Path | None:
-    raw = env.get(name)
-    return Path(raw) if raw else None
-
-
-def _positive(env: dict[str, str], name: str, default: int) -> int:
-    value = _int(env, name, default)
-    if value < 1:
-        raise ValueError(f"{name} must be at least 1, got {value}")
-    return value
+def _credentials_path(home: Path) -> Path:
+    return home / ".insighta" / "credentials.json"

@@ -1,8 +1,12 @@
 """`insighta serve` prints a link a browser can open, even when it listens on every address;
 `insighta ingest` reports a server it cannot reach; `insighta token --org` and `insighta org`
-name only existing organisations and say whose they are."""
+name only existing organisations and say whose they are; a bad setting stops any command with
+one message naming it."""
 
 import asyncio
+import os
+import subprocess
+import sys
 import uuid
 from pathlib import Path
 
@@ -144,3 +148,45 @@ def test_a_slug_that_sign_up_could_not_make_is_refused(
     result = _insighta(database_dsn, tmp_path, "org", "create", slug, "--name", "X")
     assert result.exit_code == ExitCode.BAD_INPUT, result.output
     assert "slug" in result.stderr
+
+
+@pytest.mark.parametrize(
+    ("command", "name", "value"),
+    [
+        (["token", "--role", "admin"], "CACHE_TTL_SECONDS", "abc"),
+        (["migrate"], "INGESTION_WORKERS", "-1"),
+        (["query", "{ __typename }"], "MAX_UPLOAD_BYTES", str(2**31)),  # GraphQL Int cap
+        (["org", "show", "acme"], "GRAPHQL_INTROSPECTION", "maybe"),
+    ],
+)
+def test_a_bad_setting_stops_a_command_with_one_message_naming_it(
+    command: list[str], name: str, value: str, tmp_path: Path
+) -> None:
+    env = {name: value, "INSIGHTA_DATA_DIR": str(tmp_path), "INSIGHTA_TOKEN": "t"}
+    result = CliRunner().invoke(app, command, env=env)
+    assert isinstance(result.exception, SystemExit), result.exception
+    assert result.exit_code == ExitCode.USAGE
+    assert result.stderr.startswith(f"error: {name} must"), result.stderr
+    assert result.stdout == ""
+
+
+def test_insighta_serve_with_bad_settings_exits_before_listening_without_a_traceback(
+    tmp_path: Path,
+) -> None:
+    bad = {"CACHE_TTL_SECONDS": "abc", "MAX_UPLOAD_BYTES": str(2**31), "WEB_CONCURRENCY": "0"}
+    env = {**os.environ, **bad, "INSIGHTA_DATA_DIR": str(tmp_path)}
+    insighta = Path(sys.executable).with_name("insighta")
+    result = subprocess.run(
+        [str(insighta), "serve", "--port", str(free_port())],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+    assert result.returncode == ExitCode.USAGE, result.stderr
+    assert "Traceback" not in result.stderr
+    named = [line.split()[1] for line in result.stderr.splitlines() if line.startswith("error:")]
+    assert sorted(named) == sorted(bad)
+    assert "docs/configuration.md" in result.stderr
+    assert not any(tmp_path.iterdir())  # no embedded database, no secret key: nothing started

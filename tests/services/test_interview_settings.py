@@ -1,4 +1,5 @@
-"""The interview-related settings: defaults and environment names as the README documents."""
+"""The interview-related settings: defaults and environment names as docs/configuration.md
+documents."""
 
 import pytest
 

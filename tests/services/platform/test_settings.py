@@ -1,14 +1,15 @@
+from dataclasses import fields
 from pathlib import Path
 
 import pytest
 
-from services.platform.settings import DEFAULT_DATA_DIR, Settings
+from services.platform.settings import ClientSettings, Settings, SettingsError, declarations
 
 
 def test_defaults_need_no_environment() -> None:
     settings = Settings.from_env({})
     assert settings.database_url is None
-    assert settings.data_dir == DEFAULT_DATA_DIR
+    assert settings.data_dir == Path(".insighta")
     assert settings.graphql_introspection is True
     assert settings.cache_ttl_seconds == 300
     assert settings.max_upload_bytes == 1 << 30
@@ -84,3 +85,33 @@ def test_account_lifetimes_and_links_come_from_the_environment() -> None:
 def test_a_token_lifetime_of_zero_is_refused() -> None:
     with pytest.raises(ValueError, match="ACCESS_TOKEN_TTL_SECONDS"):
         Settings.from_env({"ACCESS_TOKEN_TTL_SECONDS": "0"})
+
+
+def test_every_bad_variable_is_named_in_one_error() -> None:
+    with pytest.raises(SettingsError) as raised:
+        Settings.from_env(
+            {"CACHE_TTL_SECONDS": "abc", "WEB_CONCURRENCY": "0", "RETRY_SEND_EMAIL_TRIES": "x"}
+        )
+    assert sorted(problem.split()[0] for problem in raised.value.problems) == [
+        "CACHE_TTL_SECONDS",
+        "RETRY_SEND_EMAIL_TRIES",
+        "WEB_CONCURRENCY",
+    ]
+
+
+@pytest.mark.parametrize("cls", [Settings, ClientSettings])
+def test_every_setting_is_declared_once_with_its_variable(
+    cls: type[Settings] | type[ClientSettings],
+) -> None:
+    # retry_overrides is the RETRY_<TASK>_<FIELD> family; credentials_path follows HOME.
+    undeclared = {"retry_overrides", "credentials_path"}
+    names = [item.name for item, _ in declarations(cls)]
+    assert set(names) | undeclared >= {item.name for item in fields(cls)}
+    variables = [declaration.env for _, declaration in declarations(cls)]
+    assert len(set(variables)) == len(variables)
+
+
+def test_a_declared_default_is_the_default_of_an_empty_environment() -> None:
+    assert Settings.from_env({}) == Settings()
+    variables = [declaration.env for _, declaration in declarations(Settings)]
+    assert Settings.from_env(dict.fromkeys(variables, "")) == Settings()
