@@ -62,7 +62,8 @@ Every call to Gemini, Resend or LiveKit retries under its task's policy
 Each number of a policy has its own variable, `RETRY_<TASK>_<FIELD>`, where `<FIELD>` is one
 of {fields}. For example `RETRY_SEND_EMAIL_TRIES=8` or
 `RETRY_GENERATE_ASSESSMENT_MAX_DELAY=120`. Values are numbers >= 0 (delays in seconds); a task
-name not in this table stops the server at start-up. The defaults come from `services/platform/retry_tasks.py`:
+name not in this table stops the server at start-up. The defaults come from
+`services/platform/retry_tasks.py`:
 """
 
 
