@@ -292,11 +292,13 @@ def create_app(
             if dsn is None:
                 yield
             else:
-                async with _services(app, settings, pool, dsn):
+                async with _process_services(app, settings, pool, dsn):
                     yield
             return
         database = await open_database(settings)
-        app.state.cache, app.state.reads = _read_side(settings, database.pool, database.read_pool)
+        app.state.cache, app.state.reads = _result_cache_and_routing(
+            settings, database.pool, database.read_pool
+        )
         app.state.rate_limiter = build_rate_limiter(settings)
         try:
             if database.created_now and database.embedded is not None:
@@ -316,7 +318,7 @@ def create_app(
             await interviews.start()
             sampler = asyncio.create_task(sample_pool_gauges(database.pool), name="pool-gauges")
             try:
-                async with _services(app, settings, database.pool, database.dsn.reveal()):
+                async with _process_services(app, settings, database.pool, database.dsn.reveal()):
                     yield
             finally:
                 sampler.cancel()
@@ -364,12 +366,14 @@ def create_app(
             ai=app.state.interviews.ai,
             mailer=app.state.interviews.mailer,
         )
-        app.state.cache, app.state.reads = _read_side(settings, pool, read_pool or pool)
+        app.state.cache, app.state.reads = _result_cache_and_routing(
+            settings, pool, read_pool or pool
+        )
         app.state.rate_limiter = build_rate_limiter(settings)
     return app
 
 
-def _read_side(
+def _result_cache_and_routing(
     settings: Settings, pool: ConnectionPool, read_pool: ConnectionPool
 ) -> tuple[ResultCache, ReadRouting]:
     """The result cache and the read routing. The cache reads the data version where the
@@ -388,7 +392,7 @@ def _read_side(
 
 
 @contextlib.asynccontextmanager
-async def _services(
+async def _process_services(
     app: Starlette, settings: Settings, pool: ConnectionPool, dsn: str
 ) -> AsyncIterator[None]:
     """The process's long-lived services: one LISTEN connection, the background jobs woken

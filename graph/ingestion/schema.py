@@ -10,7 +10,7 @@ from strawberry.types import Info
 from graph.core.context import Context
 from graph.core.permissions import Permitted
 from graph.core.uploads import UploadedFile
-from graph.ingestion.service import parse_job_id, require_ingestion
+from graph.ingestion.lookup import parse_job_id, require_ingestion
 from graph.ingestion.types import IngestionJob
 from services.errors import bad_input
 

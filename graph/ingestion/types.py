@@ -9,7 +9,7 @@ from strawberry.types import Info
 
 from graph.core.context import Context
 from graph.ingestion.enums import IngestionStatus
-from graph.ingestion.service import require_ingestion
+from graph.ingestion.lookup import require_ingestion
 from services.ingestion import jobs
 from services.ingestion.reasons import MAX_KEPT_ERRORS
 from services.ingestion.reasons import RowError as DomainRowError
@@ -61,7 +61,7 @@ class IngestionJob:
     job_id: strawberry.Private[UUID]
 
     @classmethod
-    def from_domain(cls, job: jobs.Job) -> Self:
+    def from_domain(cls, job: jobs.IngestionJob) -> Self:
         return cls(
             id=strawberry.ID(str(job.id)),
             status=job.status,

@@ -247,7 +247,7 @@ class TranscriptTurn:
     timestamp_sec: int
 
     @classmethod
-    def from_domain(cls, turn: records.TranscriptTurn, first_timestamp_sec: int) -> Self:
+    def from_domain(cls, turn: records.StoredTurn, first_timestamp_sec: int) -> Self:
         return cls(
             id=strawberry.ID(str(turn.id)),
             sequence_no=turn.sequence_no,

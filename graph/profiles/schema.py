@@ -19,7 +19,7 @@ from graph.profiles.types import (
 from services.errors import bad_input
 from services.pagination import MAX_PAGE_SIZE, PageRequest
 from services.profiles import search
-from services.profiles.language import interpret_query
+from services.profiles.language import interpret_and_normalize
 
 MAX_GROUP_BY = 100
 
@@ -70,7 +70,7 @@ class ProfilesQuery:
         description="How a plain-English query is understood, without running it.",
     )
     def interpret_query(self, text: str) -> QueryInterpretation:
-        interpretation, canonical = interpret_query(text)
+        interpretation, canonical = interpret_and_normalize(text)
         key = search.cache_key(canonical, search.DEFAULT_SORT, search.DEFAULT_PAGE)
         return QueryInterpretation(
             text=interpretation.text,

@@ -25,7 +25,7 @@ class JobStatus(Enum):
 
 
 @dataclass(frozen=True, slots=True)
-class Job:
+class IngestionJob:
     """A job's committed state: every count covers exactly the batches committed so far."""
 
     id: UUID
@@ -45,7 +45,7 @@ class Job:
     finished_at: datetime | None
 
     @classmethod
-    def from_record(cls, record: asyncpg.Record) -> "Job":
+    def from_record(cls, record: asyncpg.Record) -> "IngestionJob":
         status = JobStatus(record["status"])
         bytes_total = record["bytes_total"]
         return cls(
@@ -79,10 +79,10 @@ def reason_counts(stored: Mapping[str, int]) -> tuple[tuple[Reason, int], ...]:
 MAX_ERRORS_PAGE: Final = MAX_KEPT_ERRORS
 
 
-async def get_job(pool: asyncpg.Pool, job_id: UUID) -> Job | None:
+async def get_job(pool: asyncpg.Pool, job_id: UUID) -> IngestionJob | None:
     async with pool.acquire() as conn:
         record = await ingestion_db.get_job(conn, job_id)
-    return Job.from_record(record) if record is not None else None
+    return IngestionJob.from_record(record) if record is not None else None
 
 
 async def row_errors(pool: asyncpg.Pool, job_id: UUID, *, first: int) -> list[RowError]:

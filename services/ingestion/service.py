@@ -16,7 +16,7 @@ import asyncpg
 from db import ingestion as ingestion_db
 from db.pool import create_pool
 from services.errors import ErrorCode, ServiceError, bad_input
-from services.ingestion.jobs import Job, get_job, row_errors
+from services.ingestion.jobs import IngestionJob, get_job, row_errors
 from services.ingestion.pacing import QueryActivity
 from services.ingestion.parsers import ParserPool
 from services.ingestion.reasons import MAX_KEPT_ERRORS, RowError
@@ -42,7 +42,7 @@ class Ingestion:
     hub: NotificationHub
     max_upload_bytes: int
 
-    async def submit(self, *, file_name: str | None, source: BinaryIO) -> Job:
+    async def submit(self, *, file_name: str | None, source: BinaryIO) -> IngestionJob:
         """Spool the upload, store it and a QUEUED job in one transaction, wake the runner.
 
         Returns once the job is committed, before any of it has run."""
@@ -70,9 +70,9 @@ class Ingestion:
             extra={"job_id": str(job_id), "bytes": record["bytes_total"], "file_name": file_name},
         )
         self.runner.wake()
-        return Job.from_record(record)
+        return IngestionJob.from_record(record)
 
-    async def job(self, job_id: UUID) -> Job | None:
+    async def job(self, job_id: UUID) -> IngestionJob | None:
         return await get_job(self.pool, job_id)
 
     async def row_errors(self, job_id: UUID, *, first: int) -> list[RowError]:
@@ -80,7 +80,7 @@ class Ingestion:
             raise bad_input(f"first must be between 0 and {MAX_KEPT_ERRORS}", field="first")
         return await row_errors(self.pool, job_id, first=first) if first else []
 
-    async def follow(self, job_id: UUID) -> AsyncGenerator[Job, None]:
+    async def follow(self, job_id: UUID) -> AsyncGenerator[IngestionJob, None]:
         """The job now, then each committed change, ending with its terminal state.
 
         NOT_FOUND if there is no such job.

@@ -143,7 +143,7 @@ class InterviewSession:
 
 
 @dataclass(frozen=True, slots=True)
-class TranscriptTurn:
+class StoredTurn:
     id: UUID
     interview_id: UUID
     sequence_no: int

@@ -21,7 +21,7 @@ from services.interviews.records import (
     InterviewSession,
     InterviewStatus,
     Speaker,
-    TranscriptTurn,
+    StoredTurn,
 )
 from services.interviews.text_rules import storable_json, storable_text
 from services.platform.settings import Secret
@@ -144,7 +144,7 @@ def validated_turn(turn: NewTurn) -> NewTurn:
 
 async def append_turn(
     pool: asyncpg.Pool, principal: Principal, interview_id: UUID, turn: NewTurn
-) -> tuple[TranscriptTurn, int]:
+) -> tuple[StoredTurn, int]:
     """The stored turn and the first turn's timestamp_sec. Idempotent on the sequence number:
     a retried append returns the turn already stored; a different turn there is refused. A
     new turn on a completed interview queues a fresh assessment."""
@@ -178,11 +178,11 @@ async def append_turn(
             # A turn that arrives after completion (the agent's last words racing LiveKit's
             # room_finished) changes what was assessed.
             await queue_assessment_after_completion(conn, interview_id, transcript_changed=True)
-        return TranscriptTurn.from_row(row), await _first_timestamp(conn, interview_id)
+        return StoredTurn.from_row(row), await _first_timestamp(conn, interview_id)
 
 
-def _same_turn(existing: Any, turn: NewTurn) -> TranscriptTurn:
-    stored = TranscriptTurn.from_row(existing)
+def _same_turn(existing: Any, turn: NewTurn) -> StoredTurn:
+    stored = StoredTurn.from_row(existing)
     if (stored.speaker.value, stored.text, stored.timestamp_sec) != (
         turn.speaker,
         turn.text,

@@ -66,7 +66,7 @@ def interpret(text: str) -> Interpretation:
     return Interpretation(text=text, spec=_spec_from(meanings), unmatched=tuple(unmatched))
 
 
-def interpret_query(text: str) -> tuple[Interpretation, CanonicalFilter]:
+def interpret_and_normalize(text: str) -> tuple[Interpretation, CanonicalFilter]:
     """`interpret` then `normalize`: contradictions ("children above 60") are BAD_USER_INPUT."""
     interpretation = interpret(text)
     return interpretation, normalize(interpretation.spec)

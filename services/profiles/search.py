@@ -16,7 +16,7 @@ from services.platform.cache import ResultCache
 from services.profiles.age_groups import MAX_AGE, MIN_AGE
 from services.profiles.enums import AgeGroup, Gender, ProfileDimension, ProfileSortField, SortOrder
 from services.profiles.filters import CanonicalFilter, FilterSpec, combine, normalize
-from services.profiles.language import interpret_query
+from services.profiles.language import interpret_and_normalize
 from services.profiles.profile import Profile
 from services.profiles.result_codecs import GROUPS_CODEC, PAGE_CODEC
 from services.profiles.results import ProfileEdge, ProfileGroup, ProfilePage
@@ -49,7 +49,7 @@ def resolve_filter(spec: FilterSpec | None, text: str | None) -> CanonicalFilter
     """The one canonical filter for a structured filter and/or a plain-English query."""
     if text is None:
         return normalize(spec or FilterSpec())
-    _, from_text = interpret_query(text)
+    _, from_text = interpret_and_normalize(text)
     return from_text if spec is None else combine(spec, from_text)
 
 

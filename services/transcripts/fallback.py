@@ -29,10 +29,10 @@ from uuid import UUID, uuid5
 
 from services.transcripts.session_json import BrokenTranscriptJson, parse_session_turns
 from services.transcripts.turns import (
-    StoredTurn,
+    RawTurn,
     Transcript,
     TranscriptSource,
-    TurnRecord,
+    TurnShape,
     present_turns,
 )
 
@@ -49,7 +49,7 @@ def fallback_turn_id(interview_id: UUID, sequence_no: int) -> UUID:
 
 
 def build_transcript(
-    interview_id: UUID, stored_turns: Iterable[StoredTurn], transcript_json: object
+    interview_id: UUID, stored_turns: Iterable[TurnShape], transcript_json: object
 ) -> Transcript:
     """The transcript a recruiter sees: stored turns, filled in from `transcript_json`.
 
@@ -67,7 +67,7 @@ def build_transcript(
         session_turns = []
     numbered = {turn.sequence_no for turn in stored}
     rebuilt = [
-        TurnRecord(
+        RawTurn(
             id=fallback_turn_id(interview_id, turn.sequence_no),
             sequence_no=turn.sequence_no,
             speaker=turn.speaker,

@@ -20,11 +20,11 @@ from services.auth.tokens import Principal
 from services.interviews.access import not_found, organisation_scope
 from services.transcripts.exports import ExportFormat, export_transcript
 from services.transcripts.fallback import build_transcript
-from services.transcripts.turns import Transcript, TurnRecord
+from services.transcripts.turns import RawTurn, Transcript
 
 
-def _record(row: Any) -> TurnRecord:
-    return TurnRecord(
+def _record(row: Any) -> RawTurn:
+    return RawTurn(
         id=row["id"],
         sequence_no=row["sequence_no"],
         speaker=row["speaker"],
@@ -48,7 +48,7 @@ async def transcripts_by_interview(
     async with pool.acquire() as conn:
         turn_rows = await interviews_db.select_turns_of_interviews(conn, interview_ids)
         json_rows = await interviews_db.select_transcript_jsons(conn, interview_ids)
-    turns: defaultdict[UUID, list[TurnRecord]] = defaultdict(list)
+    turns: defaultdict[UUID, list[RawTurn]] = defaultdict(list)
     for row in turn_rows:
         turns[row["interview_id"]].append(_record(row))
     jsons = {row["interview_id"]: row["transcript_json"] for row in json_rows}

@@ -20,7 +20,7 @@ class TranscriptSource(Enum):
     NONE = "none"
 
 
-class StoredTurn(Protocol):
+class TurnShape(Protocol):
     """A row of the turns table, as the interviews code hands it over (any object with these)."""
 
     @property
@@ -36,7 +36,7 @@ class StoredTurn(Protocol):
 
 
 @dataclass(frozen=True, slots=True)
-class TurnRecord:
+class RawTurn:
     """A turn before presentation: a turns-table row, or one rebuilt from `transcript_json`."""
 
     id: UUID
@@ -95,7 +95,7 @@ def format_elapsed(seconds: int) -> str:
     return f"{hours:02d}:{minutes:02d}:{secs:02d}"
 
 
-def present_turns(turns: Iterable[StoredTurn]) -> tuple[TranscriptTurn, ...]:
+def present_turns(turns: Iterable[TurnShape]) -> tuple[TranscriptTurn, ...]:
     """Turns from either data path -> what a recruiter sees, in sequence order.
 
     Both paths end here, so ordering, labels and elapsed times cannot drift apart. Elapsed

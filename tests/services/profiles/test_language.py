@@ -12,7 +12,7 @@ from services.profiles.language import (
     MAX_QUERY_LENGTH,
     Interpretation,
     interpret,
-    interpret_query,
+    interpret_and_normalize,
 )
 
 MALE, FEMALE = Gender.MALE, Gender.FEMALE
@@ -20,12 +20,12 @@ CHILD, TEENAGER, ADULT, SENIOR = AgeGroup.CHILD, AgeGroup.TEENAGER, AgeGroup.ADU
 
 
 def canonical_filter(query: str) -> CanonicalFilter:
-    return interpret_query(query)[1]
+    return interpret_and_normalize(query)[1]
 
 
 def error_from(query: str) -> ServiceError:
     with pytest.raises(ServiceError) as raised:
-        interpret_query(query)
+        interpret_and_normalize(query)
     return raised.value
 
 
@@ -341,7 +341,7 @@ def test_interpretation_keeps_the_text_and_the_raw_spec() -> None:
 def test_words_without_usable_meaning_are_reported_as_written(
     query: str, unmatched: tuple[str, ...], meaning: FilterSpec
 ) -> None:
-    interpretation, canonical = interpret_query(query)
+    interpretation, canonical = interpret_and_normalize(query)
     assert interpretation.unmatched == unmatched
     assert canonical == normalize(meaning)
 
@@ -474,14 +474,14 @@ def test_templated_english_means_the_structured_filter(
     parts = [gender_phrase, country_phrase, age_phrase]
     query = " ".join(parts[i] for i in order)
     expected = normalize(FilterSpec(gender=gender, country_id=code, min_age=low, max_age=high))
-    interpretation, canonical = interpret_query(query)
+    interpretation, canonical = interpret_and_normalize(query)
     assert canonical == expected, query
     assert interpretation.unmatched == ()
 
 
 def _outcome(text: str) -> tuple[Interpretation, CanonicalFilter] | ServiceError:
     try:
-        return interpret_query(text)
+        return interpret_and_normalize(text)
     except ServiceError as error:
         return error
 

@@ -8,15 +8,15 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from services.transcripts.fallback import TURN_ID_NAMESPACE, build_transcript, fallback_turn_id
-from services.transcripts.turns import TranscriptSource, TurnRecord
+from services.transcripts.turns import RawTurn, TranscriptSource
 
 INTERVIEW = UUID("0190f5a2-7c3e-7d4a-9b1c-2d3e4f5a6b7c")
 OTHER_INTERVIEW = UUID("0190f5a2-7c3e-7d4a-9b1c-2d3e4f5a6b7d")
 LOGGER = "services.transcripts.fallback"
 
 
-def _stored(sequence_no: int, text: str, timestamp_sec: int, speaker: str = "ai") -> TurnRecord:
-    return TurnRecord(UUID(int=sequence_no), sequence_no, speaker, text, timestamp_sec)
+def _stored(sequence_no: int, text: str, timestamp_sec: int, speaker: str = "ai") -> RawTurn:
+    return RawTurn(UUID(int=sequence_no), sequence_no, speaker, text, timestamp_sec)
 
 
 SESSION_JSON = [

@@ -6,7 +6,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from services.transcripts.turns import (
-    TurnRecord,
+    RawTurn,
     format_elapsed,
     normalize_speaker,
     present_turns,
@@ -95,9 +95,9 @@ def test_turns_are_ordered_by_sequence_and_timed_from_the_first() -> None:
 def test_origin_is_the_first_turn_in_sequence_not_the_earliest_stamp() -> None:
     turns = present_turns(
         [
-            TurnRecord(UUID(int=1), 1, "ai", "late clock", 50),
-            TurnRecord(UUID(int=2), 2, "candidate", "early clock", 20),
-            TurnRecord(UUID(int=3), 3, "ai", "on time", 65),
+            RawTurn(UUID(int=1), 1, "ai", "late clock", 50),
+            RawTurn(UUID(int=2), 2, "candidate", "early clock", 20),
+            RawTurn(UUID(int=3), 3, "ai", "on time", 65),
         ]
     )
     assert [turn.timestamp for turn in turns] == ["00:00:00", "00:00:00", "00:00:15"]
@@ -106,7 +106,7 @@ def test_origin_is_the_first_turn_in_sequence_not_the_earliest_stamp() -> None:
 
 def test_fractional_seconds_are_floored() -> None:
     turns = present_turns(
-        [TurnRecord(UUID(int=1), 1, "ai", "a", 0.9), TurnRecord(UUID(int=2), 2, "ai", "b", 61.99)]
+        [RawTurn(UUID(int=1), 1, "ai", "a", 0.9), RawTurn(UUID(int=2), 2, "ai", "b", 61.99)]
     )
     assert [(turn.timestamp, turn.timestamp_sec) for turn in turns] == [
         ("00:00:00", 0),
