@@ -156,6 +156,9 @@ def settings(tmp_path_factory: pytest.TempPathFactory) -> Settings:
         auth_rate_limit_per_minute=0,
         # Small batches, so that small test files still commit in several batches.
         ingestion_batch_rows=500,
+        # Tests run queued jobs themselves (`api.run_jobs()`), when they choose: a worker in the
+        # session's app would take each job the moment it commits (jobs announce themselves).
+        job_worker=False,
     )
 
 
