@@ -1,6 +1,6 @@
 """`insighta serve` prints a link a browser can open, even when it listens on every address;
-`insighta ingest` reports a server it cannot reach; `insighta token --org` and `insighta org`
-name only existing organisations and say whose they are."""
+`insighta token --org` and `insighta org` name only existing organisations and say whose they
+are."""
 
 import asyncio
 import uuid
@@ -14,7 +14,6 @@ from cli.main import _browsable, app
 from services.auth.tokens import verify_token
 from tests.conftest import TEST_SECRET, GraphQLCall
 from tests.graph.accounts.helpers import sign_up, unique_email
-from tests.live_server import free_port
 
 
 @pytest.mark.parametrize(
@@ -28,19 +27,6 @@ from tests.live_server import free_port
 )
 def test_the_graphiql_link_names_an_address_a_browser_can_open(host: str, shown: str) -> None:
     assert _browsable(host) == shown
-
-
-def test_ingest_to_a_server_that_is_not_there_is_unreachable_not_a_traceback(
-    tmp_path: Path,
-) -> None:
-    path = tmp_path / "people.csv"
-    path.write_text("name,gender,age,country_id\nAda Obi,female,30,NG\n")
-    url = f"http://127.0.0.1:{free_port()}/graphql"
-    env = {"INSIGHTA_URL": url, "INSIGHTA_TOKEN": "t", "HOME": str(tmp_path), "COLUMNS": "200"}
-    result = CliRunner().invoke(app, ["ingest", str(path)], env=env)
-    assert isinstance(result.exception, SystemExit), result.exception
-    assert result.exit_code == ExitCode.UNREACHABLE
-    assert f"cannot reach Insighta at {url}" in result.output
 
 
 @pytest.mark.parametrize("hours", ["0", "-1", "inf", "nan", "1e12"])
