@@ -130,3 +130,10 @@ def test_a_slug_that_sign_up_could_not_make_is_refused(
     result = _insighta(database_dsn, tmp_path, "org", "create", slug, "--name", "X")
     assert result.exit_code == ExitCode.BAD_INPUT, result.output
     assert "slug" in result.stderr
+
+
+def test_the_benchmark_is_not_a_product_command() -> None:
+    # bench/ is not in the wheel; it runs as `uv run python -m bench` from a checkout.
+    result = CliRunner().invoke(app, ["bench", "--quick"])
+    assert result.exit_code == ExitCode.USAGE
+    assert "No such command" in result.output
