@@ -46,8 +46,8 @@ from typing import Any
 import asyncpg
 import httpx
 
+from cli.client import Endpoint, InsightaClient
 from cli.ingest import INGEST
-from cli.ingest_client import GraphQLClient
 from db.embedded import EmbeddedPostgres
 from db.migrations import apply_migrations
 from services.auth.tokens import Role, issue_token
@@ -333,9 +333,9 @@ async def ingest_through_server(
     server: Server, dsn: str, csv_path: Path
 ) -> dict[str, float | int | str]:
     """Upload (multipart, streamed) and wait for the job: seconds from upload start to end."""
-    client = GraphQLClient(server.url, TOKEN)
     started = time.perf_counter()
-    job = (await asyncio.to_thread(client.upload, INGEST, csv_path))["ingestProfiles"]
+    with InsightaClient(Endpoint(server.url, TOKEN, "bench")) as client:
+        job = (await asyncio.to_thread(client.upload, INGEST, csv_path))["ingestProfiles"]
     uploaded = time.perf_counter()
     conn = await asyncpg.connect(dsn)
     try:

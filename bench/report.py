@@ -1,14 +1,12 @@
-"""Results: a JSON file per run, a markdown table, and the README's copy of the latest table."""
+"""Results: a JSON file and a markdown table per run, the newest table again as latest.md; all
+under bench/results/ (docs link to the files, nothing outside the folder is rewritten)."""
 
 import math
 import statistics
 from pathlib import Path
-from typing import Any, Final
+from typing import Any
 
 import orjson
-
-README_START: Final = "<!-- bench:start -->"
-README_END: Final = "<!-- bench:end -->"
 
 
 def percentile(values: list[float], fraction: float) -> float:
@@ -27,7 +25,7 @@ def summary(values: list[float]) -> dict[str, float]:
     }
 
 
-def write_results(result: dict[str, Any], directory: Path, readme: Path | None) -> Path:
+def write_results(result: dict[str, Any], directory: Path) -> Path:
     directory.mkdir(parents=True, exist_ok=True)
     stem = f"{result['started_at'][:19].replace(':', '')}-{result['profiles']}"
     path = directory / f"{stem}.json"
@@ -35,12 +33,6 @@ def write_results(result: dict[str, Any], directory: Path, readme: Path | None) 
     table = markdown(result)
     (directory / f"{stem}.md").write_text(table)
     (directory / "latest.md").write_text(table)
-    if readme is not None and readme.exists():
-        text = readme.read_text()
-        if README_START in text and README_END in text:
-            head, _, rest = text.partition(README_START)
-            _, _, tail = rest.partition(README_END)
-            readme.write_text(f"{head}{README_START}\n{table}\n{README_END}{tail}")
     return path
 
 

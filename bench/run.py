@@ -1,4 +1,4 @@
-"""`insighta bench`: dataset, raw-SQL baseline and the API over HTTP, measured in one run.
+"""`python -m bench`: dataset, raw-SQL baseline and the API over HTTP, measured in one run.
 
 Order of work: build or reuse the dataset; measure each index's ingestion cost; start the
 server; then, for every repetition, make every cached answer stale (bump the data version) and
@@ -82,7 +82,7 @@ async def run_bench(
             "started_at": datetime.now(UTC).isoformat(),
             "profiles": profiles,
             "quick": quick,
-            "command": f"insighta bench --profiles {profiles}"
+            "command": f"python -m bench --profiles {profiles}"
             + (" --quick" if quick else "")
             + (f" --workers {workers}" if workers > 1 else ""),
             "cpus": os.cpu_count(),
@@ -139,7 +139,7 @@ async def run_bench(
     finally:
         if embedded is not None:
             await asyncio.to_thread(embedded.stop)
-    path = write_results(result, RESULTS, ROOT / "README.md")
+    path = write_results(result, RESULTS)
     say(f"results: {path.relative_to(ROOT)} and bench/results/latest.md")
     model = write_scale_model(RESULTS)
     if model is not None:

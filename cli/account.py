@@ -6,12 +6,13 @@ from typing import Annotated, Any, Final
 
 import orjson
 import typer
-from rich.markup import escape
+from rich.text import Text
 
-from cli.client import CommandError, Endpoint, InsightaClient, resolve_endpoint
+from cli.client import Endpoint, InsightaClient, resolve_endpoint
 from cli.credentials import StoredLogin, forget_login, save_login
+from cli.errors import CommandError
 from cli.exit_codes import ExitCode
-from cli.output import reports_errors, stderr, stdout
+from cli.output import print_inert, reports_errors, stderr, stdout
 from cli.profiles import PANEL
 from services.platform.settings import DEFAULT_CLIENT_URL, ClientSettings, Settings
 
@@ -44,8 +45,8 @@ def login(
             f"cannot store the login in {settings.credentials_path}: {error.strerror}",
             ExitCode.FAILED,
         ) from None
-    stdout.print(f"logged in to {target} as {_identity(viewer)}", markup=False)
-    stderr.print(f"saved to {settings.credentials_path}", style="dim", markup=False)
+    print_inert(stdout, f"logged in to {target} as {_identity(viewer)}")
+    print_inert(stderr, f"saved to {settings.credentials_path}", style="dim")
 
 
 def _ask_token() -> str:
@@ -65,7 +66,7 @@ def _ask_token() -> str:
 def logout() -> None:
     """Forget the stored login."""
     path = ClientSettings.from_env().credentials_path
-    stdout.print(f"removed {path}" if forget_login(path) else "no stored login", markup=False)
+    print_inert(stdout, f"removed {path}" if forget_login(path) else "no stored login")
 
 
 def whoami(
@@ -79,10 +80,10 @@ def whoami(
         result = {"url": endpoint.url, "tokenSource": endpoint.token_source, **viewer}
         sys.stdout.write(orjson.dumps(result, option=orjson.OPT_INDENT_2).decode() + "\n")
         return
-    stdout.print(f"[bold]server[/bold]        {escape(endpoint.url)}")
-    stdout.print(f"[bold]you are[/bold]       {escape(_identity(viewer))}")
-    stdout.print(f"[bold]token expires[/bold] {viewer['expiresAt']}")
-    stdout.print(f"[bold]token from[/bold]    {escape(endpoint.token_source)}")
+    print_inert(stdout, Text("server", "bold"), f"        {endpoint.url}")
+    print_inert(stdout, Text("you are", "bold"), f"       {_identity(viewer)}")
+    print_inert(stdout, Text("token expires", "bold"), f" {viewer['expiresAt']}")
+    print_inert(stdout, Text("token from", "bold"), f"    {endpoint.token_source}")
 
 
 def _identity(viewer: dict[str, Any]) -> str:

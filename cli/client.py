@@ -1,35 +1,34 @@
-"""The CLI's GraphQL-over-HTTP client: where to send requests, with which token, and every
-failure turned into a `CommandError` with a message and an exit code (never a traceback)."""
+"""The CLI's one GraphQL client: where to send requests, with which token, JSON requests,
+streamed uploads and downloads, subscriptions, and every failure turned into a `CommandError`
+with a message and the exit code of cli/exit_codes.py (never a traceback)."""
 
 import ipaddress
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import timedelta
+from pathlib import Path
 from typing import Any, BinaryIO, Final
 from urllib.parse import urlsplit
 
 import httpx
 
 from cli.credentials import load_login
-from cli.exit_codes import ExitCode, exit_code_for
+from cli.errors import CommandError
+from cli.exit_codes import HINTS, ExitCode, exit_code_for
+from cli.subscriptions import subscribe
+from cli.uploads import multipart_upload
 from services.auth.tokens import Role, issue_token
 from services.platform.settings import DEFAULT_CLIENT_URL, ClientSettings, Settings
 
 TIMEOUT: Final = httpx.Timeout(30.0, connect=5.0)
+# The server answers an upload once it has stored the whole file.
+UPLOAD_TIMEOUT: Final = httpx.Timeout(30.0, connect=5.0, read=300.0)
 # Malformed, or not http(s): no server could be reached there, so it is the URL that is wrong.
 UNUSABLE_URL: Final = (httpx.InvalidURL, httpx.UnsupportedProtocol)
 _URL_HINT: Final = (
     "INSIGHTA_URL must name the server's /graphql endpoint, e.g. http://127.0.0.1:8000/graphql."
 )
 LOCAL_TOKEN_TTL: Final = timedelta(hours=1)
-
-
-class CommandError(Exception):
-    def __init__(
-        self, message: str, exit_code: ExitCode, *, code: str | None = None, hint: str = ""
-    ) -> None:
-        super().__init__(message)
-        self.exit_code, self.code, self.hint = exit_code, code, hint
 
 
 @dataclass(frozen=True, slots=True)
@@ -56,11 +55,16 @@ def resolve_endpoint(client: ClientSettings, server: Settings) -> Endpoint:
     return Endpoint(url, None, "none")
 
 
+def connect() -> "InsightaClient":
+    """A client for the server and token that the environment and the stored login name."""
+    return InsightaClient(resolve_endpoint(ClientSettings.from_env(), Settings.from_env()))
+
+
 class InsightaClient:
     def __init__(self, endpoint: Endpoint, *, transport: httpx.BaseTransport | None = None):
         self.endpoint = endpoint
-        headers = {"Authorization": f"Bearer {endpoint.token}"} if endpoint.token else {}
-        self._http = httpx.Client(headers=headers, timeout=TIMEOUT, transport=transport)
+        self._auth = {"Authorization": f"Bearer {endpoint.token}"} if endpoint.token else {}
+        self._http = httpx.Client(headers=self._auth, timeout=TIMEOUT, transport=transport)
 
     def __enter__(self) -> "InsightaClient":
         return self
@@ -70,22 +74,47 @@ class InsightaClient:
 
     def execute(self, query: str, variables: dict[str, Any] | None = None) -> dict[str, Any]:
         """The `data` of a GraphQL response, or CommandError for the first error it carries."""
+        payload = {"query": query, "variables": variables or {}}
+        try:
+            response = self._http.post(self.endpoint.url, json=payload)
+        except UNUSABLE_URL as error:
+            raise _unusable_url(self.endpoint.url, error) from None
+        except httpx.HTTPError as error:
+            raise self._unreachable(error) from None
+        return self._data(response)
+
+    def upload(
+        self,
+        query: str,
+        path: Path,
+        *,
+        variable: str = "file",
+        on_progress: Callable[[int], None] = lambda sent: None,
+    ) -> dict[str, Any]:
+        """Send `query` with `path` as its Upload variable `variable`, streamed from disk;
+        `on_progress` gets the number of file bytes sent so far."""
+        request = multipart_upload(query, path, variable=variable, on_progress=on_progress)
         try:
             response = self._http.post(
-                self.endpoint.url, json={"query": query, "variables": variables or {}}
+                self.endpoint.url,
+                content=request.body,
+                headers=request.headers,
+                timeout=UPLOAD_TIMEOUT,
             )
         except UNUSABLE_URL as error:
             raise _unusable_url(self.endpoint.url, error) from None
         except httpx.HTTPError as error:
             raise self._unreachable(error) from None
-        body = _json_body(response, self.endpoint.url)
-        errors = body.get("errors")
-        if errors:
-            raise self._graphql_error(errors[0])
-        data = body.get("data")
-        if response.status_code != 200 or not isinstance(data, dict):
-            raise _not_insighta(response, self.endpoint.url)
-        return data
+        return self._data(response)
+
+    def subscribe(
+        self, query: str, variables: dict[str, Any] | None = None
+    ) -> Iterator[dict[str, Any]]:
+        """Each result's `data` until the server completes the subscription; an error result
+        is a CommandError, an unusable websocket `SubscriptionUnavailable`."""
+        ws_url = "ws" + self.endpoint.url.removeprefix("http")
+        for body in subscribe(ws_url, self._auth, query, variables or {}):
+            yield self._data_of(body, lambda: _not_graphql(ws_url))
 
     def download(self, url: str, out: BinaryIO, progress: Callable[[bytes], None]) -> int:
         """Stream `url` into `out`; `progress` sees each chunk. Returns the bytes written."""
@@ -108,9 +137,27 @@ class InsightaClient:
                     f"the download broke off after {written} bytes ({type(error).__name__}); "
                     "the server logs why",
                     ExitCode.FAILED,
+                    hint="",
                 ) from None
             raise self._unreachable(error) from None
         return written
+
+    def _data(self, response: httpx.Response) -> dict[str, Any]:
+        body = _json_body(response, self.endpoint.url)
+        if response.status_code != 200 and not body.get("errors"):
+            raise _not_insighta(response, self.endpoint.url)
+        return self._data_of(body, lambda: _not_insighta(response, self.endpoint.url))
+
+    def _data_of(
+        self, body: dict[str, Any], not_graphql: Callable[[], CommandError]
+    ) -> dict[str, Any]:
+        errors = body.get("errors")
+        if errors:
+            raise self._graphql_error(errors[0] if isinstance(errors, list) else errors)
+        data = body.get("data")
+        if not isinstance(data, dict):
+            raise not_graphql()
+        return data
 
     def _unreachable(self, error: httpx.HTTPError) -> CommandError:
         if isinstance(error, httpx.TimeoutException):
@@ -120,10 +167,7 @@ class InsightaClient:
         else:
             reason = f"the connection failed ({type(error).__name__}: {error})"
         return CommandError(
-            f"cannot reach Insighta at {self.endpoint.url}: {reason}",
-            ExitCode.UNREACHABLE,
-            hint="Is `insighta serve` running? Point INSIGHTA_URL (or `insighta login --url`) "
-            "at its /graphql endpoint.",
+            f"cannot reach Insighta at {self.endpoint.url}: {reason}", ExitCode.UNREACHABLE
         )
 
     def _graphql_error(self, error: Any) -> CommandError:
@@ -134,13 +178,11 @@ class InsightaClient:
             message = f"{message} (field {extensions['field']})"
         if extensions.get("requestId"):
             message = f"{message} (request id {extensions['requestId']})"
-        hint = ""
-        if code == "UNAUTHENTICATED":
-            hint = (
-                f"Token used: {self.endpoint.token_source}. Run `insighta login`, or set "
-                "INSIGHTA_TOKEN (an operator gets one from `insighta token --role analyst`)."
-            )
-        return CommandError(message, exit_code_for(code), code=code, hint=hint)
+        exit_code = exit_code_for(code)
+        hint = None
+        if exit_code is ExitCode.UNAUTHENTICATED:
+            hint = f"Token used: {self.endpoint.token_source}. {HINTS[exit_code]}"
+        return CommandError(message, exit_code, code=code, hint=hint)
 
 
 def _json_body(response: httpx.Response, url: str) -> dict[str, Any]:
@@ -161,6 +203,10 @@ def _not_insighta(response: httpx.Response, url: str) -> CommandError:
         ExitCode.FAILED,
         hint=_URL_HINT,
     )
+
+
+def _not_graphql(url: str) -> CommandError:
+    return CommandError(f"{url} sent a subscription result without data", ExitCode.FAILED)
 
 
 def _unusable_url(url: str, error: Exception) -> CommandError:

@@ -3,11 +3,10 @@
 import time
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Any, Final
+from typing import Annotated, Any, Final
 
-import httpx
+import typer
 from rich.console import Console
-from rich.markup import escape
 from rich.progress import (
     BarColumn,
     DownloadColumn,
@@ -17,9 +16,12 @@ from rich.progress import (
     TransferSpeedColumn,
 )
 from rich.table import Table
+from rich.text import Text
 
+from cli.client import InsightaClient, connect
 from cli.exit_codes import ExitCode
-from cli.ingest_client import ClientError, GraphQLClient, SubscriptionUnavailable
+from cli.output import inert, print_inert, stdout
+from cli.subscriptions import SubscriptionUnavailable
 
 JOB_FIELDS: Final = """
 id status fileName bytesTotal bytesRead totalRows inserted skipped
@@ -40,34 +42,35 @@ SHOWN_ERRORS: Final = 20
 POLL_SECONDS: Final = 0.5
 TERMINAL: Final = frozenset({"COMPLETED", "FAILED"})
 
-EXIT_COMPLETED: Final = 0
-EXIT_FAILED: Final = 1
-EXIT_REFUSED: Final = 2
-EXIT_UNREACHABLE: Final = int(ExitCode.UNREACHABLE)  # as for the other client commands
+
+def ingest(
+    file: Annotated[
+        Path, typer.Argument(help="CSV of profiles", exists=True, dir_okay=False, readable=True)
+    ],
+) -> None:
+    """Upload a CSV to the server (INSIGHTA_URL, else the stored login's), follow the job,
+    print the summary.
+
+    Exits 0 when the job COMPLETED, 1 when it FAILED, otherwise as every client command
+    (README, CLI: exit codes).
+    """
+    with connect() as client:
+        code = run_ingest(client, file, stdout)
+    raise typer.Exit(int(code))
 
 
-def run_ingest(client: GraphQLClient, path: Path, console: Console) -> int:
-    """Upload, follow, summarise; the exit status: 0 COMPLETED, 1 FAILED, 2 refused, 3 no server."""
-    try:
-        job = _upload(client, path, console)
-        console.print(f"job [bold]{job['id']}[/bold] {job['status']}")
-        _follow(client, job, console)
-        summary = client.execute(SUMMARY, {"id": job["id"], "errors": SHOWN_ERRORS})
-    except ClientError as error:
-        console.print(f"[red]error[/red] ({error.code or 'no code'}): {escape(str(error))}")
-        return EXIT_REFUSED
-    except httpx.HTTPError as error:
-        console.print(
-            f"[red]error[/red]: cannot reach Insighta at {escape(client.url)}: "
-            f"{escape(type(error).__name__)}: {escape(str(error))}"
-        )
-        return EXIT_UNREACHABLE
-    final = summary["ingestionJob"]
+def run_ingest(client: InsightaClient, path: Path, console: Console) -> ExitCode:
+    """Upload, follow, summarise; OK when the job COMPLETED, FAILED when it failed. A refused
+    upload or an unreachable server is a CommandError."""
+    job = _upload(client, path, console)
+    print_inert(console, "job ", Text(job["id"], "bold"), f" {job['status']}")
+    _follow(client, job, console)
+    final = client.execute(SUMMARY, {"id": job["id"], "errors": SHOWN_ERRORS})["ingestionJob"]
     _print_summary(final, console)
-    return EXIT_COMPLETED if final["status"] == "COMPLETED" else EXIT_FAILED
+    return ExitCode.OK if final["status"] == "COMPLETED" else ExitCode.FAILED
 
 
-def _upload(client: GraphQLClient, path: Path, console: Console) -> dict[str, Any]:
+def _upload(client: InsightaClient, path: Path, console: Console) -> dict[str, Any]:
     with Progress(
         TextColumn("upload"),
         BarColumn(),
@@ -84,25 +87,28 @@ def _upload(client: GraphQLClient, path: Path, console: Console) -> dict[str, An
     return job
 
 
-def _follow(client: GraphQLClient, job: dict[str, Any], console: Console) -> None:
+def _follow(client: InsightaClient, job: dict[str, Any], console: Console) -> None:
     with Progress(
-        TextColumn("{task.description}"),
+        # The description holds the job's status as the server sent it: text, not markup.
+        TextColumn("{task.description}", markup=False),
         BarColumn(),
         DownloadColumn(),
         TimeRemainingColumn(),
         console=console,
     ) as progress:
-        task = progress.add_task(job["status"], total=job["bytesTotal"] or None)
+        task = progress.add_task(inert(job["status"]).plain, total=job["bytesTotal"] or None)
         for state in _states(client, job):
             progress.update(
                 task,
                 completed=state["bytesRead"],
-                description=f"{state['status'].lower()}: {state['totalRows']:,} rows, "
-                f"{state['inserted']:,} inserted, {state['skipped']:,} skipped",
+                description=inert(
+                    f"{state['status'].lower()}: {state['totalRows']:,} rows, "
+                    f"{state['inserted']:,} inserted, {state['skipped']:,} skipped"
+                ).plain,
             )
 
 
-def _states(client: GraphQLClient, job: dict[str, Any]) -> Iterator[dict[str, Any]]:
+def _states(client: InsightaClient, job: dict[str, Any]) -> Iterator[dict[str, Any]]:
     """The job's states to the end: by subscription, or by polling if websockets are blocked."""
     try:
         for data in client.subscribe(PROGRESS, {"id": job["id"]}):
@@ -118,9 +124,7 @@ def _states(client: GraphQLClient, job: dict[str, Any]) -> Iterator[dict[str, An
 
 
 def _print_summary(job: dict[str, Any], console: Console) -> None:
-    table = Table(
-        title=escape(f"{job['fileName'] or 'upload'}: {job['status']}"), show_header=False
-    )
+    table = Table(title=inert(f"{job['fileName'] or 'upload'}: {job['status']}"), show_header=False)
     table.add_column(style="bold")
     table.add_column(justify="right")
     for label, value in (
@@ -130,17 +134,17 @@ def _print_summary(job: dict[str, Any], console: Console) -> None:
     ):
         table.add_row(label, f"{value:,}")
     for reason in job["reasons"]:
-        table.add_row(escape(f"  {reason['reason']}"), f"{reason['count']:,}")
+        table.add_row(inert(f"  {reason['reason']}"), inert(f"{reason['count']:,}"))
     console.print(table)
     if job["error"]:
-        console.print(f"[red]failed:[/red] {escape(job['error'])}")
+        print_inert(console, Text("failed:", "red"), " ", job["error"])
     if job["errors"]:
         errors = Table(title=f"first {len(job['errors'])} skipped rows")
         for column in ("line", "reason", "column", "value"):
             errors.add_column(column)
         for error in job["errors"]:
             errors.add_row(
-                str(error["line"]),
-                *(escape(error[key] or "") for key in ("reason", "column", "value")),
+                inert(error["line"]),
+                *(inert(error[key] or "") for key in ("reason", "column", "value")),
             )
         console.print(errors)

@@ -1,5 +1,5 @@
-"""The `insighta` command: serve, migrate, seed, token, org, bench and ingest; client commands
-in graph/commands/.
+"""The `insighta` command: serve, migrate, seed, token and org; the client commands (query,
+export, login, logout, whoami, ingest) in their own modules beside this one.
 
 The server, the database layer and the loaders are imported inside the commands that use them:
 `insighta --help` or `insighta token` then start in a fraction of the time, and so does every
@@ -9,7 +9,6 @@ module).
 
 import asyncio
 from datetime import UTC, datetime, timedelta
-from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
@@ -18,14 +17,12 @@ from rich.markup import escape
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 
 from cli import account, profiles
-from cli.client import resolve_endpoint
 from cli.exit_codes import ExitCode
-from cli.ingest import run_ingest
-from cli.ingest_client import GraphQLClient
+from cli.ingest import ingest
 from cli.org import CONFIRM_FLAG, org_app, token_organisation
-from cli.output import stderr
+from cli.output import reports_errors, stderr
 from services.auth.tokens import Role, issue_token
-from services.platform.settings import ClientSettings, Secret, Settings, SettingsError
+from services.platform.settings import Secret, Settings, SettingsError
 from services.platform.structured_logging import configure_logging
 from services.profiles.synthetic import SyntheticProfiles
 
@@ -174,47 +171,6 @@ async def _seed_synthetic(database: "Database", count: int, seed: int) -> None:
     )
 
 
-@app.command()
-def bench(
-    profiles: Annotated[
-        int | None,
-        typer.Option(help="Dataset size [default: 10,000,000; 1,000,000 with --quick]", min=1),
-    ] = None,
-    quick: Annotated[bool, typer.Option(help="Fewer rounds, shorter throughput runs")] = False,
-    workers: Annotated[
-        int,
-        typer.Option(
-            help="Server processes under test; throughput is then also measured with 1", min=1
-        ),
-    ] = 1,
-) -> None:
-    """Benchmark the API over HTTP against raw SQL; writes bench/results and the README table."""
-    # Imported here: bench/ sits beside the packages and is not part of the installed wheel.
-    from bench.run import run_bench
-
-    configure_logging("WARNING")
-    size = profiles or (1_000_000 if quick else 10_000_000)
-    with Progress(
-        TextColumn("loading profiles"),
-        BarColumn(),
-        MofNCompleteColumn(),
-        TimeRemainingColumn(),
-        console=console,
-        transient=True,
-    ) as progress:
-        task = progress.add_task("load", total=size)
-        asyncio.run(
-            run_bench(
-                Settings.from_env(),
-                profiles=size,
-                quick=quick,
-                workers=workers,
-                say=lambda text: progress.console.print(text),
-                progress=lambda rows: progress.update(task, completed=rows),
-            )
-        )
-
-
 def _token_lifetime(hours: float) -> float:
     """A token that is born expired, or whose expiry no date can hold (inf, nan, 1e12 hours),
     is a usage error, not a useless token or a traceback."""
@@ -228,6 +184,7 @@ def _token_lifetime(hours: float) -> float:
 
 
 @app.command()
+@reports_errors
 def token(
     role: Annotated[Role, typer.Option(help="Role the token grants", case_sensitive=False)],
     org: Annotated[
@@ -270,23 +227,6 @@ def _browsable(host: str) -> str:
     return "127.0.0.1" if host in {"0.0.0.0", "::", ""} else host
 
 
-@app.command()
-def ingest(
-    file: Annotated[
-        Path, typer.Argument(help="CSV of profiles", exists=True, dir_okay=False, readable=True)
-    ],
-) -> None:
-    """Upload a CSV to the server (INSIGHTA_URL, else the stored login's), follow the job,
-    print the summary.
-
-    Exits 0 when the job COMPLETED, 1 when it FAILED, 2 when the upload was refused, 3 when
-    the server cannot be reached.
-    """
-    endpoint = resolve_endpoint(ClientSettings.from_env(), Settings.from_env())
-    client = GraphQLClient(endpoint.url, endpoint.token)
-    raise typer.Exit(run_ingest(client, file, console))
-
-
 def _admin_token(settings: Settings, key: Secret) -> str:
     return issue_token(
         key, role=Role.ADMIN, subject="admin", ttl=timedelta(seconds=settings.token_ttl_seconds)
@@ -295,6 +235,7 @@ def _admin_token(settings: Settings, key: Secret) -> str:
 
 profiles.register(app)
 account.register(app)
+app.command(rich_help_panel=profiles.PANEL)(reports_errors(ingest))
 app.add_typer(org_app, name="org")
 
 

@@ -13,9 +13,10 @@ from collections.abc import Awaitable, Callable
 from typing import TYPE_CHECKING, Annotated, TypeVar
 
 import typer
-from rich.console import Console
 
+from cli.errors import CommandError
 from cli.exit_codes import exit_code_for
+from cli.output import print_inert, reports_errors, stderr, stdout
 from services.errors import ServiceError
 from services.platform.settings import Settings
 
@@ -26,15 +27,13 @@ if TYPE_CHECKING:
 CONFIRM_FLAG = "--confirm-self-service"
 
 org_app = typer.Typer(help="Organisations: create one for a customer, or see who runs one.")
-_out = Console(highlight=False)
-_err = Console(stderr=True, highlight=False)
 
 T = TypeVar("T")
 
 
 def _with_pool(work: Callable[["ConnectionPool"], Awaitable[T]]) -> T:
-    """Run `work` on a small pool of the database the settings name; a ServiceError ends the
-    command with its message and the exit code of its code."""
+    """Run `work` on a small pool of the database the settings name; a ServiceError becomes a
+    CommandError with the exit code of its code."""
     from services.platform.database import open_database
 
     async def run() -> T:
@@ -47,12 +46,8 @@ def _with_pool(work: Callable[["ConnectionPool"], Awaitable[T]]) -> T:
     try:
         return asyncio.run(run())
     except ServiceError as error:
-        _err.print(f"error: {error}", markup=False, soft_wrap=True)
-        raise typer.Exit(exit_code_for(error.code.value)) from None
-
-
-def _describe(console: Console, organisation: "OrganisationProfile") -> None:
-    console.print(organisation.summary, markup=False, soft_wrap=True)
+        code = error.code.value
+        raise CommandError(str(error), exit_code_for(code), code=code) from None
 
 
 def token_organisation(slug: str, *, confirm_self_service: bool) -> None:
@@ -69,10 +64,11 @@ def token_organisation(slug: str, *, confirm_self_service: bool) -> None:
                 confirm_with=f"add {CONFIRM_FLAG}",
             )
 
-    _describe(_err, _with_pool(check))
+    print_inert(stderr, _with_pool(check).summary)
 
 
 @org_app.command()
+@reports_errors
 def create(
     slug: Annotated[
         str, typer.Argument(help="The slug tokens will name: lower-case, like acme-research")
@@ -86,12 +82,11 @@ def create(
     async def work(pool: "ConnectionPool") -> "OrganisationProfile":
         return await create_organisation(pool, slug=slug, name=name)
 
-    organisation = _with_pool(work)
-    _out.print("created", end=" ")
-    _describe(_out, organisation)
+    print_inert(stdout, "created ", _with_pool(work).summary)
 
 
 @org_app.command()
+@reports_errors
 def show(slug: Annotated[str, typer.Argument(help="The organisation's slug")]) -> None:
     """Show an organisation: its name, how it was founded and its admins."""
     from services.accounts.organisations import describe_organisation
@@ -104,4 +99,4 @@ def show(slug: Annotated[str, typer.Argument(help="The organisation's slug")]) -
             raise ServiceError(ErrorCode.NOT_FOUND, f'no organisation has the slug "{slug}"')
         return found
 
-    _describe(_out, _with_pool(work))
+    print_inert(stdout, _with_pool(work).summary)

@@ -10,14 +10,14 @@ from typing import Annotated, Any, Final
 import orjson
 import typer
 from rich.console import JustifyMethod
-from rich.markup import escape
 from rich.progress import DownloadColumn, Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 from rich.table import Table
+from rich.text import Text
 
-from cli.client import CommandError, InsightaClient, resolve_endpoint
+from cli.client import InsightaClient, connect
+from cli.errors import CommandError
 from cli.exit_codes import ExitCode
-from cli.output import reports_errors, stderr, stdout
-from services.platform.settings import ClientSettings, Settings
+from cli.output import inert, print_inert, reports_errors, stderr, stdout
 from services.profiles.enums import AgeGroup, Gender, ProfileSortField, SortOrder
 
 PANEL: Final = "Client (talk to a running server: INSIGHTA_URL, INSIGHTA_TOKEN)"
@@ -117,10 +117,6 @@ def describe_filter(filter: dict[str, Any]) -> str:
     return " ".join(parts) or "(everyone)"
 
 
-def _client() -> InsightaClient:
-    return InsightaClient(resolve_endpoint(ClientSettings.from_env(), Settings.from_env()))
-
-
 def query(
     text: Annotated[
         str | None, typer.Argument(help='Plain English, e.g. "young males from kenya"')
@@ -153,7 +149,7 @@ def query(
     document = PROFILES
     if text is not None:
         document, variables["text"] = PROFILES_WITH_TEXT, text
-    with _client() as client:
+    with connect() as client:
         data = client.execute(document, variables)
     connection = data["profiles"]
     unmatched = (data.get("interpretQuery") or {}).get("unmatched", [])
@@ -175,13 +171,13 @@ def _print_page(
     text: str | None, connection: dict[str, Any], unmatched: list[str], profiles: list[Any]
 ) -> None:
     if text is not None:
-        stdout.print(f"[bold]query[/bold]     {escape(text)}")
-    stdout.print(f"[bold]filter[/bold]    {escape(describe_filter(connection['filter']))}")
+        print_inert(stdout, Text("query", "bold"), f"     {text}")
+    print_inert(stdout, Text("filter", "bold"), f"    {describe_filter(connection['filter'])}")
     if unmatched:
-        stdout.print(f"[bold]unused[/bold]    {escape(' '.join(unmatched))}")
+        print_inert(stdout, Text("unused", "bold"), f"    {' '.join(unmatched)}")
     total = connection["totalCount"]
     shown = f", showing {len(profiles)}" if len(profiles) < total else ""
-    stdout.print(f"[bold]total[/bold]     {total} profiles{shown}")
+    print_inert(stdout, Text("total", "bold"), f"     {total} profiles{shown}")
     if not profiles:
         return
     table = Table(show_edge=False, pad_edge=False)
@@ -190,18 +186,18 @@ def _print_page(
         table.add_column(column, justify=justify)
     for profile in profiles:
         table.add_row(
-            escape(profile["name"]),
-            profile["gender"].lower(),
-            str(profile["age"]),
-            profile["ageGroup"].lower(),
-            escape(f"{profile['countryName']} ({profile['countryId']})"),
-            _probability(profile["genderProbability"]),
-            _probability(profile["countryProbability"]),
+            inert(profile["name"]),
+            inert(profile["gender"].lower()),
+            inert(profile["age"]),
+            inert(profile["ageGroup"].lower()),
+            inert(f"{profile['countryName']} ({profile['countryId']})"),
+            inert(_probability(profile["genderProbability"])),
+            inert(_probability(profile["countryProbability"])),
         )
     stdout.print(table)
     page = connection["pageInfo"]
     if page["hasNextPage"]:
-        stdout.print(f"next page: add --after {page['endCursor']}", style="dim", markup=False)
+        print_inert(stdout, f"next page: add --after {page['endCursor']}", style="dim")
 
 
 def _probability(value: float | None) -> str:
@@ -231,15 +227,15 @@ def export(
             min_gender_probability, min_country_probability,
         ),
     }  # fmt: skip
-    with _client() as client:
+    with connect() as client:
         link = client.execute(EXPORT, variables)["profileExport"]
-        stderr.print(f"exporting {describe_filter(link['filter'])}", markup=False)
+        print_inert(stderr, f"exporting {describe_filter(link['filter'])}")
         if out == "-":
             lines = _download(client, link["url"], sys.stdout.buffer)
         else:
             lines = _download_to_file(client, link["url"], Path(out))
     where = "stdout" if out == "-" else out
-    stderr.print(f"wrote {max(lines - 1, 0)} profiles to {where}", markup=False)
+    print_inert(stderr, f"wrote {max(lines - 1, 0)} profiles to {where}")
 
 
 def _check_writable_path(path: Path) -> None:

@@ -1,7 +1,7 @@
 """`insighta serve` prints a link a browser can open, even when it listens on every address;
 `insighta ingest` reports a server it cannot reach; `insighta token --org` and `insighta org`
 name only existing organisations and say whose they are; a bad setting stops any command with
-one message naming it."""
+one message naming it; the benchmark is not a product command."""
 
 import asyncio
 import os
@@ -32,19 +32,6 @@ from tests.live_server import free_port
 )
 def test_the_graphiql_link_names_an_address_a_browser_can_open(host: str, shown: str) -> None:
     assert _browsable(host) == shown
-
-
-def test_ingest_to_a_server_that_is_not_there_is_unreachable_not_a_traceback(
-    tmp_path: Path,
-) -> None:
-    path = tmp_path / "people.csv"
-    path.write_text("name,gender,age,country_id\nAda Obi,female,30,NG\n")
-    url = f"http://127.0.0.1:{free_port()}/graphql"
-    env = {"INSIGHTA_URL": url, "INSIGHTA_TOKEN": "t", "HOME": str(tmp_path), "COLUMNS": "200"}
-    result = CliRunner().invoke(app, ["ingest", str(path)], env=env)
-    assert isinstance(result.exception, SystemExit), result.exception
-    assert result.exit_code == ExitCode.UNREACHABLE
-    assert f"cannot reach Insighta at {url}" in result.output
 
 
 @pytest.mark.parametrize("hours", ["0", "-1", "inf", "nan", "1e12"])
@@ -190,3 +177,10 @@ def test_insighta_serve_with_bad_settings_exits_before_listening_without_a_trace
     assert sorted(named) == sorted(bad)
     assert "docs/configuration.md" in result.stderr
     assert not any(tmp_path.iterdir())  # no embedded database, no secret key: nothing started
+
+
+def test_the_benchmark_is_not_a_product_command() -> None:
+    # bench/ is not in the wheel; it runs as `uv run python -m bench` from a checkout.
+    result = CliRunner().invoke(app, ["bench", "--quick"])
+    assert result.exit_code == ExitCode.USAGE
+    assert "No such command" in result.output

@@ -12,7 +12,7 @@ import jwt
 import pytest
 from websockets.asyncio.client import connect
 
-from cli.ingest_client import GRAPHQL_TRANSPORT_WS
+from cli.subscriptions import GRAPHQL_TRANSPORT_WS
 from services.auth.opaque_tokens import token_digest
 from services.auth.tokens import Role, issue_token
 from services.platform.settings import Secret

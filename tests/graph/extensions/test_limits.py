@@ -15,7 +15,7 @@ from hypothesis import settings as hypothesis_settings
 from hypothesis import strategies as st
 from websockets.asyncio.client import connect
 
-from cli.ingest_client import GRAPHQL_TRANSPORT_WS
+from cli.subscriptions import GRAPHQL_TRANSPORT_WS
 from graph.extensions.document_cache import documents
 from graph.extensions.limits import (
     MAX_ALIASES,

@@ -15,7 +15,7 @@ import pytest
 from websockets.asyncio.client import ClientConnection, connect
 from websockets.exceptions import ConnectionClosed
 
-from cli.ingest_client import GRAPHQL_TRANSPORT_WS
+from cli.subscriptions import GRAPHQL_TRANSPORT_WS
 from services.auth.tokens import Role
 from tests.conftest import make_token
 from tests.databases import fresh_database
