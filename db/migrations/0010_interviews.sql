@@ -1,5 +1,5 @@
 -- Interviews: organisations, users, candidates, interviews, sessions, transcript turns,
--- assessments, recruiter chat messages and the email outbox (DESIGN.md section 5).
+-- assessments, recruiter chat messages and the email outbox (docs/interviews.md).
 
 create table organisations (
     id         uuid primary key default uuid_v7(),

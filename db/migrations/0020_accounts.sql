@@ -1,5 +1,5 @@
 -- Accounts: passwords and the active flag on users, rotating refresh tokens, invitations into
--- an organisation and password resets (issue #7). Every token we hand out is opaque and only
+-- an organisation and password resets (docs/security.md). Every token we hand out is opaque and only
 -- its sha256 is stored, so a copy of this database opens no session.
 
 alter table users

@@ -88,7 +88,7 @@ async def test_live_transcript_page_shows_turns_as_the_agent_appends_them(
         await expect(lines).to_have_text(expected[:number], timeout=WAIT_MS)
     await expect(status).to_have_text("Live: 2 turns", timeout=WAIT_MS)
 
-    # INSIGHTA_SCREENSHOT_DIR=docs/screenshots refreshes the README's picture.
+    # INSIGHTA_SCREENSHOT_DIR=docs/screenshots refreshes docs/interviews.md's picture.
     directory = Path(os.environ.get("INSIGHTA_SCREENSHOT_DIR") or tmp_path)
     screenshot = directory / "live-transcript.png"
     await page.screenshot(path=str(screenshot))

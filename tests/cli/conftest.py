@@ -1,5 +1,7 @@
 """Run `insighta` client commands in-process against a real server (`live_server`)."""
 
+import logging
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Protocol
 
@@ -9,6 +11,17 @@ from typer.testing import CliRunner, Result
 from cli.main import app
 from tests.conftest import make_token
 from tests.live_server import LiveServer
+
+
+@pytest.fixture(autouse=True)
+def restored_logging() -> Iterator[None]:
+    """Commands run in this process (CliRunner) configure the root logger for a terminal that
+    is gone once they return: later log lines would go to a closed stream, at INFO."""
+    root = logging.getLogger()
+    handlers, level = root.handlers[:], root.level
+    yield
+    root.handlers[:] = handlers
+    root.setLevel(level)
 
 
 class RunCli(Protocol):

@@ -213,7 +213,7 @@ def test_a_failed_export_leaves_no_file(run_cli: RunCli, tmp_path: Path) -> None
     assert not list(tmp_path.glob(".*.partial"))
 
 
-async def test_a_terminal_capture_of_query_for_the_readme(
+async def test_a_terminal_capture_of_query_for_the_docs(
     run_cli: RunCli, demo_profiles: None, tmp_path: Path
 ) -> None:
     command = ("query", "young males from kenya", "--first", "5")
@@ -224,7 +224,7 @@ async def test_a_terminal_capture_of_query_for_the_readme(
     console = Console(record=True, width=96, file=io.StringIO(), force_terminal=True)
     console.print(f"$ insighta {command[0]} {command[1]!r} {' '.join(command[2:])}")
     console.print(text)
-    # INSIGHTA_SCREENSHOT_DIR=docs/screenshots refreshes the README's picture.
+    # INSIGHTA_SCREENSHOT_DIR=docs/screenshots refreshes docs/cli.md's picture.
     out = Path(os.environ.get("INSIGHTA_SCREENSHOT_DIR") or tmp_path) / "cli-query.svg"
     console.save_svg(str(out), title="insighta query")
     assert "Kenya (KE)" in out.read_text().replace("&#160;", " ")
