@@ -50,7 +50,7 @@ async def test_graphiql_from_the_printed_link_runs_the_example_query(
     await result.get_by_text(f'"totalCount": {expected}').first.wait_for(timeout=WAIT_MS)
     assert '"errors"' not in await result.inner_text()
 
-    # INSIGHTA_SCREENSHOT_DIR=docs/screenshots refreshes the README's picture (docs/screenshots/graphiql.png).
+    # INSIGHTA_SCREENSHOT_DIR=docs/screenshots refreshes the README's picture.
     screenshot = Path(os.environ.get("INSIGHTA_SCREENSHOT_DIR") or tmp_path) / "graphiql.png"
     await page.screenshot(path=str(screenshot))
     assert screenshot.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
