@@ -39,7 +39,10 @@ class SelectionCost:
     # count as leaves, so GraphiQL's schema query passes a depth limit meant for data.
     depth: int = 0
     aliases: int = 0
-    fields: int = 0
+    # Fields, inline fragments and spreads: what a walker visits. A spread counts even when it
+    # names no fragment, or one that selects nothing: a chain of bare spreads is still 2^n
+    # steps to walk.
+    selections: int = 0
 
 
 @dataclass(frozen=True, slots=True)
@@ -87,7 +90,7 @@ class _Walk:
 
     depth: int = 0
     aliases: int = 0
-    fields: int = 0
+    selections: int = 0
     root_fields: Counter[str] = field(default_factory=Counter)
     spreads: list["_Spread"] = field(default_factory=list)
 
@@ -101,10 +104,10 @@ class _Spread:
 
 
 def measure(document: DocumentNode) -> DocumentCost:
-    """Depth, aliases, field count and root fields of every operation, fragments expanded.
+    """Depth, aliases and selections of every operation and fragment, fragments expanded.
 
     `query { ...A ...A } fragment A on Query { x: viewer { role } }` costs depth 1, aliases 2,
-    fields 4 and root fields {"viewer": 2}.
+    selections 6 (two spreads, each adding a fragment of two fields).
     """
     fragments = {
         definition.name.value: definition
@@ -191,7 +194,7 @@ def _walk(selection_set: SelectionSetNode) -> _Walk:
         selections, nesting, frozen, at_root = pending.pop()
         for selection in selections.selections:
             if isinstance(selection, FieldNode):
-                walk.fields += 1
+                walk.selections += 1
                 walk.aliases += selection.alias is not None
                 if at_root:
                     walk.root_fields[selection.name.value] += 1
@@ -203,8 +206,10 @@ def _walk(selection_set: SelectionSetNode) -> _Walk:
                 walk.depth = max(walk.depth, below)
                 pending.append((selection.selection_set, below, inside, False))
             elif isinstance(selection, InlineFragmentNode):
+                walk.selections += 1
                 pending.append((selection.selection_set, nesting, frozen, at_root))
             elif isinstance(selection, FragmentSpreadNode):
+                walk.selections += 1
                 walk.spreads.append(_Spread(selection.name.value, nesting, frozen, at_root))
     return walk
 
@@ -235,7 +240,7 @@ def _dependency_order(walks: Mapping[str, _Walk]) -> Iterable[str]:
 
 
 def _summarise(walk: _Walk, summaries: Mapping[str, SelectionCost]) -> SelectionCost:
-    depth, aliases, fields = walk.depth, walk.aliases, walk.fields
+    depth, aliases, selections = walk.depth, walk.aliases, walk.selections
     for spread in walk.spreads:
         spread_cost = summaries.get(spread.fragment)
         if spread_cost is None:
@@ -243,5 +248,5 @@ def _summarise(walk: _Walk, summaries: Mapping[str, SelectionCost]) -> Selection
         nesting = spread.nesting
         depth = max(depth, nesting if spread.in_introspection else nesting + spread_cost.depth)
         aliases = min(aliases + spread_cost.aliases, SATURATED)
-        fields = min(fields + spread_cost.fields, SATURATED)
-    return SelectionCost(depth=depth, aliases=aliases, fields=fields)
+        selections = min(selections + spread_cost.selections, SATURATED)
+    return SelectionCost(depth=depth, aliases=aliases, selections=selections)
