@@ -54,6 +54,8 @@ MAX_SELECTIONS: Final = 1_000
 MAX_VALIDATION_ERRORS: Final = 10
 # The same, summed over every operation and fragment of the document (each is walked).
 MAX_DOCUMENT_SELECTIONS: Final = 5_000
+# Arguments, or directives, on one field or fragment spread: ours take at most 5.
+MAX_ARGUMENTS: Final = 50
 # Operations in one document (only one runs; each is validated).
 MAX_OPERATIONS: Final = 20
 # Pairs of same-named fields compared for merging, in the whole document (about 5 µs each
@@ -96,6 +98,11 @@ def over_limits(document: DocumentNode, cost: DocumentCost) -> GraphQLError | No
         return _refusal("fragments spread each other in a cycle")
     if cost.has_duplicate_names:
         return _refusal("operation and fragment names must be unique (one anonymous operation)")
+    if cost.widest > MAX_ARGUMENTS:
+        return _refusal(
+            f"a field or fragment has {cost.widest} arguments or directives; "
+            f"the limit is {MAX_ARGUMENTS}"
+        )
     if len(cost.operations) > MAX_OPERATIONS:
         return _refusal(
             f"the document holds {len(cost.operations)} operations; the limit is {MAX_OPERATIONS}"
