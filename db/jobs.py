@@ -40,22 +40,28 @@ select queued.*, pg_notify($5, $6) as announced
 
 # Due queued work, or running work whose lease has expired (its worker died), oldest first.
 # SKIP LOCKED: concurrent workers each take a different row instead of queuing on one.
+# MATERIALIZED: the pick runs once. As a subquery in FROM, a nested-loop plan may run it again
+# for every row it joins, and each run locks the next free row: one claim took seven jobs,
+# which then sat RUNNING under a lease nobody renewed (tests/services/jobs/test_worker.py).
 CLAIM_NEXT_JOB = """
+with next as materialized (
+    select id
+      from background_jobs
+     where status in ('QUEUED', 'RUNNING')
+       and run_after <= now()
+       and (status = 'QUEUED' or lease_expires_at < now())
+       and kind = any($3::text[])
+     order by run_after, id
+     limit 1
+       for update skip locked
+)
 update background_jobs j
    set status = 'RUNNING',
        claims = j.claims + 1,
        lease_owner = $1,
        lease_expires_at = now() + make_interval(secs => $2),
        updated_at = now()
-  from (select id
-          from background_jobs
-         where status in ('QUEUED', 'RUNNING')
-           and run_after <= now()
-           and (status = 'QUEUED' or lease_expires_at < now())
-           and kind = any($3::text[])
-         order by run_after, id
-         limit 1
-           for update skip locked) next
+  from next
  where j.id = next.id
 returning j.id, j.kind, j.key, j.payload, j.status, j.claims, j.last_error, j.created_at,
           j.finished_at

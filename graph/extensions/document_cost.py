@@ -39,7 +39,10 @@ class SelectionCost:
     # count as leaves, so GraphiQL's schema query passes a depth limit meant for data.
     depth: int = 0
     aliases: int = 0
-    fields: int = 0
+    # Fields, inline fragments and spreads: what a walker visits. A spread counts even when it
+    # names no fragment, or one that selects nothing: a chain of bare spreads is still 2^n
+    # steps to walk.
+    selections: int = 0
 
 
 @dataclass(frozen=True, slots=True)
@@ -51,6 +54,9 @@ class DocumentCost:
     # Two operations, or two fragments, of one name (or several anonymous operations): the
     # maps above would hide one of them, so such a document must be refused unmeasured.
     has_duplicate_names: bool
+    # The most arguments, or directives, on one node: graphql-core reports repeated ones as
+    # one error locating every copy, each location a scan of the text (1,600 copies: 60 ms).
+    widest: int
     fragments: Mapping[str, SelectionSetNode]
     _operation_walks: Mapping[str | None, "_Walk"]
     _fragment_walks: Mapping[str, "_Walk"]
@@ -87,7 +93,8 @@ class _Walk:
 
     depth: int = 0
     aliases: int = 0
-    fields: int = 0
+    selections: int = 0
+    widest: int = 0
     root_fields: Counter[str] = field(default_factory=Counter)
     spreads: list["_Spread"] = field(default_factory=list)
 
@@ -101,10 +108,10 @@ class _Spread:
 
 
 def measure(document: DocumentNode) -> DocumentCost:
-    """Depth, aliases, field count and root fields of every operation, fragments expanded.
+    """Depth, aliases and selections of every operation and fragment, fragments expanded.
 
     `query { ...A ...A } fragment A on Query { x: viewer { role } }` costs depth 1, aliases 2,
-    fields 4 and root fields {"viewer": 2}.
+    selections 6 (two spreads, each adding a fragment of two fields).
     """
     fragments = {
         definition.name.value: definition
@@ -133,6 +140,9 @@ def measure(document: DocumentNode) -> DocumentCost:
         has_cycle=len(summaries) < len(fragments),
         has_duplicate_names=(
             len(operations) < len(operation_nodes) or len(fragments) < fragment_count
+        ),
+        widest=max(
+            (walk.widest for walk in (*walks.values(), *operation_walks.values())), default=0
         ),
         fragments={name: fragment.selection_set for name, fragment in fragments.items()},
         _operation_walks=operation_walks,
@@ -190,8 +200,10 @@ def _walk(selection_set: SelectionSetNode) -> _Walk:
     while pending:
         selections, nesting, frozen, at_root = pending.pop()
         for selection in selections.selections:
+            walk.widest = max(walk.widest, len(selection.directives or ()))
             if isinstance(selection, FieldNode):
-                walk.fields += 1
+                walk.selections += 1
+                walk.widest = max(walk.widest, len(selection.arguments or ()))
                 walk.aliases += selection.alias is not None
                 if at_root:
                     walk.root_fields[selection.name.value] += 1
@@ -203,8 +215,10 @@ def _walk(selection_set: SelectionSetNode) -> _Walk:
                 walk.depth = max(walk.depth, below)
                 pending.append((selection.selection_set, below, inside, False))
             elif isinstance(selection, InlineFragmentNode):
+                walk.selections += 1
                 pending.append((selection.selection_set, nesting, frozen, at_root))
             elif isinstance(selection, FragmentSpreadNode):
+                walk.selections += 1
                 walk.spreads.append(_Spread(selection.name.value, nesting, frozen, at_root))
     return walk
 
@@ -235,7 +249,7 @@ def _dependency_order(walks: Mapping[str, _Walk]) -> Iterable[str]:
 
 
 def _summarise(walk: _Walk, summaries: Mapping[str, SelectionCost]) -> SelectionCost:
-    depth, aliases, fields = walk.depth, walk.aliases, walk.fields
+    depth, aliases, selections = walk.depth, walk.aliases, walk.selections
     for spread in walk.spreads:
         spread_cost = summaries.get(spread.fragment)
         if spread_cost is None:
@@ -243,5 +257,5 @@ def _summarise(walk: _Walk, summaries: Mapping[str, SelectionCost]) -> Selection
         nesting = spread.nesting
         depth = max(depth, nesting if spread.in_introspection else nesting + spread_cost.depth)
         aliases = min(aliases + spread_cost.aliases, SATURATED)
-        fields = min(fields + spread_cost.fields, SATURATED)
-    return SelectionCost(depth=depth, aliases=aliases, fields=fields)
+        selections = min(selections + spread_cost.selections, SATURATED)
+    return SelectionCost(depth=depth, aliases=aliases, selections=selections)

@@ -44,14 +44,17 @@ MAX_TOKENS: Final = 5_000
 # long comment, a long string) held the event loop 0.1-0.16 s before any token limit. Long
 # values belong in variables, which are decoded by orjson.
 MAX_DOCUMENT_CHARS: Final = 100_000
-# Fields of one operation with its fragments expanded. GraphiQL's schema query is 220; a page
-# of profiles with every field about 20. Validation costs about 25 µs a field.
-MAX_FIELDS: Final = 1_000
+# Selections (fields, inline fragments, spreads) of one operation or fragment with its
+# fragments expanded. GraphiQL's schema query makes 260; a page of profiles with every field
+# about 20. Validation costs about 25 µs a field.
+MAX_SELECTIONS: Final = 1_000
 # Each error locates itself by scanning the text from its start: a thousand errors in a long
 # document cost more than the rest of validation.
 MAX_VALIDATION_ERRORS: Final = 10
 # The same, summed over every operation and fragment of the document (each is walked).
-MAX_DOCUMENT_FIELDS: Final = 5_000
+MAX_DOCUMENT_SELECTIONS: Final = 5_000
+# Arguments, or directives, on one field or fragment spread: ours take at most 5.
+MAX_ARGUMENTS: Final = 50
 # Operations in one document (only one runs; each is validated).
 MAX_OPERATIONS: Final = 20
 # Pairs of same-named fields compared for merging, in the whole document (about 5 µs each
@@ -87,13 +90,18 @@ def document_too_long(query: object) -> ServiceError | None:
 def over_limits(document: DocumentNode, cost: DocumentCost) -> GraphQLError | None:
     """Why the document costs too much to validate or run, or None.
 
-    Validation walks every definition, fragments included (used or not), so the field and
-    overlap bounds hold for each definition and for the document in all.
+    Validation walks every definition, fragments included (used or not), so the selection
+    and overlap bounds hold for each definition and for the document in all.
     """
     if cost.has_cycle:
         return _refusal("fragments spread each other in a cycle")
     if cost.has_duplicate_names:
         return _refusal("operation and fragment names must be unique (one anonymous operation)")
+    if cost.widest > MAX_ARGUMENTS:
+        return _refusal(
+            f"a field or fragment has {cost.widest} arguments or directives; "
+            f"the limit is {MAX_ARGUMENTS}"
+        )
     if len(cost.operations) > MAX_OPERATIONS:
         return _refusal(
             f"the document holds {len(cost.operations)} operations; the limit is {MAX_OPERATIONS}"
@@ -111,18 +119,18 @@ def over_limits(document: DocumentNode, cost: DocumentCost) -> GraphQLError | No
         elif isinstance(definition, FragmentDefinitionNode):
             fragment = cost.fragment_costs[definition.name.value]
             definitions.append((definition.name.value, fragment, definition.selection_set))
-    total_fields = 0
-    for name, selections, _ in definitions:
-        total_fields += selections.fields
-        if selections.fields > MAX_FIELDS:
+    total = 0
+    for name, selected, _ in definitions:
+        total += selected.selections
+        if selected.selections > MAX_SELECTIONS:
             return _refusal(
-                f"'{name}' selects {selections.fields} fields with its fragments expanded; "
-                f"the limit is {MAX_FIELDS}"
+                f"'{name}' makes {selected.selections} selections with its fragments expanded; "
+                f"the limit is {MAX_SELECTIONS}"
             )
-    if total_fields > MAX_DOCUMENT_FIELDS:
+    if total > MAX_DOCUMENT_SELECTIONS:
         return _refusal(
-            f"the document's definitions select {total_fields} fields with their fragments "
-            f"expanded; the limit is {MAX_DOCUMENT_FIELDS}"
+            f"the document's definitions make {total} selections with their fragments "
+            f"expanded; the limit is {MAX_DOCUMENT_SELECTIONS}"
         )
     pairs = 0
     for _, _, selection_set in definitions:

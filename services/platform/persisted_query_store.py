@@ -54,8 +54,10 @@ class MemoryQueryStore:
         self._ttl = ttl_seconds
         self._clock = clock
         self._held = 0
-        # digest -> (deadline, text, cost); order is recency of use.
-        self._entries: OrderedDict[str, tuple[float, str, int]] = OrderedDict()
+        # digest -> (deadline, UTF-8 text, cost); order is recency of use. Kept encoded: a str
+        # with one character outside the Basic Multilingual Plane holds 4 bytes a character,
+        # three times what `entry_cost` counts.
+        self._entries: OrderedDict[str, tuple[float, bytes, int]] = OrderedDict()
 
     def __len__(self) -> int:
         return len(self._entries)
@@ -71,17 +73,18 @@ class MemoryQueryStore:
             return None
         self._entries[digest] = (now + self._ttl, text, cost)
         self._entries.move_to_end(digest)
-        return text
+        return text.decode()
 
     async def put(self, digest: str, text: str, *, size: int) -> bool:
-        cost = entry_cost(size)
+        encoded = text.encode()
+        cost = entry_cost(len(encoded))
         if digest in self._entries:
             self._drop(digest)
         if cost > self._max_bytes:
             return False
         while self._held + cost > self._max_bytes:
             self._drop(next(iter(self._entries)))
-        self._entries[digest] = (self._clock() + self._ttl, text, cost)
+        self._entries[digest] = (self._clock() + self._ttl, encoded, cost)
         self._held += cost
         return True
 

@@ -202,6 +202,10 @@ async def test_every_fragment_bomb_is_refused_within_its_budget(
         "{" + " __typename" * 4_000 + "}",
         # Pairs of the same field at every level: each pair compares its subtrees.
         fragment_bomb(links=9, fan_out=2, style="spread", leaf="viewer { role }"),
+        # One argument repeated: its error locates every copy by scanning the text.
+        '{ __type(name: "a" ' + 'name: "a" ' * 1_600 + ") { name } }",
+        # A chain ending in a spread of no fragment selects no field, yet is 2^40 spreads.
+        fragment_bomb(links=40, fan_out=2, leaf="...Nowhere"),
         # Validation walks unused fragments too.
         "{ __typename } fragment U on Query {" + " profileStats(groupBy: []) { count }" * 600 + "}",
         # A second operation of the same name must not hide the first one's cost.
@@ -219,6 +223,8 @@ async def test_every_fragment_bomb_is_refused_within_its_budget(
         "repeated-field",
         "repeated-leaf",
         "repeated-subtrees",
+        "repeated-argument",
+        "bare-spreads",
         "repeated-in-unused-fragment",
         "duplicate-operation-name",
         "duplicate-fragment-name",
