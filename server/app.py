@@ -17,7 +17,10 @@ from starlette.routing import Route, WebSocketRoute
 from starlette.types import Receive, Scope, Send
 from starlette.websockets import WebSocket
 from strawberry.asgi import GraphQL
-from strawberry.http import GraphQLRequestData
+from strawberry.http import GraphQLHTTPResponse, GraphQLRequestData
+from strawberry.schema.exceptions import InvalidOperationTypeError
+from strawberry.types import ExecutionResult
+from strawberry.types.graphql import OperationType
 from strawberry.types.unset import UnsetType
 
 from graph.core.context import Context
@@ -28,9 +31,16 @@ from graph.interviews.dataloaders import InterviewLoaders
 from graph.schema import schema
 from server.access_log import AccessLogMiddleware, request_id_of, request_record
 from server.bearer import bearer_token
-from server.errors import error_response, service_error_response
+from server.errors import error_response, request_errors_status, service_error_response
 from server.exports import EXPORT_ROUTE_NAME, export_routes
 from server.graphiql import graphiql_page, graphiql_routes
+from server.graphql_over_http import (
+    CONTENT_TYPES,
+    GRAPHQL_RESPONSE_JSON,
+    JSON,
+    is_request_error,
+    response_media_type,
+)
 from server.live_transcript import live_transcript_routes
 from server.metrics import metrics_endpoint, sample_pool_gauges
 from server.uploads import BodyTooLarge, UploadGuard
@@ -163,6 +173,8 @@ class InsightaGraphQL(GraphQL[Context, None]):
             await super().__call__(scope, receive, send)
             return
         request = Request(scope=scope, receive=receive)
+        # Refusals answer in the negotiated type too (application/json when none fits).
+        media_type = response_media_type(request.headers.get("accept")) or JSON
         # Background ingestion yields while queries are served (uploads are not queries).
         activity: QueryActivity | None = getattr(request.app.state, "activity", None)
         if request.headers.get("content-type", "").startswith("multipart/"):
@@ -172,24 +184,29 @@ class InsightaGraphQL(GraphQL[Context, None]):
         try:
             response = await self.run(request)
         except HTTPException as error:
-            response = _transport_refusal(error.status_code, error.reason)
+            response = _transport_refusal(error.status_code, error.reason, media_type)
         except StarletteHTTPException as error:  # a malformed multipart body
-            response = _transport_refusal(error.status_code, error.detail)
+            response = _transport_refusal(error.status_code, error.detail, media_type)
         except BodyTooLarge:
             raise  # UploadGuard, around this view, answers it
         except RateLimited as error:  # a persisted query registration over the limit
             response = service_error_response(
-                error, headers={"Retry-After": str(error.retry_after_seconds)}
+                error,
+                headers={"Retry-After": str(error.retry_after_seconds)},
+                media_type=media_type,
             )
         except ServiceError as error:  # a persisted query unknown or not matching its hash
-            response = service_error_response(error)
+            response = service_error_response(error, media_type=media_type)
         except Exception:
             # A bug outside the execution (where masking cannot reach): the client still gets
             # our shape and a request id, the trace goes to the log only.
             request_id = request_id_of(scope)
             logger.exception("unexpected error serving a request", extra={"request_id": request_id})
             response = error_response(
-                ErrorCode.INTERNAL, INTERNAL_MESSAGE, extensions={"requestId": request_id}
+                ErrorCode.INTERNAL,
+                INTERNAL_MESSAGE,
+                extensions={"requestId": request_id},
+                media_type=media_type,
             )
         finally:
             await request.close()  # Strawberry leaves uploaded files open
@@ -210,6 +227,13 @@ class InsightaGraphQL(GraphQL[Context, None]):
                 raise too_long
         return data
 
+    async def get_sub_response(self, request: Request | WebSocket) -> Response:
+        sub_response = await super().get_sub_response(request)
+        # create_response sees only this object: it carries the type negotiated from `Accept`
+        # (None when the client accepts neither of ours; execute_operation answers 406).
+        sub_response.media_type = response_media_type(request.headers.get("accept"))
+        return sub_response
+
     async def execute_operation(
         self,
         request: Request,
@@ -219,6 +243,8 @@ class InsightaGraphQL(GraphQL[Context, None]):
         root_value: None,
         sub_response: Response,
     ) -> Any:
+        if sub_response.media_type is None:
+            raise HTTPException(406, f"send `Accept: {GRAPHQL_RESPONSE_JSON}` or `Accept: {JSON}`")
         # Here rather than in parse_http_body: a registration counts against the caller, whom
         # only the context knows.
         if isinstance(request_data, GraphQLRequestData):
@@ -226,6 +252,52 @@ class InsightaGraphQL(GraphQL[Context, None]):
         return await super().execute_operation(
             request, request_adapter, request_data, context, root_value, sub_response
         )
+
+    async def execute_single(
+        self,
+        request: Request,
+        request_adapter: AsyncHTTPRequestAdapter,
+        sub_response: Response,
+        context: Context,
+        root_value: None,
+        request_data: GraphQLRequestData,
+    ) -> ExecutionResult:
+        try:
+            return await super().execute_single(
+                request, request_adapter, sub_response, context, root_value, request_data
+            )
+        except HTTPException as error:
+            refused = error.__cause__
+            if (
+                isinstance(refused, InvalidOperationTypeError)
+                and refused.operation_type is OperationType.MUTATION
+            ):
+                # GraphQL over HTTP: a mutation over GET MUST be refused with 405 (strawberry
+                # says 400).
+                raise HTTPException(405, error.reason) from refused
+            raise
+
+    def create_response(
+        self,
+        response_data: GraphQLHTTPResponse | list[GraphQLHTTPResponse],
+        sub_response: Response,
+    ) -> Response:
+        media_type = sub_response.media_type or JSON
+        if (
+            media_type == GRAPHQL_RESPONSE_JSON
+            and isinstance(response_data, dict)
+            and is_request_error(response_data)
+        ):
+            # Nothing was executed: no `data`, and a 4xx (a status already set, such as the
+            # rate limit's 429, stands). server/graphql_over_http.py has the rules.
+            errors = response_data.get("errors") or []
+            extensions = response_data.get("extensions")
+            response_data = {"errors": errors, **({"extensions": extensions} if extensions else {})}
+            if sub_response.status_code is None:
+                sub_response.status_code = request_errors_status(errors)
+        response = super().create_response(response_data, sub_response)
+        response.headers["content-type"] = CONTENT_TYPES[media_type]
+        return response
 
     async def parse_multipart(self, request: AsyncHTTPRequestAdapter) -> dict[str, str]:
         try:
@@ -256,11 +328,15 @@ class InsightaGraphQL(GraphQL[Context, None]):
         return orjson.loads(data)
 
 
-def _transport_refusal(status_code: int, message: str) -> Response:
+def _transport_refusal(status_code: int, message: str, media_type: str) -> Response:
     """A request strawberry refused before any GraphQL ran (a bad body, a wrong method or
     content type): its status, our body."""
     code = ErrorCode.BAD_USER_INPUT if status_code < 500 else ErrorCode.INTERNAL
-    return error_response(code, message, status_code=status_code)
+    # RFC 9110 (15.5.6): a 405 names the methods the resource does allow.
+    headers = {"Allow": "GET, POST"} if status_code == 405 else None
+    return error_response(
+        code, message, status_code=status_code, headers=headers, media_type=media_type
+    )
 
 
 async def healthz(request: Request) -> Response:

@@ -15,6 +15,7 @@ from starlette.datastructures import Headers
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from server.errors import error_response
+from server.graphql_over_http import JSON, response_media_type
 from services.errors import ErrorCode
 
 PREFLIGHT_HEADERS: Final = ("apollo-require-preflight", "x-apollo-operation-name")
@@ -38,13 +39,15 @@ class UploadGuard:
             await self.app(scope, receive, send)
             return
         headers = Headers(scope=scope)
+        media_type = response_media_type(headers.get("accept")) or JSON
         is_multipart = headers.get("content-type", "").lower().startswith("multipart/")
         if is_multipart and not any(headers.get(name) for name in PREFLIGHT_HEADERS):
             message = (
                 "multipart requests need a preflight header (CSRF protection): send "
                 "`Apollo-Require-Preflight: true` or `X-Apollo-Operation-Name`"
             )
-            await error_response(ErrorCode.BAD_USER_INPUT, message)(scope, receive, send)
+            refused = error_response(ErrorCode.BAD_USER_INPUT, message, media_type=media_type)
+            await refused(scope, receive, send)
             return
         if is_multipart:
             limit = self.max_upload_bytes + FORM_OVERHEAD_BYTES
@@ -54,7 +57,7 @@ class UploadGuard:
             refusal = f"the request body is larger than the {self.max_request_bytes}-byte limit"
         declared = headers.get("content-length", "")
         if declared.isdigit() and int(declared) > limit:
-            await _refuse(refusal, scope, receive, send)
+            await _refuse(refusal, media_type, scope, receive, send)
             return
         received = 0
         started = False
@@ -78,8 +81,11 @@ class UploadGuard:
         except BodyTooLarge:
             if started:  # pragma: no cover - the body is read before any response starts
                 raise
-            await _refuse(refusal, scope, receive, send)
+            await _refuse(refusal, media_type, scope, receive, send)
 
 
-async def _refuse(message: str, scope: Scope, receive: Receive, send: Send) -> None:
-    await error_response(ErrorCode.PAYLOAD_TOO_LARGE, message)(scope, receive, send)
+async def _refuse(
+    message: str, media_type: str, scope: Scope, receive: Receive, send: Send
+) -> None:
+    refused = error_response(ErrorCode.PAYLOAD_TOO_LARGE, message, media_type=media_type)
+    await refused(scope, receive, send)
