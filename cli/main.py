@@ -84,6 +84,15 @@ def serve(
             highlight=False,
             markup=False,
         )
+        if settings.cors_origins:
+            origins = ", ".join(settings.cors_origins)
+            console.print(f"Browser apps on other origins allowed (CORS_ORIGINS): {origins}")
+        else:
+            console.print(
+                "Browser apps on other origins: set CORS_ORIGINS, e.g."
+                " CORS_ORIGINS=http://localhost:5173 (docs/api.md, Browser frontends)",
+                highlight=False,
+            )
 
     if processes > 1:
         raise typer.Exit(

@@ -56,6 +56,8 @@ class AccessLogMiddleware:
                 message["headers"] = [*message.get("headers", []), header]
             elif message["type"] == "websocket.accept":
                 status = 101
+            elif message["type"] == "websocket.close" and status == 0:
+                status = 403  # closed before the handshake: the ASGI server answers 403
             await send(message)
 
         try:

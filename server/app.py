@@ -31,6 +31,7 @@ from graph.interviews.dataloaders import InterviewLoaders
 from graph.schema import schema
 from server.access_log import AccessLogMiddleware, request_id_of, request_record
 from server.bearer import bearer_token
+from server.cors import cors_middleware
 from server.errors import error_response, request_errors_status, service_error_response
 from server.exports import EXPORT_ROUTE_NAME, export_routes
 from server.graphiql import graphiql_page, graphiql_routes
@@ -84,11 +85,14 @@ class InsightaGraphQL(GraphQL[Context, None]):
         self, settings: Settings, secret_key: Secret, persisted_queries: PersistedQueries
     ) -> None:
         # Multipart uploads bring CSRF risk and have no size limit: UploadGuard sees to both.
+        # Websocket handshakes from other origins are refused unless CORS_ORIGINS lists them
+        # (server/cors.py).
         super().__init__(
             schema,
             graphql_ide="graphiql",
             allow_queries_via_get=True,
             multipart_uploads_enabled=True,
+            allowed_origins=settings.cors_origins,
         )
         self.settings = settings
         self.secret_key = secret_key
@@ -426,7 +430,11 @@ def create_app(
             *export_routes(secret_key),
         ],
         lifespan=lifespan,
-        middleware=[Middleware(AccessLogMiddleware)],
+        # The access log outermost, so refused preflights and websockets are logged too.
+        middleware=[
+            Middleware(AccessLogMiddleware),
+            *cors_middleware(settings.cors_origins),
+        ],
     )
     app.state.secret_key = secret_key
     app.state.persisted_queries = persisted_queries

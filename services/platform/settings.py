@@ -15,7 +15,7 @@ import types
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Final, Self, TypeVar
+from typing import Any, Final, Self, TypeVar, get_origin
 
 _T = TypeVar("_T")
 
@@ -28,6 +28,9 @@ DEFAULT_CLIENT_URL: Final = "http://127.0.0.1:8000/graphql"
 # are in services/platform/retry_tasks.py, which checks the task names when it builds the policies.
 RETRY_FIELDS: Final = ("TRIES", "INITIAL_DELAY", "MAX_DELAY")
 _RETRY_ENV: Final = re.compile(rf"^RETRY_([A-Z_]+?)_({'|'.join(RETRY_FIELDS)})$")
+# A serialized origin as a browser sends it (RFC 6454): scheme, host or [IPv6], optional port.
+_ORIGIN: Final = re.compile(r"https?://([a-z0-9.-]+|\[[0-9a-f:.]+\])(:[0-9]{1,5})?")
+_DEFAULT_PORTS: Final = (("http://", ":80"), ("https://", ":443"))
 
 
 class Secret:
@@ -125,6 +128,15 @@ class Settings:
     )
     token_ttl_seconds: int = setting(
         "TOKEN_TTL_SECONDS", 12 * 3600, "Lifetime of the (platform) admin token `serve` prints."
+    )
+    cors_origins: tuple[str, ...] = setting(
+        "CORS_ORIGINS",
+        (),
+        "Browser origins allowed to call the API from another origin, comma-separated and exact"
+        " (`https://app.example.com,http://localhost:5173`); `*` alone allows any origin, without"
+        " credentials. The same list admits websockets (docs/api.md, Browser frontends).",
+        unset="same origin only: no CORS headers, websockets from other origins refused",
+        parse=lambda raw: parse_origins(raw),  # defined below, with the other parsers
     )
     graphql_introspection: bool = setting(
         "GRAPHQL_INTROSPECTION", True, "Answer schema introspection (GraphiQL needs it)."
@@ -406,6 +418,7 @@ def value_type(item: dataclasses.Field[Any]) -> type:
     annotation = item.type
     if isinstance(annotation, types.UnionType):
         (annotation,) = (part for part in annotation.__args__ if part is not type(None))
+    annotation = get_origin(annotation) or annotation  # tuple[str, ...] -> tuple
     assert isinstance(annotation, type), item.name
     return annotation
 
@@ -480,6 +493,33 @@ def _float(raw: str, minimum: int) -> float:
     if not value >= minimum or math.isinf(value):
         raise _BadValue(f"must be a finite number >= {minimum}, got {raw!r}")
     return value
+
+
+def parse_origins(raw: str) -> tuple[str, ...]:
+    """`CORS_ORIGINS`: "https://a.example, http://localhost:5173" -> both, as written.
+
+    Browsers send `Origin` as scheme://host[:port] in lower case, with no path and no trailing
+    slash, and compare it exactly: case is folded here, and anything else could never match,
+    so it is refused at start-up rather than ignored on every request."""
+    origins = tuple(part.strip().lower() for part in raw.split(",") if part.strip())
+    if "*" in origins and len(origins) > 1:
+        raise _BadValue("`*` must stand alone (it already allows every origin)")
+    for origin in origins:
+        if origin != "*" and not _ORIGIN.fullmatch(origin):
+            raise _BadValue(
+                f"must list origins as scheme://host[:port] (no path, no trailing `/`),"
+                f" got {origin!r}"
+            )
+    return tuple(_without_default_port(origin) for origin in origins)
+
+
+def _without_default_port(origin: str) -> str:
+    """Browsers leave a scheme's default port out of `Origin`: `https://a.example:443` ->
+    `https://a.example`."""
+    for scheme, port in _DEFAULT_PORTS:
+        if origin.startswith(scheme) and origin.endswith(port):
+            return origin.removesuffix(port)
+    return origin
 
 
 def _retry_overrides(env: Mapping[str, str]) -> dict[str, dict[str, float]]:

@@ -33,6 +33,7 @@ _TYPES: Final[dict[type, str]] = {
     str: "text",
     Path: "path",
     Secret: "secret",
+    tuple: "comma-separated list",
 }
 _DURATIONS: Final = ((86400, "days"), (3600, "h"), (60, "min"))
 _SIZES: Final = ((1 << 30, "GiB"), (1 << 20, "MiB"), (1 << 10, "KiB"))

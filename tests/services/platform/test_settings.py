@@ -115,3 +115,31 @@ def test_a_declared_default_is_the_default_of_an_empty_environment() -> None:
     assert Settings.from_env({}) == Settings()
     variables = [declaration.env for _, declaration in declarations(Settings)]
     assert Settings.from_env(dict.fromkeys(variables, "")) == Settings()
+
+
+def test_cors_origins_are_exact_origins_in_lower_case() -> None:
+    assert Settings.from_env({}).cors_origins == ()
+    settings = Settings.from_env(
+        {"CORS_ORIGINS": "http://localhost:5173, https://App.Example.com:443,http://[::1]:8080"}
+    )
+    assert settings.cors_origins == (
+        "http://localhost:5173",
+        "https://app.example.com",  # as browsers send it: no default port
+        "http://[::1]:8080",
+    )
+    assert Settings.from_env({"CORS_ORIGINS": "*"}).cors_origins == ("*",)
+
+
+@pytest.mark.parametrize(
+    "value",
+    [
+        "http://localhost:5173/",  # browsers never send a trailing slash: it could never match
+        "https://app.example.com/path",
+        "app.example.com",
+        "ftp://app.example.com",
+        "*, http://localhost:5173",
+    ],
+)
+def test_cors_origins_that_no_browser_sends_are_refused(value: str) -> None:
+    with pytest.raises(SettingsError, match="CORS_ORIGINS"):
+        Settings.from_env({"CORS_ORIGINS": value})
