@@ -92,7 +92,7 @@ async def create_profiles(
             if raced:
                 for row in await profiles_db.select_profiles_by_name_keys(conn, raced):
                     stored[row["name_key"]] = profile_from_row(row)
-        logger.info("profiles created from names", extra={"created": len(created)})
+        logger.info("profiles created from names", extra={"profiles_created": len(created)})
     results = []
     reported: set[str] = set()
     for key in keys:
