@@ -21,6 +21,7 @@ from cli.exit_codes import ExitCode
 from cli.ingest import ingest
 from cli.org import CONFIRM_FLAG, org_app, token_organisation
 from cli.output import reports_errors, stderr
+from cli.profile_records import profiles_app
 from services.auth.tokens import Role, issue_token
 from services.platform.settings import Secret, Settings, SettingsError
 from services.platform.structured_logging import configure_logging
@@ -246,6 +247,7 @@ profiles.register(app)
 account.register(app)
 app.command(rich_help_panel=profiles.PANEL)(reports_errors(ingest))
 app.add_typer(org_app, name="org")
+app.add_typer(profiles_app, name="profiles", rich_help_panel=profiles.PANEL)
 
 
 def main() -> None:

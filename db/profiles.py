@@ -17,7 +17,7 @@ from db.pool import Connection
 
 PROFILE_COLUMNS: Final = (
     "id, name, gender, gender_probability, age, age_group,"
-    " country_id, country_name, country_probability, created_at"
+    " country_id, country_name, country_probability, created_at, sample_size"
 )
 
 # The optional-filter predicate shared by every statement over `profiles`.
@@ -270,6 +270,71 @@ async def select_profiles_page(
 
 async def get_profile(conn: Connection, profile_id: UUID) -> asyncpg.Record | None:
     return await conn.fetchrow(GET_PROFILE, profile_id)
+
+
+SELECT_PROFILES_BY_NAME_KEYS: Final = f"""
+select {PROFILE_COLUMNS}, name_key
+  from profiles
+ where name_key = any($1::text[])
+"""
+# Profiles made from names (services/profiles/creation.py): one statement for the whole batch,
+# so the statement-level rollup triggers (0001, 0007) run once and bump the data version once.
+# A name stored meanwhile by someone else is skipped here and read back by the caller.
+INSERT_PROFILES_RETURNING: Final = f"""
+insert into profiles (name, name_key, gender, gender_probability, age, country_id,
+                      country_name, country_probability, sample_size)
+select *
+  from unnest($1::text[], $2::text[], $3::text[], $4::float8[], $5::smallint[],
+              $6::bpchar[], $7::text[], $8::float8[], $9::int[])
+    on conflict (name_key) do nothing
+returning {PROFILE_COLUMNS}, name_key
+"""
+# The delete trigger (0001, 0007) takes the row out of every rollup and bumps the data version
+# in this same statement's transaction.
+DELETE_PROFILE: Final = "delete from profiles where id = $1"
+
+
+@dataclass(frozen=True, slots=True)
+class NewProfileRow:
+    name: str
+    name_key: str
+    gender: str
+    gender_probability: float | None
+    age: int
+    country_id: str
+    country_name: str
+    country_probability: float | None
+    sample_size: int | None
+
+
+async def select_profiles_by_name_keys(
+    conn: Connection, name_keys: Sequence[str]
+) -> list[asyncpg.Record]:
+    return await conn.fetch(SELECT_PROFILES_BY_NAME_KEYS, list(name_keys))
+
+
+async def insert_profiles_returning(
+    conn: Connection, rows: Sequence[NewProfileRow]
+) -> list[asyncpg.Record]:
+    """Insert the rows whose name is new; returns those inserted (with `name_key`)."""
+    columns = (
+        [row.name for row in rows],
+        [row.name_key for row in rows],
+        [row.gender for row in rows],
+        [row.gender_probability for row in rows],
+        [row.age for row in rows],
+        [row.country_id for row in rows],
+        [row.country_name for row in rows],
+        [row.country_probability for row in rows],
+        [row.sample_size for row in rows],
+    )
+    return await conn.fetch(INSERT_PROFILES_RETURNING, *columns)
+
+
+async def delete_profile(conn: Connection, profile_id: UUID) -> bool:
+    """True when a profile was deleted, False when there was none with that id."""
+    status = await conn.execute(DELETE_PROFILE, profile_id)
+    return status == "DELETE 1"
 
 
 async def count_profiles(conn: Connection, filter: ProfileFilterValues) -> int:

@@ -20,6 +20,7 @@ from graph.ingestion.schema import IngestionMutation, IngestionQuery, IngestionS
 from graph.interviews.mutations import InterviewsMutation
 from graph.interviews.schema import InterviewsQuery
 from graph.profiles.export import ProfileExportQuery
+from graph.profiles.mutations import ProfilesMutation
 from graph.profiles.schema import ProfilesQuery
 from graph.transcripts.schema import (
     TranscriptsMutation,
@@ -42,7 +43,9 @@ class Query(
 
 
 @strawberry.type
-class Mutation(InterviewsMutation, AccountsMutation, IngestionMutation, TranscriptsMutation):
+class Mutation(
+    InterviewsMutation, AccountsMutation, IngestionMutation, TranscriptsMutation, ProfilesMutation
+):
     pass
 
 

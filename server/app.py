@@ -49,6 +49,7 @@ from server.webhooks import livekit_webhook
 from server.websockets import CheckedTransportWSHandler, TextFrameWebSocketAdapter
 from services.accounts.authentication import authenticate
 from services.accounts.runtime import build_account_services
+from services.demographics.runtime import build_name_lookup
 from services.errors import ErrorCode, ServiceError
 from services.ingestion.pacing import QueryActivity
 from services.ingestion.service import open_ingestion
@@ -121,6 +122,7 @@ class InsightaGraphQL(GraphQL[Context, None]):
             accounts=request.app.state.accounts,
             ingestion=getattr(request.app.state, "ingestion", None),
             notifications=getattr(request.app.state, "notifications", None),
+            names=getattr(request.app.state, "names", None),
         )
         await self.identify(context, bearer_token(request.headers.get("authorization")))
         return context
@@ -392,6 +394,7 @@ def create_app(
             app.state.accounts = build_account_services(settings, database.pool, secret_key)
             interviews = build_interview_services(settings, database.pool, secret_key)
             app.state.interviews = interviews
+            app.state.names = build_name_lookup(settings, interviews.policies)
             app.state.jobs = build_background_jobs(
                 settings, database.pool, ai=interviews.ai, mailer=interviews.mailer
             )
@@ -403,6 +406,7 @@ def create_app(
             finally:
                 sampler.cancel()
                 await interviews.aclose()
+                await app.state.names.aclose()
         finally:
             await app.state.cache.close()
             await app.state.reads.close()
@@ -444,6 +448,7 @@ def create_app(
         app.state.pool = pool
         app.state.accounts = build_account_services(settings, pool, secret_key)
         app.state.interviews = build_interview_services(settings, pool, secret_key)
+        app.state.names = build_name_lookup(settings, app.state.interviews.policies)
         app.state.jobs = build_background_jobs(
             settings,
             pool,

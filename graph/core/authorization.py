@@ -99,6 +99,10 @@ PERMISSIONS: Final = MappingProxyType(
         "interpretQuery": Rule(_PROFILE_READERS, Scope.SHARED),
         "profileStats": Rule(_PROFILE_READERS, Scope.SHARED),
         "profileExport": Rule(_PROFILE_READERS, Scope.SHARED),
+        # writes to the shared profiles, like ingestProfiles: platform admins only
+        "createProfile": Rule(_ADMIN, Scope.PLATFORM),
+        "createProfiles": Rule(_ADMIN, Scope.PLATFORM),
+        "deleteProfile": Rule(_ADMIN, Scope.PLATFORM),
         # interviews
         "interview": _owned(_INTERVIEWERS, Resource.INTERVIEW, "id"),
         "candidate": _owned(_INTERVIEWERS, Resource.CANDIDATE, "id"),

@@ -14,6 +14,7 @@ from graph.core.request_record import RequestRecord
 from graph.interviews.dataloaders import InterviewLoaders
 from services.accounts.runtime import AccountServices
 from services.auth.tokens import Principal
+from services.demographics.lookup import NameLookup
 from services.errors import ServiceError
 from services.ingestion.service import Ingestion
 from services.interviews.runtime import InterviewServices
@@ -69,6 +70,8 @@ class Context:
     # Long-lived services of this process (absent when the app runs without its lifespan).
     ingestion: Ingestion | None = None
     notifications: NotificationHub | None = None
+    # Genderize, Agify and Nationalize, or their offline twins (services/demographics/).
+    names: NameLookup | None = None
     # A websocket's connection_init payload (graphql-transport-ws), set by Strawberry.
     connection_params: dict[str, object] | None = None
     # A persisted query text sent with its hash, to store once its document validated

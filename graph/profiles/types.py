@@ -7,6 +7,7 @@ import strawberry
 from strawberry.scalars import JSON
 
 from graph.profiles.enums import AgeGroup, Gender
+from services.profiles.creation import ProfileCreation as DomainProfileCreation
 from services.profiles.filters import CanonicalFilter
 from services.profiles.profile import Profile as DomainProfile
 from services.profiles.results import ProfileGroup as DomainProfileGroup
@@ -25,6 +26,10 @@ class Profile:
     country_name: str
     country_probability: float | None
     created_at: datetime
+    sample_size: int | None = strawberry.field(
+        description="How many people Genderize's gender guess rests on, for a profile created "
+        "from a name; null for CSV rows, the demo data and offline guesses"
+    )
 
     @classmethod
     def from_domain(cls, profile: DomainProfile) -> Self:
@@ -39,6 +44,7 @@ class Profile:
             country_name=profile.country_name,
             country_probability=profile.country_probability,
             created_at=profile.created_at,
+            sample_size=profile.sample_size,
         )
 
 
@@ -129,3 +135,15 @@ class ProfileGroup:
     @classmethod
     def from_domain(cls, group: DomainProfileGroup) -> Self:
         return cls(key=JSON(group.key), count=group.count)
+
+
+@strawberry.type(description="A profile made from a name, or the one that name already had.")
+class ProfileCreation:
+    profile: Profile
+    created: bool = strawberry.field(
+        description="False: a profile with that name already existed, and is returned"
+    )
+
+    @classmethod
+    def from_domain(cls, creation: DomainProfileCreation) -> Self:
+        return cls(profile=Profile.from_domain(creation.profile), created=creation.created)

@@ -192,6 +192,30 @@ class ResultCache:
         # Shielded: a caller that disconnects must not cancel the others' computation.
         return await asyncio.shield(flight)
 
+    async def get(self, key: str, codec: Codec[T], *, version: str, kind: str) -> T | None:
+        """The value stored for `key` at `version`, or None: for callers that gather their
+        misses into one batched computation (upstream answers per name,
+        services/demographics/lookup.py) and `put` each result; no single-flight here.
+        `kind` labels the lookup metric."""
+        if not self.enabled:
+            return None
+        found = await self._lookup(f"v{version}:{key}", codec)
+        record_cache_lookup(kind, hit=found is not None)
+        return found
+
+    async def put(self, key: str, value: T, codec: Codec[T], *, version: str) -> None:
+        """Store `value` for `key` at `version` for the TTL (nothing when the cache is off)."""
+        if not self.enabled:
+            return
+        try:
+            await self.backend.set(
+                f"v{version}:{key}",
+                codec.dumps(value) if self._stores_bytes else value,
+                ttl=self.ttl_seconds,
+            )
+        except self._backend_errors:
+            logger.warning("cache write failed; value not kept", exc_info=True)
+
     async def _lookup(self, key: str, codec: Codec[T]) -> T | None:
         try:
             value = await self.backend.get(key)

@@ -18,6 +18,10 @@ SEND_EMAIL: Final = "send email"
 CREATE_ROOM: Final = "create room"
 ASK_ASSISTANT: Final = "ask assistant"
 EMBED_TRANSCRIPT: Final = "embed transcript"
+# Profiles from names: named after the service, so a give-up message names it.
+GENDERIZE: Final = "genderize"
+AGIFY: Final = "agify"
+NATIONALIZE: Final = "nationalize"
 
 DEFAULTS: Final[dict[str, RetryConfig]] = {
     GENERATE_QUESTIONS: RetryConfig(tries=3, initial_delay=1.0, max_delay=10.0),
@@ -28,6 +32,10 @@ DEFAULTS: Final[dict[str, RetryConfig]] = {
     EMBED_TRANSCRIPT: RetryConfig(tries=2, initial_delay=0.5, max_delay=2.0),
     GENERATE_ASSESSMENT: RetryConfig(tries=4, initial_delay=2.0, max_delay=60.0),
     SEND_EMAIL: RetryConfig(tries=5, initial_delay=1.0, max_delay=60.0),
+    # An admin waits on createProfile(s): a few short waits, then UPSTREAM_UNAVAILABLE.
+    GENDERIZE: RetryConfig(tries=3, initial_delay=0.5, max_delay=10.0),
+    AGIFY: RetryConfig(tries=3, initial_delay=0.5, max_delay=10.0),
+    NATIONALIZE: RetryConfig(tries=3, initial_delay=0.5, max_delay=10.0),
 }
 
 
@@ -40,6 +48,9 @@ SERVICES: Final[dict[str, str]] = {
     EMBED_TRANSCRIPT: "gemini",
     GENERATE_ASSESSMENT: "gemini",
     SEND_EMAIL: "resend",
+    GENDERIZE: "genderize",
+    AGIFY: "agify",
+    NATIONALIZE: "nationalize",
 }
 
 

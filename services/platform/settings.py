@@ -276,7 +276,38 @@ class Settings:
         unset="a dev secret derived from `SECRET_KEY`",
     )
     upstream_timeout_seconds: float = setting(
-        "UPSTREAM_TIMEOUT_SECONDS", 30.0, "Per-request timeout for Gemini, Resend and LiveKit."
+        "UPSTREAM_TIMEOUT_SECONDS",
+        30.0,
+        "Per-request timeout for Gemini, Resend, LiveKit, Genderize, Agify and Nationalize.",
+    )
+    # Profiles from names (docs/api.md, Profiles from names): each service whose base URL is
+    # unset is answered by the deterministic local provider (services/demographics/offline.py).
+    genderize_base_url: str | None = setting(
+        "GENDERIZE_BASE_URL",
+        None,
+        "Genderize API base URL, e.g. `https://api.genderize.io`.",
+        unset="offline: a deterministic local guess, `sampleSize` null",
+        parse=lambda raw: raw.rstrip("/"),
+    )
+    agify_base_url: str | None = setting(
+        "AGIFY_BASE_URL",
+        None,
+        "Agify API base URL, e.g. `https://api.agify.io`.",
+        unset="offline: a deterministic local guess",
+        parse=lambda raw: raw.rstrip("/"),
+    )
+    nationalize_base_url: str | None = setting(
+        "NATIONALIZE_BASE_URL",
+        None,
+        "Nationalize API base URL, e.g. `https://api.nationalize.io`.",
+        unset="offline: a deterministic local guess",
+        parse=lambda raw: raw.rstrip("/"),
+    )
+    genderize_api_key: Secret | None = setting(
+        "GENDERIZE_API_KEY",
+        None,
+        "The `apikey` sent to Genderize, Agify and Nationalize (one key serves all three).",
+        unset="none: the free daily allowance",
     )
     interview_join_url: str = setting(
         "INTERVIEW_JOIN_URL",

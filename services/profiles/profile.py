@@ -19,3 +19,6 @@ class Profile:
     country_name: str
     country_probability: float | None
     created_at: datetime
+    # Genderize's count: how many people the gender guess rests on; None for profiles from
+    # CSV files, the demo data or the offline provider.
+    sample_size: int | None = None

@@ -65,13 +65,16 @@ def _profile_fields(profile: Profile) -> list[Any]:
         profile.country_name,
         profile.country_probability,
         profile.created_at.isoformat(),
+        profile.sample_size,
     ]
 
 
 def _profile(fields: list[Any]) -> Profile:
     (id_text, name, gender, gender_p, age, age_group, country, country_name, country_p, created) = (
-        fields
+        fields[:10]
     )
+    # Pages cached in Redis before sample sizes existed have ten fields.
+    sample_size = fields[10] if len(fields) > 10 else None
     return Profile(
         id=UUID(id_text),
         name=name,
@@ -83,6 +86,7 @@ def _profile(fields: list[Any]) -> Profile:
         country_name=country_name,
         country_probability=country_p,
         created_at=datetime.fromisoformat(created),
+        sample_size=sample_size,
     )
 
 

@@ -196,6 +196,7 @@ def profile_from_row(row: asyncpg.Record) -> Profile:
         country_name=row["country_name"],
         country_probability=row["country_probability"],
         created_at=row["created_at"],
+        sample_size=row["sample_size"],
     )
 
 

@@ -1,7 +1,8 @@
 """Pytest fixtures for the fake upstreams: one server each per test session, reset per test.
 
 Registered from tests/conftest.py (`pytest_plugins`), so any test can ask for `fake_gemini`,
-`fake_resend` or `fake_livekit` and gets a clean script, no recorded requests and no state.
+`fake_resend`, `fake_livekit` or `fake_names` (Genderize, Agify, Nationalize) and gets a clean
+script, no recorded requests and no state.
 """
 
 from collections.abc import AsyncIterator
@@ -10,6 +11,7 @@ import pytest
 
 from tests.fakes.gemini import FakeGemini
 from tests.fakes.livekit import FakeLiveKit
+from tests.fakes.names import FakeNameApi, FakeNameServices
 from tests.fakes.resend import FakeResend
 
 
@@ -50,3 +52,22 @@ def fake_resend(_resend_server: FakeResend) -> FakeResend:
 def fake_livekit(_livekit_server: FakeLiveKit) -> FakeLiveKit:
     _livekit_server.reset()
     return _livekit_server
+
+
+@pytest.fixture(scope="session")
+async def _name_servers() -> AsyncIterator[FakeNameServices]:
+    services = FakeNameServices(
+        genderize=await FakeNameApi(service="genderize").start(),
+        agify=await FakeNameApi(service="agify").start(),
+        nationalize=await FakeNameApi(service="nationalize").start(),
+    )
+    yield services
+    for server in services.all:
+        await server.close()
+
+
+@pytest.fixture
+def fake_names(_name_servers: FakeNameServices) -> FakeNameServices:
+    for server in _name_servers.all:
+        server.reset()
+    return _name_servers
