@@ -42,7 +42,7 @@ def main() -> None:
         help="server processes under test; throughput is then also measured with 1 [default: 1]",
     )
     args = parser.parse_args()
-    configure_logging("WARNING")
+    configure_logging(level="WARNING")
     size = args.profiles or (1_000_000 if args.quick else 10_000_000)
     with Progress(
         TextColumn("loading profiles"),

@@ -8,13 +8,13 @@ import orjson
 import typer
 from rich.text import Text
 
-from cli.client import Endpoint, InsightaClient, resolve_endpoint
+from cli.client import Endpoint, InsightaClient, local_endpoint
 from cli.credentials import StoredLogin, forget_login, save_login
 from cli.errors import CommandError
 from cli.exit_codes import ExitCode
 from cli.output import print_inert, reports_errors, stderr, stdout
 from cli.profiles import PANEL
-from services.platform.settings import DEFAULT_CLIENT_URL, ClientSettings, Settings
+from services.platform.settings import DEFAULT_CLIENT_URL, ClientSettings
 
 VIEWER: Final = "query CliViewer { viewer { subject role organisation expiresAt } }"
 
@@ -73,14 +73,20 @@ def whoami(
     json: Annotated[bool, typer.Option("--json", help="Print JSON for scripts")] = False,
 ) -> None:
     """Which server the client commands use, and who the token says you are."""
-    endpoint = resolve_endpoint(ClientSettings.from_env(), Settings.from_env())
+    endpoint = local_endpoint()
     with InsightaClient(endpoint) as client:
         viewer = client.execute(VIEWER)["viewer"]
     if json:
-        result = {"url": endpoint.url, "tokenSource": endpoint.token_source, **viewer}
+        result = {
+            "url": endpoint.url,
+            "urlSource": endpoint.url_source,
+            "tokenSource": endpoint.token_source,
+            **viewer,
+        }
         sys.stdout.write(orjson.dumps(result, option=orjson.OPT_INDENT_2).decode() + "\n")
         return
     print_inert(stdout, Text("server", "bold"), f"        {endpoint.url}")
+    print_inert(stdout, Text("server from", "bold"), f"   {endpoint.url_source}")
     print_inert(stdout, Text("you are", "bold"), f"       {_identity(viewer)}")
     print_inert(stdout, Text("token expires", "bold"), f" {viewer['expiresAt']}")
     print_inert(stdout, Text("token from", "bold"), f"    {endpoint.token_source}")

@@ -2,7 +2,9 @@
 streamed uploads and downloads, subscriptions, and every failure turned into a `CommandError`
 with a message and the exit code of cli/exit_codes.py (never a traceback)."""
 
+import dataclasses
 import ipaddress
+import os
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import timedelta
@@ -13,6 +15,13 @@ from urllib.parse import urlsplit
 import httpx
 
 from cli.credentials import load_login
+from cli.data_dir import (
+    DATA_DIR_NAME,
+    DATA_DIR_VARIABLE,
+    SERVER_RECORD,
+    find_data_dir,
+    recorded_server_url,
+)
 from cli.errors import CommandError
 from cli.exit_codes import HINTS, ExitCode, exit_code_for
 from cli.subscriptions import subscribe
@@ -36,28 +45,57 @@ class Endpoint:
     url: str
     token: str | None
     token_source: str  # said by whoami and in UNAUTHENTICATED hints
+    url_source: str = "INSIGHTA_URL"  # said by whoami
 
 
-def resolve_endpoint(client: ClientSettings, server: Settings) -> Endpoint:
-    """INSIGHTA_URL, else the stored login's URL, else the local default; the token from
-    INSIGHTA_TOKEN, else the stored login (for that URL), else an admin token signed with
-    the local data dir's key (a server on this machine only)."""
+def resolve_endpoint(client: ClientSettings, server: Settings | None) -> Endpoint:
+    """Where and as whom, first match wins. URL: INSIGHTA_URL, else the URL `serve` recorded in
+    the data dir (`server`'s, None when no data dir was found), else the stored login's, else
+    the local default. Token: INSIGHTA_TOKEN, else the stored login (for that URL), else an
+    admin token signed with the data dir's key (a server on this machine only).
+
+    The project's recorded server comes before the stored login as a repository's git config
+    comes before the global one: it is the more specific of the two.
+    """
     stored = load_login(client.credentials_path)
-    url = client.url or (stored.url if stored else DEFAULT_CLIENT_URL)
+    recorded = recorded_server_url(server.data_dir) if server is not None else None
+    if client.url:
+        url, url_source = client.url, "INSIGHTA_URL"
+    elif recorded is not None and server is not None:
+        url, url_source = recorded, f"recorded by serve ({server.data_dir / SERVER_RECORD})"
+    elif stored is not None:
+        url, url_source = stored.url, f"stored login ({client.credentials_path})"
+    else:
+        url, url_source = DEFAULT_CLIENT_URL, "default"
     if client.token is not None:
-        return Endpoint(url, client.token.reveal(), "INSIGHTA_TOKEN")
+        return Endpoint(url, client.token.reveal(), "INSIGHTA_TOKEN", url_source)
     if stored is not None and stored.url == url:
-        return Endpoint(url, stored.token, f"stored login ({client.credentials_path})")
-    key = server.stored_secret_key()
-    if key is not None and _is_loopback(url):
+        return Endpoint(url, stored.token, f"stored login ({client.credentials_path})", url_source)
+    key = server.stored_secret_key() if server is not None else None
+    if server is not None and key is not None and _is_loopback(url):
         token = issue_token(key, role=Role.ADMIN, subject="local-admin", ttl=LOCAL_TOKEN_TTL)
-        return Endpoint(url, token, f"local admin token (key in {server.data_dir})")
-    return Endpoint(url, None, "none")
+        return Endpoint(url, token, f"local admin token (key in {server.data_dir})", url_source)
+    looked = (
+        f"no server key in {server.data_dir}"
+        if server is not None
+        else f"no .insighta/ data dir from here up, and {DATA_DIR_VARIABLE} is unset"
+    )
+    return Endpoint(url, None, f"none ({looked})", url_source)
+
+
+def local_endpoint() -> Endpoint:
+    """The endpoint the environment, the project's data dir and the stored login name."""
+    found = find_data_dir(os.environ, Path.cwd())
+    server = Settings.from_env()
+    return resolve_endpoint(
+        ClientSettings.from_env(),
+        None if found is None else dataclasses.replace(server, data_dir=found),
+    )
 
 
 def connect() -> "InsightaClient":
     """A client for the server and token that the environment and the stored login name."""
-    return InsightaClient(resolve_endpoint(ClientSettings.from_env(), Settings.from_env()))
+    return InsightaClient(local_endpoint())
 
 
 class InsightaClient:
@@ -182,6 +220,11 @@ class InsightaClient:
         hint = None
         if exit_code is ExitCode.UNAUTHENTICATED:
             hint = f"Token used: {self.endpoint.token_source}. {HINTS[exit_code]}"
+            if self.endpoint.token is None:
+                hint += (
+                    f" For a server on this machine, run from inside its project (the folder "
+                    f"holding {DATA_DIR_NAME}/) or set {DATA_DIR_VARIABLE} to its data dir."
+                )
         return CommandError(message, exit_code, code=code, hint=hint)
 
 

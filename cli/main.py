@@ -17,6 +17,7 @@ from rich.markup import escape
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 
 from cli import account, profiles
+from cli.data_dir import record_server
 from cli.exit_codes import ExitCode
 from cli.ingest import ingest
 from cli.org import CONFIRM_FLAG, org_app, token_organisation
@@ -44,6 +45,11 @@ class _InsightaGroup(typer.core.TyperGroup):
                 stderr.print(f"[bold red]error:[/bold red] {escape(problem)}")
             stderr.print("see docs/configuration.md", style="dim")
             raise typer.Exit(int(ExitCode.USAGE)) from None
+        except KeyboardInterrupt:
+            # Ctrl-C in `migrate`, `seed` or `serve` start-up: the exit code of cli/exit_codes.py,
+            # not click's "Aborted!" with exit 1.
+            stderr.print("interrupted")
+            raise typer.Exit(int(ExitCode.INTERRUPTED)) from None
 
 
 app = typer.Typer(
@@ -69,12 +75,14 @@ def serve(
     from server.options import uvicorn_options
     from server.supervisor import serve_workers
 
-    configure_logging()
     settings = Settings.from_env()
+    configure_logging(settings.log_format)
     processes = workers or settings.web_concurrency
 
     def announce(settings: Settings, key: Secret) -> None:
         token = _admin_token(settings, key)
+        # Client commands run anywhere in the project find this and need no INSIGHTA_URL.
+        record_server(settings.data_dir, f"http://{_url_host(host)}:{port}/graphql")
         console.print(f"[bold]Insighta[/bold] GraphQL at [link]http://{host}:{port}/graphql[/link]")
         console.print("Admin token (paste into GraphiQL's headers as shown):")
         console.print(f'{{"Authorization": "Bearer {token}"}}', soft_wrap=True, highlight=False)
@@ -109,7 +117,7 @@ def migrate() -> None:
     """Apply pending database migrations."""
     from services.platform.database import open_database
 
-    configure_logging()
+    configure_logging(Settings.from_env().log_format)
 
     async def run() -> None:
         database = await open_database(Settings.from_env(), max_size=2)
@@ -131,7 +139,7 @@ def seed(
     from services.platform.database import open_database
     from services.profiles.seed import seed_demo_profiles
 
-    configure_logging()
+    configure_logging(Settings.from_env().log_format)
     capacity = SyntheticProfiles(seed).capacity
     if synthetic is not None and synthetic > capacity:
         raise typer.BadParameter(
@@ -235,6 +243,12 @@ def token(
 def _browsable(host: str) -> str:
     """A listen-on-all address is not one a browser can open; the loopback one always is."""
     return "127.0.0.1" if host in {"0.0.0.0", "::", ""} else host
+
+
+def _url_host(host: str) -> str:
+    """The host as a URL needs it: `::1` -> `[::1]`."""
+    browsable = _browsable(host)
+    return f"[{browsable}]" if ":" in browsable else browsable
 
 
 def _admin_token(settings: Settings, key: Secret) -> str:

@@ -35,16 +35,12 @@ query CliProfiles($query: String, $filter: ProfileFilter, $sort: ProfileSort, $f
   profiles(query: $query, filter: $filter, sort: $sort, first: $first, after: $after) {{
     totalCount
     filter {{ {_FILTER_FIELDS} }}
+    unmatched
     edges {{ node {{ {_PROFILE_FIELDS} }} }}
     pageInfo {{ hasNextPage endCursor }}
   }}
 }}
 """
-# The same, plus the words the parser could not use (only when there is text to interpret).
-PROFILES_WITH_TEXT: Final = PROFILES.replace(
-    "$after: String) {",
-    "$after: String, $text: String!) {\n  interpretQuery(text: $text) { unmatched }",
-)
 EXPORT: Final = f"""
 query CliExport($query: String, $filter: ProfileFilter) {{
   profileExport(query: $query, filter: $filter) {{ url expiresAt filter {{ {_FILTER_FIELDS} }} }}
@@ -146,13 +142,10 @@ def query(
         "first": first,
         "after": after,
     }  # fmt: skip
-    document = PROFILES
-    if text is not None:
-        document, variables["text"] = PROFILES_WITH_TEXT, text
     with connect() as client:
-        data = client.execute(document, variables)
+        data = client.execute(PROFILES, variables)
     connection = data["profiles"]
-    unmatched = (data.get("interpretQuery") or {}).get("unmatched", [])
+    unmatched = connection["unmatched"]
     profiles = [edge["node"] for edge in connection["edges"]]
     if json:
         result = {

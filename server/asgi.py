@@ -11,5 +11,6 @@ from services.platform.structured_logging import configure_logging
 def create_worker_app() -> Starlette:
     # A spawned worker inherits no logging set-up, only the environment, which the parent
     # has already completed (DATABASE_URL of its embedded server).
-    configure_logging()
-    return create_app(Settings.from_env())
+    settings = Settings.from_env()
+    configure_logging(settings.log_format)
+    return create_app(settings)

@@ -29,6 +29,7 @@ class LiveServer:
     admin_token: str
     log_path: Path  # the server's stderr: JSON log lines
     process: subprocess.Popen[bytes]
+    data_dir: Path  # INSIGHTA_DATA_DIR, where `serve` records its URL
 
     def log_lines(self) -> list[str]:
         return self.log_path.read_text().splitlines()
@@ -42,8 +43,15 @@ def free_port() -> int:
 
 
 def start_live_server(
-    *, database_url: str, secret_key: str, directory: Path, env: dict[str, str] | None = None
+    *,
+    database_url: str,
+    secret_key: str,
+    directory: Path,
+    env: dict[str, str] | None = None,
+    own_process_group: bool = False,
 ) -> LiveServer:
+    """`own_process_group`: the server and its children in a group of their own, which a test
+    signals as a terminal's Ctrl-C signals its foreground group."""
     port = free_port()
     out_path, log_path = directory / "serve.out", directory / "serve.log"
     environment = {
@@ -58,7 +66,13 @@ def start_live_server(
     }
     command = [str(Path(sys.executable).parent / "insighta"), "serve", "--port", str(port)]
     with out_path.open("wb") as out, log_path.open("wb") as log:
-        process = subprocess.Popen(command, stdout=out, stderr=log, env=environment)
+        process = subprocess.Popen(
+            command,
+            stdout=out,
+            stderr=log,
+            env=environment,
+            process_group=0 if own_process_group else None,
+        )
     deadline = time.monotonic() + STARTUP_SECONDS
     while True:
         link = _printed_graphiql_link(out_path)
@@ -81,6 +95,7 @@ def start_live_server(
         admin_token=link.partition("?token=")[2],
         log_path=log_path,
         process=process,
+        data_dir=Path(environment["INSIGHTA_DATA_DIR"]),
     )
 
 

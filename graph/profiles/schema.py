@@ -30,7 +30,8 @@ class ProfilesQuery:
         permission_classes=[Permitted],
         description="Profiles matching `filter` and/or `query` (plain English); both must hold. "
         f"`first` is 1..{MAX_PAGE_SIZE}. A query that cannot be interpreted fails with "
-        "UNINTERPRETABLE_QUERY.",
+        "UNINTERPRETABLE_QUERY; words it could not use are listed in `unmatched`; a place "
+        "that is no country is BAD_USER_INPUT.",
     )
     async def profiles(
         self,
@@ -81,7 +82,9 @@ class ProfilesQuery:
     @strawberry.field(
         permission_classes=[Permitted],
         description="Exact counts per combination of `groupBy` dimensions, largest first; "
-        "an empty `groupBy` gives one group with the total.",
+        "an empty `groupBy` gives one group with the total. A `query` with words that carry "
+        "no meaning fails with UNINTERPRETABLE_QUERY naming them, since the groups have no "
+        "room to report them.",
     )
     async def profile_stats(
         self,

@@ -107,6 +107,9 @@ class ProfileConnection:
     page_info: PageInfo
     total_count: int = strawberry.field(description="Exact")
     filter: NormalizedFilter = strawberry.field(description="What was actually applied")
+    unmatched: list[str] = strawberry.field(
+        description="Words of `query` that carried no meaning (empty without a query)"
+    )
 
     @classmethod
     def from_page(cls, page: ProfilePage) -> Self:
@@ -124,6 +127,7 @@ class ProfileConnection:
             ),
             total_count=page.total_count,
             filter=NormalizedFilter.from_domain(page.filter, page.cache_key),
+            unmatched=list(page.unmatched),
         )
 
 

@@ -16,6 +16,7 @@ import contextlib
 import logging
 import multiprocessing
 import os
+import signal
 from collections.abc import AsyncIterator, Callable
 from multiprocessing.connection import Connection
 from pathlib import Path
@@ -52,7 +53,15 @@ class ParseProcess:
         self._process = context.Process(
             target=_serve, args=(theirs,), name="insighta-parse", daemon=True
         )
-        self._process.start()
+        # Ctrl-C in a terminal signals the whole process group. The server stops its parse
+        # processes itself (its pipe closes), so they ignore SIGINT, from their first
+        # instruction: a spawned child keeps the signal mask of the thread that started it, which
+        # covers the imports before `_serve` runs.
+        blocked = signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT})
+        try:
+            self._process.start()
+        finally:
+            signal.pthread_sigmask(signal.SIG_SETMASK, blocked)
         theirs.close()  # only the child holds its end: its death closes the pipe
         self._pipe = ours
         self.broken = False
@@ -144,6 +153,7 @@ class ParserPool:
 
 def _serve(pipe: Connection) -> None:
     """The parse process: answer calls until the pipe closes or says stop."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)  # see ParseProcess.__init__
     os.nice(WORKER_NICENESS)
     while True:
         try:

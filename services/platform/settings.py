@@ -17,6 +17,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Final, Self, TypeVar, get_origin
 
+from services.platform.structured_logging import LogFormat
+
 _T = TypeVar("_T")
 
 # An ingestion job's byte counts are GraphQL Ints (the contract): a larger file could be
@@ -344,6 +346,14 @@ class Settings:
         "How often that purge runs (one process does it, whichever claims the job).",
     )
     # Observability
+    log_format: LogFormat | None = setting(
+        "LOG_FORMAT",
+        None,
+        "`console` (one readable line per event) or `json` (one JSON object per line, for log"
+        " collectors).",
+        unset="`console` when stderr is a terminal, else `json`",
+        parse=lambda raw: _log_format(raw),
+    )
     metrics_token: Secret | None = setting(
         "METRICS_TOKEN",
         None,
@@ -489,6 +499,15 @@ def _parse(kind: type, declaration: Declaration, raw: str) -> object:
     if kind is Path:
         return Path(raw)
     return raw
+
+
+def _log_format(raw: str) -> LogFormat:
+    value = raw.strip().lower()
+    try:
+        return LogFormat(value)
+    except ValueError:
+        choices = " or ".join(choice.value for choice in LogFormat)
+        raise _BadValue(f"must be {choices}, got {value!r}") from None
 
 
 def _bool(raw: str) -> bool:

@@ -10,6 +10,7 @@ output.
 
 import dataclasses
 import sys
+from enum import Enum
 from pathlib import Path
 from typing import Any, Final
 
@@ -97,6 +98,8 @@ def _table(cls: type[Any]) -> str:
 
 def _type(item: dataclasses.Field[Any], declaration: Declaration) -> str:
     kind = value_type(item)
+    if issubclass(kind, Enum):
+        return " or ".join(f"`{choice.value}`" for choice in kind)
     label = _TYPES[kind]
     if declaration.maximum is not None:
         return f"{label}, {declaration.minimum} to {declaration.maximum}"

@@ -1,9 +1,14 @@
-"""One JSON object per log line, with the `extra` fields a call passed."""
+"""Log lines: one JSON object per event for collectors, or one readable line on a terminal.
+
+`LOG_FORMAT` chooses (docs/configuration.md); unset, a terminal on stderr gets the console form.
+Both carry the `extra` fields a call passed.
+"""
 
 import logging
 import sys
 from datetime import UTC, datetime
-from typing import Final
+from enum import Enum
+from typing import Final, TextIO
 
 import orjson
 
@@ -12,6 +17,15 @@ _STANDARD_ATTRIBUTES: Final = frozenset(
     vars(logging.LogRecord("", 0, "", 0, "", None, None)).keys()
     | {"message", "asctime", "taskName", "color_message"}  # uvicorn's ANSI copy of the message
 )
+
+
+class LogFormat(Enum):
+    CONSOLE = "console"
+    JSON = "json"
+
+
+def _extra(record: logging.LogRecord) -> dict[str, object]:
+    return {key: value for key, value in vars(record).items() if key not in _STANDARD_ATTRIBUTES}
 
 
 class JsonFormatter(logging.Formatter):
@@ -24,17 +38,41 @@ class JsonFormatter(logging.Formatter):
             "pid": record.process,
             "message": record.getMessage(),
         }
-        for key, value in vars(record).items():
-            if key not in _STANDARD_ATTRIBUTES:
-                event[key] = value
+        event.update(_extra(record))
         if record.exc_info:
             event["exception"] = self.formatException(record.exc_info)
         return orjson.dumps(event, default=str).decode()
 
 
-def configure_logging(level: str = "INFO") -> None:
+class ConsoleFormatter(logging.Formatter):
+    """`10:27:44.752 INFO  uvicorn.error  Application startup complete.  key=value ...`"""
+
+    def format(self, record: logging.LogRecord) -> str:
+        time = datetime.fromtimestamp(record.created).strftime("%H:%M:%S.%f")[:-3]
+        fields = "".join(
+            f"  {key}={orjson.dumps(value, default=str).decode()}"
+            for key, value in _extra(record).items()
+        )
+        line = f"{time} {record.levelname:<7} {record.name}  {record.getMessage()}{fields}"
+        if record.exc_info:
+            line += "\n" + self.formatException(record.exc_info)
+        return line
+
+
+def chosen_format(requested: LogFormat | None, stream: TextIO) -> LogFormat:
+    """`requested`, else console on a terminal and JSON anywhere else (files, pipes, services)."""
+    if requested is not None:
+        return requested
+    try:
+        return LogFormat.CONSOLE if stream.isatty() else LogFormat.JSON
+    except ValueError:  # a closed stream
+        return LogFormat.JSON
+
+
+def configure_logging(log_format: LogFormat | None = None, level: str = "INFO") -> None:
     handler = logging.StreamHandler(sys.stderr)
-    handler.setFormatter(JsonFormatter())
+    chosen = chosen_format(log_format, sys.stderr)
+    handler.setFormatter(ConsoleFormatter() if chosen is LogFormat.CONSOLE else JsonFormatter())
     root = logging.getLogger()
     root.handlers[:] = [handler]
     root.setLevel(level)

@@ -447,23 +447,22 @@ _INVARIANT_DEMONYMS: Final = frozenset(
     }
 )
 
-# Regions that contain a country word ("South America" is not the United States, "Latin
-# American" not American). The parser consumes them as one unmatched phrase.
+# Regions: continents and the regions that contain a country word ("South America" is not the
+# United States, "Latin American" not American). The parser matches each as one phrase and
+# refuses it, naming the region, since a filter takes one country.
+_REGIONS: Final = (
+    *("south america", "north america", "central america", "latin america", "the americas"),
+    *("south american", "north american", "central american", "latin american"),
+    *("west indian", "west indies", "east indian", "africa", "african", "west africa"),
+    *("west african", "east africa", "east african", "north africa", "north african"),
+    *("southern africa", "sub saharan africa", "sub saharan african", "europe", "european"),
+    *("eastern europe", "eastern european", "western europe", "western european", "asia"),
+    *("asian", "south asia", "south asian", "southeast asia", "southeast asian", "east asia"),
+    *("east asian", "central asia", "central asian", "oceania", "middle east", "middle eastern"),
+    *("the middle east", "caribbean", "the caribbean", "scandinavia", "scandinavian"),
+)
 REGION_PHRASES: Final = frozenset(
-    {
-        "south america",
-        "north america",
-        "central america",
-        "latin america",
-        "the americas",
-        "south american",
-        "north american",
-        "central american",
-        "latin american",
-        "west indian",
-        "west indies",
-        "east indian",
-    }
+    {*_REGIONS, *(region + "s" for region in _REGIONS if region.endswith(("an", "ian")))}
 )
 
 COUNTRY_NAMES: Final[Mapping[str, str]] = MappingProxyType(

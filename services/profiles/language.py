@@ -19,9 +19,11 @@ Each match carries a meaning; the meanings are then combined into one `FilterSpe
   words the parser cannot use are returned in `unmatched`, as written.
 
 A query of filler and "everyone" words only ("show me all profiles") asks for everything. A query
-with nothing understood, or only "everyone" words beside unknown ones ("people from Atlantis"), is
-UNINTERPRETABLE_QUERY rather than a silent "all profiles". Negation ("not from Kenya") cannot be
-expressed by a filter, so it is BAD_USER_INPUT instead of being read as its opposite.
+with nothing understood, or only "everyone" words beside unknown ones ("people named Ada"), is
+UNINTERPRETABLE_QUERY rather than a silent "all profiles". A place that is no country ("from
+Narnia", "in South America", "Narnian"; places.py) is BAD_USER_INPUT naming it, never an answer
+for every country. Negation ("not from Kenya") cannot be expressed by a filter, so it is
+BAD_USER_INPUT instead of being read as its opposite.
 """
 
 from collections.abc import Callable, Iterable, Sequence
@@ -39,6 +41,12 @@ from services.profiles.countries import (
 )
 from services.profiles.enums import AgeGroup, Gender
 from services.profiles.filters import CanonicalFilter, FilterSpec, normalize
+from services.profiles.places import (
+    NOT_PLACES,
+    PLACE_ARTICLES,
+    PLACE_PREPOSITIONS,
+    looks_like_demonym,
+)
 from services.profiles.query_tokens import Token, TokenKind, tokenize
 
 MAX_QUERY_LENGTH: Final = 500
@@ -61,7 +69,11 @@ def interpret(text: str) -> Interpretation:
             f"the query is {len(text)} characters long; at most {MAX_QUERY_LENGTH} are allowed",
             field="query",
         )
-    meanings, unmatched = _read(tokenize(text))
+    tokens = tokenize(text)
+    spans = _read(tokens)
+    _refuse_unknown_places(tokens, spans)
+    meanings = [span.meaning for span in spans if span.meaning is not None]
+    unmatched = _unmatched(tokens, spans)
     _check_understood(text, meanings, unmatched)
     return Interpretation(text=text, spec=_spec_from(meanings), unmatched=tuple(unmatched))
 
@@ -118,7 +130,7 @@ class _Filler:
 
 @dataclass(frozen=True, slots=True)
 class _Region:
-    """A region ("South America"), consumed whole so "america" is not the US; reported."""
+    """A region ("South America"), consumed whole so "america" is not the US; refused."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -134,6 +146,15 @@ _CONSTRAINTS: Final = (_Gender, _Group, _Decade, _Ages, _Country)
 class _Match:
     end: int  # index of the first token after the match
     meaning: _Meaning
+
+
+@dataclass(frozen=True, slots=True)
+class _Span:
+    """Tokens start..end-1 as read: a meaning, or None for one token the parser could not use."""
+
+    start: int
+    end: int
+    meaning: _Meaning | None
 
 
 # --- Vocabulary: fixed words and phrases --------------------------------------------------------
@@ -453,24 +474,83 @@ _RECOGNISERS: Final[tuple[_Recogniser, ...]] = (
 )
 
 
-def _read(tokens: Sequence[Token]) -> tuple[list[_Meaning], list[str]]:
-    """The meanings found left to right, longest match first, and the words left over."""
-    meanings: list[_Meaning] = []
-    unmatched: list[str] = []
+def _read(tokens: Sequence[Token]) -> list[_Span]:
+    """The tokens read left to right, longest match first; a token nothing matched is its own
+    span without a meaning."""
+    spans: list[_Span] = []
     i = 0
     while i < len(tokens):
         found = [match for recognise in _RECOGNISERS if (match := recognise(tokens, i))]
-        if not found:
-            if tokens[i].kind in (TokenKind.WORD, TokenKind.NUMBER):
-                unmatched.append(tokens[i].raw)
-            i += 1
-            continue
-        match = max(found, key=_end)
-        if isinstance(match.meaning, _Region):
-            unmatched.extend(token.raw for token in tokens[i : match.end])
-        meanings.append(match.meaning)
-        i = match.end
-    return meanings, unmatched
+        end = max(match.end for match in found) if found else i + 1
+        meaning = max(found, key=_end).meaning if found else None
+        spans.append(_Span(i, end, meaning))
+        i = end
+    return spans
+
+
+def _unmatched(tokens: Sequence[Token], spans: Sequence[_Span]) -> list[str]:
+    return [
+        tokens[span.start].raw
+        for span in spans
+        if span.meaning is None and tokens[span.start].kind in (TokenKind.WORD, TokenKind.NUMBER)
+    ]
+
+
+# --- Places that are no country -----------------------------------------------------------------
+
+
+def _refuse_unknown_places(tokens: Sequence[Token], spans: Sequence[_Span]) -> None:
+    """BAD_USER_INPUT naming the first place that is no country: a region, a word shaped like a
+    nationality, or the unknown words after "from" / "in"."""
+    for index, span in enumerate(spans):
+        if isinstance(span.meaning, _Region):
+            region = _written(tokens, span.start, span.end)
+            raise bad_input(
+                f"{region!r} is a region, not a country; a query takes one country "
+                f"(e.g. 'from Kenya', 'Nigerian')",
+                field="query",
+            )
+        if _is_unknown_word(tokens, span) and looks_like_demonym(tokens[span.start].norm):
+            raise bad_input(
+                f"{tokens[span.start].raw!r} looks like a nationality but names no country; "
+                f"{_NAME_A_COUNTRY}",
+                field="query",
+            )
+        if isinstance(span.meaning, _Filler) and tokens[span.end - 1].norm in PLACE_PREPOSITIONS:
+            place = _place_after(tokens, spans[index + 1 :])
+            if place is not None:
+                raise bad_input(f"no country is called {place!r}; {_NAME_A_COUNTRY}", field="query")
+
+
+_NAME_A_COUNTRY: Final = (
+    "name one country by name, nationality or ISO code (e.g. 'from Kenya', 'Nigerian', 'in NG')"
+)
+
+
+def _place_after(tokens: Sequence[Token], following: Sequence[_Span]) -> str | None:
+    """The unknown words that follow "from" or "in" (after an optional "the"), as written."""
+    while following and _is_article(tokens, following[0]):
+        following = following[1:]
+    words = []
+    for span in following:
+        if not _is_unknown_word(tokens, span):
+            break
+        words.append(span)
+    if not words or tokens[words[0].start].norm in NOT_PLACES:
+        return None
+    return _written(tokens, words[0].start, words[-1].end)
+
+
+def _is_article(tokens: Sequence[Token], span: _Span) -> bool:
+    return isinstance(span.meaning, _Filler) and tokens[span.start].norm in PLACE_ARTICLES
+
+
+def _is_unknown_word(tokens: Sequence[Token], span: _Span) -> bool:
+    return span.meaning is None and tokens[span.start].kind is TokenKind.WORD
+
+
+def _written(tokens: Sequence[Token], start: int, end: int) -> str:
+    return " ".join(token.raw for token in tokens[start:end])
 
 
 # --- From meanings to a FilterSpec --------------------------------------------------------------

@@ -20,6 +20,9 @@ class ProfilePage:
     total_count: int
     filter: CanonicalFilter
     cache_key: str
+    # Words of this request's text that carried no meaning. Set after the cache, never stored:
+    # texts with equal meaning share one cached page but not their unused words.
+    unmatched: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)

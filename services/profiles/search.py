@@ -1,7 +1,7 @@
 """Profile reads: filtered keyset pages with exact totals, single profiles, breakdowns."""
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Any, Final
 from uuid import UUID
@@ -10,7 +10,7 @@ import asyncpg
 
 from db import profiles as profiles_db
 from db.pool import Connection, run_read
-from services.errors import bad_input
+from services.errors import ErrorCode, ServiceError, bad_input
 from services.pagination import Cursor, PageRequest, encode_cursor
 from services.platform.cache import ResultCache
 from services.profiles.age_groups import MAX_AGE, MIN_AGE
@@ -47,10 +47,16 @@ class ProfileSearch:
 
 def resolve_filter(spec: FilterSpec | None, text: str | None) -> CanonicalFilter:
     """The one canonical filter for a structured filter and/or a plain-English query."""
+    return _resolve(spec, text)[0]
+
+
+def _resolve(spec: FilterSpec | None, text: str | None) -> tuple[CanonicalFilter, tuple[str, ...]]:
+    """`resolve_filter` and the words of `text` that carried no meaning."""
     if text is None:
-        return normalize(spec or FilterSpec())
-    _, from_text = interpret_and_normalize(text)
-    return from_text if spec is None else combine(spec, from_text)
+        return normalize(spec or FilterSpec()), ()
+    interpretation, from_text = interpret_and_normalize(text)
+    canonical = from_text if spec is None else combine(spec, from_text)
+    return canonical, interpretation.unmatched
 
 
 def cache_key(canonical: CanonicalFilter, sort: ProfileSort, page: PageRequest) -> str:
@@ -69,7 +75,7 @@ async def search_profiles(
 ) -> ProfilePage:
     """One page and its exact total; from `cache` when it holds this page at the current data
     version (`pool`'s, when the caller read it: `version`). Bad input fails before any lookup."""
-    canonical = resolve_filter(search.filter, search.text)
+    canonical, unmatched = _resolve(search.filter, search.text)
     after = _cursor_position(search.page.after, search.sort)
     key = cache_key(canonical, search.sort, search.page)
 
@@ -77,8 +83,10 @@ async def search_profiles(
         return await _read_page(pool, search, canonical, after, key)
 
     if cache is None:
-        return await read_page()
-    return await cache.get_or_compute(f"page:{key}", read_page, PAGE_CODEC, version=version)
+        page = await read_page()
+    else:
+        page = await cache.get_or_compute(f"page:{key}", read_page, PAGE_CODEC, version=version)
+    return replace(page, unmatched=unmatched)
 
 
 async def _read_page(
@@ -131,8 +139,20 @@ async def profile_stats(
     cache: ResultCache | None = None,
     version: str | None = None,
 ) -> list[ProfileGroup]:
-    """Exact counts per combination of `group_by`, largest first; `[]` gives the total."""
-    canonical = resolve_filter(spec, text)
+    """Exact counts per combination of `group_by`, largest first; `[]` gives the total.
+
+    A list of groups has no room to say which words of `text` were not used, and counting
+    without them would answer for a wider set than asked, so such a text is refused.
+    """
+    canonical, unmatched = _resolve(spec, text)
+    if unmatched:
+        raise ServiceError(
+            ErrorCode.UNINTERPRETABLE_QUERY,
+            f"could not use {', '.join(map(repr, unmatched))} in the query; breakdowns count "
+            "only what every word means, so rephrase or drop them (interpretQuery shows how a "
+            "text is read)",
+            field="query",
+        )
     dimensions = list(dict.fromkeys(group_by))
 
     async def read_groups() -> list[ProfileGroup]:

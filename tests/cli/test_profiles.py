@@ -92,6 +92,14 @@ def test_query_reports_words_it_did_not_use(run_cli: RunCli) -> None:
     result = run_cli("query", "happy women from kenya", "--first", "1")
     assert result.exit_code == 0, result.output
     assert "unused    happy" in result.stdout
+    as_json = run_cli("query", "women named Ada", "--first", "1", "--json")
+    assert orjson.loads(as_json.stdout)["unmatched"] == ["named", "Ada"]
+
+
+def test_query_names_a_place_that_is_no_country(run_cli: RunCli) -> None:
+    result = run_cli("query", "men from Narnia")
+    assert result.exit_code == ExitCode.BAD_INPUT
+    assert "no country is called 'Narnia'" in result.stderr
 
 
 @pytest.mark.parametrize(
@@ -99,6 +107,9 @@ def test_query_reports_words_it_did_not_use(run_cli: RunCli) -> None:
     [
         (("query", "purple elephants"), "UNINTERPRETABLE_QUERY", ExitCode.BAD_INPUT),
         (("query", "children above 60"), "BAD_USER_INPUT", ExitCode.BAD_INPUT),
+        (("query", "men from Narnia"), "BAD_USER_INPUT", ExitCode.BAD_INPUT),
+        (("query", "Narnian women"), "BAD_USER_INPUT", ExitCode.BAD_INPUT),
+        (("export", "-q", "women in Narnia", "-o", "x.csv"), "BAD_USER_INPUT", 6),
         (("query", "--country", "ZZ"), "BAD_USER_INPUT", ExitCode.BAD_INPUT),
         (("query", "women", "--first", "500"), "BAD_USER_INPUT", ExitCode.BAD_INPUT),
         (("export", "-q", "purple elephants", "-o", "x.csv"), "UNINTERPRETABLE_QUERY", 6),

@@ -24,6 +24,7 @@ query Profiles(
     pageInfo { hasNextPage hasPreviousPage startCursor endCursor }
     filter { gender ageGroup countryId minAge maxAge minGenderProbability minCountryProbability
              cacheKey }
+    unmatched
   }
 }
 """
@@ -282,6 +283,48 @@ async def test_interpret_query_reports_filter_and_unmatched_words(gql: GraphQLCa
     assert result["filter"]["ageGroup"] == "TEENAGER"
     assert result["filter"]["minAge"] == 17
     assert result["filter"]["gender"] is None
+
+
+async def test_profiles_name_the_words_they_could_not_use(gql: GraphQLCall) -> None:
+    body = await gql(PROFILES, {"query": "women named Ada", "first": 1})
+    connection = body["data"]["profiles"]
+    assert connection["unmatched"] == ["named", "Ada"]
+    assert connection["totalCount"] == count_where(lambda r: matches(r, gender="female"))
+    # The page is cached by meaning; the words are this request's, never the cached ones.
+    plain = await gql(PROFILES, {"query": "women", "first": 1})
+    assert plain["data"]["profiles"]["unmatched"] == []
+    assert plain["data"]["profiles"]["filter"] == connection["filter"]
+    structured = await gql(PROFILES, {"filter": {"gender": "FEMALE"}, "first": 1})
+    assert structured["data"]["profiles"]["unmatched"] == []
+
+
+@pytest.mark.parametrize(
+    ("query", "place"),
+    [
+        ("men from Narnia", "'Narnia'"),
+        ("Narnian women", "'Narnian'"),
+        ("women living in Narnia", "'Narnia'"),
+        ("men based in South America", "'South America'"),
+    ],
+)
+async def test_a_place_that_is_no_country_is_refused_everywhere(
+    gql: GraphQLCall, query: str, place: str
+) -> None:
+    for operation, variables in (
+        (PROFILES, {"query": query}),
+        (STATS, {"query": query, "groupBy": ["GENDER"]}),
+        (INTERPRET, {"text": query}),
+    ):
+        body = await gql(operation, variables)
+        assert error_code(body) == "BAD_USER_INPUT", (operation, body)
+        assert place in body["errors"][0]["message"]
+
+
+async def test_stats_refuse_words_they_cannot_report(gql: GraphQLCall) -> None:
+    body = await gql(STATS, {"query": "women named Ada", "groupBy": ["COUNTRY"]})
+    assert error_code(body) == "UNINTERPRETABLE_QUERY"
+    assert "'named', 'Ada'" in body["errors"][0]["message"]
+    assert body["errors"][0]["extensions"]["field"] == "query"
 
 
 async def test_every_operation_needs_a_token(gql: GraphQLCall) -> None:
