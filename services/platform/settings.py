@@ -220,7 +220,7 @@ class Settings:
     github_client_id: str | None = setting(
         "GITHUB_CLIENT_ID",
         None,
-        "Client id of the GitHub OAuth app behind \"Sign in with GitHub\".",
+        'Client id of the GitHub OAuth app behind "Sign in with GitHub".',
         unset="off: its routes and `signInWithGitHub` answer `NOT_FOUND`, not configured",
     )
     github_client_secret: Secret | None = setting(
