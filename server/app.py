@@ -30,6 +30,7 @@ from server.access_log import AccessLogMiddleware, request_id_of, request_record
 from server.bearer import bearer_token
 from server.errors import error_response, service_error_response
 from server.exports import EXPORT_ROUTE_NAME, export_routes
+from server.github_auth import github_routes
 from server.graphiql import graphiql_page, graphiql_routes
 from server.live_transcript import live_transcript_routes
 from server.metrics import metrics_endpoint, sample_pool_gauges
@@ -348,6 +349,7 @@ def create_app(
             *graphiql_routes(),
             *live_transcript_routes(),
             *export_routes(secret_key),
+            *github_routes(),
         ],
         lifespan=lifespan,
         middleware=[Middleware(AccessLogMiddleware)],

@@ -12,7 +12,9 @@ import secrets
 from dataclasses import dataclass
 from typing import Any, Final, Self
 
-import httpx
+# authlib's client is built on httpx2 (declared in pyproject.toml so authlib never takes its
+# deprecated plain-httpx fallback): its errors are httpx2's.
+import httpx2
 from authlib.common.errors import AuthlibBaseError
 from authlib.integrations.httpx_client import AsyncOAuth2Client
 
@@ -106,7 +108,7 @@ async def fetch_identity(
         except AuthlibBaseError as error:
             logger.info("github refused the code", extra={"error": getattr(error, "error", "")})
             raise ServiceError(ErrorCode.UNAUTHENTICATED, REFUSED) from None
-        except (httpx.TransportError, httpx.HTTPStatusError, ValueError) as error:
+        except (httpx2.TransportError, httpx2.HTTPStatusError, ValueError) as error:
             logger.warning("github unavailable", extra={"error": repr(error)})
             raise ServiceError(ErrorCode.UPSTREAM_UNAVAILABLE, UNREACHABLE) from None
     return _identity(user, emails)
