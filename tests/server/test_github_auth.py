@@ -5,7 +5,9 @@ fake GitHub over real HTTP on 127.0.0.1, and the web app at APP_URL (`app.test`)
 answers 200, so the redirect carrying the tokens in its fragment is the last in the history.
 """
 
+import base64
 import dataclasses
+import hashlib
 from collections.abc import AsyncIterator
 from typing import Any, Final
 from urllib.parse import parse_qs, urlsplit
@@ -22,7 +24,17 @@ from services.platform.settings import Secret, Settings
 from tests.conftest import GraphQLCall
 from tests.fakes.github import CLIENT_ID, CLIENT_SECRET, FakeGitHub, new_github_user
 from tests.fakes.server import Fault
-from tests.graph.accounts.helpers import INVITE, ME, data, emailed_token, sign_up, unique_email
+from tests.graph.accounts.helpers import (
+    INVITE,
+    ME,
+    data,
+    emailed_token,
+    sign_up,
+    unique_email,
+)
+from tests.graph.accounts.helpers import (
+    code as code_of,
+)
 
 APP_URL: Final = "http://app.test"
 
@@ -228,3 +240,97 @@ async def test_unconfigured_routes_answer_a_coded_error(
             }
         ],
     }
+
+
+SIGN_IN_WITH_GITHUB: Final = """
+mutation($code: String!, $verifier: String!, $redirectUri: String!) {
+  signInWithGitHub(code: $code, codeVerifier: $verifier, redirectUri: $redirectUri) {
+    githubLogin created session { accessToken tokenType user { email role } }
+  }
+}
+"""
+LOOPBACK: Final = "http://127.0.0.1:9/callback"
+
+
+async def _code_for(browser: httpx.AsyncClient, fake_github: FakeGitHub, verifier: str) -> str:
+    """What a client running its own flow (the CLI) gets back from GitHub's consent."""
+    consent = await browser.get(
+        f"{fake_github.url}/login/oauth/authorize",
+        params={
+            "client_id": CLIENT_ID,
+            "redirect_uri": LOOPBACK,
+            "state": "client-state",
+            "code_challenge": s256(verifier),
+            "code_challenge_method": "S256",
+        },
+        follow_redirects=False,
+    )
+    query = parse_qs(urlsplit(consent.headers["location"]).query)
+    assert query["state"] == ["client-state"]
+    return query["code"][0]
+
+
+async def _sign_in_with_github(
+    browser: httpx.AsyncClient, variables: dict[str, str]
+) -> dict[str, Any]:
+    response = await browser.post(
+        "/graphql", json={"query": SIGN_IN_WITH_GITHUB, "variables": variables}
+    )
+    body: dict[str, Any] = response.json()
+    return body
+
+
+async def test_the_mutation_trades_a_code_and_its_verifier(
+    browser: httpx.AsyncClient, fake_github: FakeGitHub
+) -> None:
+    email = unique_email("cli")
+    fake_github.next_user = new_github_user("terminal", email)
+    verifier = "v" * 50
+    code = await _code_for(browser, fake_github, verifier)
+    body = await _sign_in_with_github(
+        browser, {"code": code, "verifier": verifier, "redirectUri": LOOPBACK}
+    )
+    signed_in = data(body)["signInWithGitHub"]
+    assert (signed_in["githubLogin"], signed_in["created"]) == ("terminal", True)
+    assert signed_in["session"]["user"] == {"email": email, "role": "ADMIN"}
+
+
+async def test_the_mutation_with_another_verifier_is_refused(
+    browser: httpx.AsyncClient, fake_github: FakeGitHub, pool: asyncpg.Pool
+) -> None:
+    email = unique_email("stolen")
+    fake_github.next_user = new_github_user("stolen", email)
+    code = await _code_for(browser, fake_github, "v" * 50)
+    body = await _sign_in_with_github(
+        browser, {"code": code, "verifier": "w" * 50, "redirectUri": LOOPBACK}
+    )
+    assert code_of(body) == "UNAUTHENTICATED"
+    async with pool.acquire() as conn:
+        assert not await conn.fetchval(
+            "select exists (select 1 from users where email = $1)", email
+        )
+
+
+async def test_the_mutation_refuses_a_redirect_off_this_machine(
+    browser: httpx.AsyncClient,
+) -> None:
+    body = await _sign_in_with_github(
+        browser,
+        {"code": "x", "verifier": "v" * 50, "redirectUri": "https://evil.example/callback"},
+    )
+    assert code_of(body) == "BAD_USER_INPUT"
+
+
+async def test_the_mutation_unconfigured_is_not_found(gql: GraphQLCall) -> None:
+    body = await gql(
+        SIGN_IN_WITH_GITHUB,
+        {"code": "x", "verifier": "v" * 50, "redirectUri": LOOPBACK},
+        token=None,
+    )
+    assert code_of(body) == "NOT_FOUND"
+    assert body["errors"][0]["message"] == "GitHub sign-in is not configured on this server"
+
+
+def s256(verifier: str) -> str:
+    digest = hashlib.sha256(verifier.encode()).digest()
+    return base64.urlsafe_b64encode(digest).rstrip(b"=").decode()
