@@ -1,4 +1,5 @@
-"""Sign in with GitHub from a browser: `GET /auth/github/start` and `GET /auth/github/callback`.
+"""Sign in with GitHub from a browser: `GET /auth/github/start` and `GET /auth/github/callback`;
+`GET /auth/github/authorize` starts a flow a client runs itself (`insighta login --github`).
 
 `start` makes the `state` and the PKCE verifier, keeps them (and an `invitation` parameter) in
 a short-lived signed HttpOnly cookie scoped to `/auth/github` (services/accounts/github_signin.py
@@ -9,6 +10,7 @@ never send to a server, so they reach no access log or Referer. Every refusal is
 JSON error body (server/errors.py); an unconfigured server answers NOT_FOUND.
 """
 
+import re
 import secrets
 from typing import Final
 from urllib.parse import urlencode
@@ -28,6 +30,7 @@ from services.accounts.github_signin import (
     FLOW_TTL,
     GitHubSignIn,
     PendingFlow,
+    check_loopback_redirect,
     exchange_and_sign_in,
     open_flow,
     seal_flow,
@@ -38,6 +41,8 @@ from services.errors import ErrorCode, ServiceError
 FLOW_COOKIE: Final = "insighta_github_flow"
 COOKIE_PATH: Final = "/auth/github"
 CALLBACK_ROUTE: Final = "github_callback"
+# base64url of a sha256, unpadded (RFC 7636 4.2).
+_CHALLENGE: Final = re.compile(r"[A-Za-z0-9_-]{43}")
 _NO_STORE: Final = {"Cache-Control": "no-store", "Referrer-Policy": "no-referrer"}
 
 
@@ -67,6 +72,33 @@ async def github_start(request: Request) -> Response:
         samesite="lax",
     )
     return response
+
+
+async def github_authorize(request: Request) -> Response:
+    """For a client that runs the flow itself (`insighta login --github`): it keeps the state
+    and the verifier and sends only the challenge; the server adds its client id and sends
+    the browser to GitHub, which redirects to the client's loopback port."""
+    accounts: AccountServices = request.app.state.accounts
+    if accounts.github is None:
+        return service_error_response(not_configured())
+    query = request.query_params
+    redirect_uri, state = query.get("redirect_uri", ""), query.get("state", "")
+    challenge = query.get("code_challenge", "")
+    try:
+        check_loopback_redirect(redirect_uri)
+        if not state or not _CHALLENGE.fullmatch(challenge):
+            raise ServiceError(
+                ErrorCode.BAD_USER_INPUT,
+                "send state and an S256 code_challenge (43 base64url characters)",
+            )
+        if query.get("code_challenge_method", "S256") != "S256":
+            raise ServiceError(ErrorCode.BAD_USER_INPUT, "only code_challenge_method=S256")
+    except ServiceError as error:
+        return service_error_response(error)
+    target = authorization_url(
+        accounts.github, redirect_uri=redirect_uri, state=state, code_challenge=challenge
+    )
+    return RedirectResponse(target, status_code=302, headers=_NO_STORE)
 
 
 async def github_callback(request: Request) -> Response:
@@ -127,5 +159,6 @@ def _fragment(signed_in: GitHubSignIn) -> str:
 def github_routes() -> list[Route]:
     return [
         Route("/auth/github/start", github_start, methods=["GET"]),
+        Route("/auth/github/authorize", github_authorize, methods=["GET"]),
         Route("/auth/github/callback", github_callback, methods=["GET"], name=CALLBACK_ROUTE),
     ]

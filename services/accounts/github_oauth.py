@@ -81,11 +81,25 @@ def new_code_verifier() -> str:
     return secrets.token_urlsafe(48)
 
 
-def authorization_url(app: GitHubApp, *, redirect_uri: str, state: str, code_verifier: str) -> str:
-    """Where the browser goes: GitHub's consent page, which redirects to `redirect_uri`."""
+def authorization_url(
+    app: GitHubApp,
+    *,
+    redirect_uri: str,
+    state: str,
+    code_verifier: str | None = None,
+    code_challenge: str | None = None,
+) -> str:
+    """Where the browser goes: GitHub's consent page, which redirects to `redirect_uri`. The
+    challenge is made from `code_verifier`, or given (a client that keeps its verifier)."""
     client = _client(app, redirect_uri)
+    extra = {} if code_challenge is None else {"code_challenge": code_challenge}
+    if code_challenge is not None:
+        extra["code_challenge_method"] = "S256"
     url, _ = client.create_authorization_url(
-        f"{app.oauth_base_url}/login/oauth/authorize", state=state, code_verifier=code_verifier
+        f"{app.oauth_base_url}/login/oauth/authorize",
+        state=state,
+        code_verifier=code_verifier,
+        **extra,
     )
     return str(url)
 
