@@ -12,6 +12,7 @@ from cli.client import Endpoint, InsightaClient, local_endpoint
 from cli.credentials import StoredLogin, forget_login, save_login
 from cli.errors import CommandError
 from cli.exit_codes import ExitCode
+from cli.github_login import sign_in_with_github
 from cli.output import print_inert, reports_errors, stderr, stdout
 from cli.profiles import PANEL
 from services.platform.settings import DEFAULT_CLIENT_URL, ClientSettings
@@ -29,10 +30,23 @@ def login(
     token: Annotated[
         str | None, typer.Option(help="Bearer token; asked for (hidden) when not given")
     ] = None,
+    github: Annotated[
+        bool,
+        typer.Option(
+            "--github", help="Sign in with GitHub in the browser instead of giving a token"
+        ),
+    ] = False,
+    invitation: Annotated[
+        str | None,
+        typer.Option(help="With --github: the invitation token a first sign-in joins by"),
+    ] = None,
 ) -> None:
     """Check a token against a server and store both for the client commands (file mode 0600)."""
     settings = ClientSettings.from_env()
     target = url or settings.url or DEFAULT_CLIENT_URL
+    if github:
+        _login_with_github(settings, target, invitation)
+        return
     secret = (token if token is not None else _ask_token()).strip()
     if not secret:
         raise CommandError("no token given", ExitCode.USAGE)
@@ -47,6 +61,29 @@ def login(
         ) from None
     print_inert(stdout, f"logged in to {target} as {_identity(viewer)}")
     print_inert(stderr, f"saved to {settings.credentials_path}", style="dim")
+
+
+def _login_with_github(settings: ClientSettings, target: str, invitation: str | None) -> None:
+    def announce(url: str) -> None:
+        print_inert(
+            stderr,
+            f"Opening your browser to sign in with GitHub; if it does not open, visit:\n{url}",
+        )
+
+    signed_in = sign_in_with_github(target, invitation=invitation, announce=announce)
+    _store(settings, StoredLogin(url=target, token=signed_in.access_token))
+    print_inert(stdout, f"Logged in as @{signed_in.github_login}")
+    print_inert(stderr, f"saved to {settings.credentials_path}", style="dim")
+
+
+def _store(settings: ClientSettings, stored: StoredLogin) -> None:
+    try:
+        save_login(settings.credentials_path, stored)
+    except OSError as error:
+        raise CommandError(
+            f"cannot store the login in {settings.credentials_path}: {error.strerror}",
+            ExitCode.FAILED,
+        ) from None
 
 
 def _ask_token() -> str:

@@ -151,8 +151,10 @@ async def insert_user(
     email_key: str,
     role: str,
     name: str,
-    password_hash: str,
+    password_hash: str | None,
 ) -> asyncpg.Record | None:
+    """None when the address is taken. `password_hash` None: an account that signs in another
+    way (GitHub) until a password reset gives it one."""
     return await conn.fetchrow(
         INSERT_USER, organisation_id, email, email_key, role, name, password_hash
     )

@@ -34,6 +34,7 @@ from server.bearer import bearer_token
 from server.cors import cors_middleware
 from server.errors import error_response, request_errors_status, service_error_response
 from server.exports import EXPORT_ROUTE_NAME, export_routes
+from server.github_auth import github_routes
 from server.graphiql import graphiql_page, graphiql_routes
 from server.graphql_over_http import (
     CONTENT_TYPES,
@@ -432,6 +433,7 @@ def create_app(
             *graphiql_routes(),
             *live_transcript_routes(),
             *export_routes(secret_key),
+            *github_routes(),
         ],
         lifespan=lifespan,
         # The access log outermost, so refused preflights and websockets are logged too.

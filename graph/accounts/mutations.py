@@ -7,10 +7,10 @@ from strawberry.types import Info
 
 from graph.accounts.enums import UserRole
 from graph.accounts.inputs import SignUpInput
-from graph.accounts.types import AuthPayload, Invitation, User
+from graph.accounts.types import AuthPayload, GitHubSignIn, Invitation, User
 from graph.core.context import Context
 from graph.core.permissions import Permitted, require_principal
-from services.accounts import invitations, password_resets, sessions, signup, users
+from services.accounts import github_signin, invitations, password_resets, sessions, signup, users
 from services.interviews.access import parse_id
 
 
@@ -33,6 +33,34 @@ class AccountsMutation:
     )
     async def login(self, info: Info[Context, None], email: str, password: str) -> AuthPayload:
         return AuthPayload.from_domain(await sessions.login(info.context.accounts, email, password))
+
+    @strawberry.mutation(
+        name="signInWithGitHub",
+        permission_classes=[Permitted],
+        description="Finish a Sign in with GitHub that a client ran itself (the CLI): trade "
+        "GitHub's `code` and the PKCE `codeVerifier` for a session. `redirectUri` must be the "
+        "loopback address the client gave GitHub. The first sign-in creates the account as "
+        "`signUp` would (founding an organisation, or joining by `invitationToken`); an "
+        "address that already has a password account is BAD_USER_INPUT. GitHub refusing the "
+        "code or verifier is UNAUTHENTICATED; unconfigured, NOT_FOUND.",
+    )
+    async def sign_in_with_github(
+        self,
+        info: Info[Context, None],
+        code: str,
+        code_verifier: str,
+        redirect_uri: str,
+        invitation_token: str | None = None,
+    ) -> GitHubSignIn:
+        github_signin.check_loopback_redirect(redirect_uri)
+        signed_in = await github_signin.exchange_and_sign_in(
+            info.context.accounts,
+            code=code,
+            code_verifier=code_verifier,
+            redirect_uri=redirect_uri,
+            invitation_token=invitation_token,
+        )
+        return GitHubSignIn.from_domain(signed_in)
 
     @strawberry.mutation(
         permission_classes=[Permitted],

@@ -6,7 +6,7 @@ from typing import Self
 import strawberry
 
 from graph.accounts.enums import OrganisationOrigin, UserRole
-from services.accounts import records
+from services.accounts import github_signin, records
 from services.accounts.invitations import SentInvitation
 
 
@@ -59,6 +59,24 @@ class AuthPayload:
             refresh_token_expires_at=session.refresh_token_expires_at,
             token_type="Bearer",
             user=User.from_domain(session.user),
+        )
+
+
+@strawberry.type(
+    name="GitHubSignIn",
+    description="A session opened by Sign in with GitHub, and the GitHub account behind it.",
+)
+class GitHubSignIn:
+    session: AuthPayload
+    github_login: str = strawberry.field(description="The GitHub username (login)")
+    created: bool = strawberry.field(description="True when this sign-in created the account")
+
+    @classmethod
+    def from_domain(cls, signed_in: github_signin.GitHubSignIn) -> Self:
+        return cls(
+            session=AuthPayload.from_domain(signed_in.session),
+            github_login=signed_in.github_login,
+            created=signed_in.created,
         )
 
 

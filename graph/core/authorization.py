@@ -127,6 +127,7 @@ PERMISSIONS: Final = MappingProxyType(
         # accounts
         "signUp": _PUBLIC,
         "login": _PUBLIC,
+        "signInWithGitHub": _PUBLIC,
         "refreshToken": _PUBLIC,
         "logout": _PUBLIC,
         "requestPasswordReset": _PUBLIC,

@@ -19,7 +19,14 @@ from services.platform.rate_limit import RateLimit, RateLimited
 
 # The operations that check a secret a caller could guess.
 AUTH_OPERATIONS: Final = frozenset(
-    {"signUp", "login", "refreshToken", "requestPasswordReset", "resetPassword"}
+    {
+        "signUp",
+        "login",
+        "signInWithGitHub",
+        "refreshToken",
+        "requestPasswordReset",
+        "resetPassword",
+    }
 )
 
 

@@ -6,6 +6,7 @@ from typing import Self
 
 import asyncpg
 
+from services.accounts.github_oauth import GitHubApp
 from services.accounts.statuses import UserStatuses
 from services.platform.settings import Secret, Settings
 
@@ -47,6 +48,7 @@ class AccountServices:
     secret_key: Secret
     policy: AccountPolicy
     statuses: UserStatuses
+    github: GitHubApp | None = None  # Sign in with GitHub, when configured
 
 
 def build_account_services(
@@ -57,4 +59,5 @@ def build_account_services(
         secret_key=secret_key,
         policy=AccountPolicy.from_settings(settings),
         statuses=UserStatuses(pool, ttl_seconds=settings.user_status_cache_seconds),
+        github=GitHubApp.from_settings(settings),
     )

@@ -11,6 +11,7 @@ account.
 
 import asyncio
 import logging
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import Final
 from uuid import UUID
@@ -51,41 +52,90 @@ class NewAccount:
         return f"NewAccount(email={self.email!r}, password='**********')"
 
 
+@dataclass(frozen=True, slots=True)
+class AccountPlan:
+    """A new account as checked before anything expensive: its address and name, and either
+    the invitation it joins by or the organisation it founds."""
+
+    email: validation.EmailAddress
+    name: str
+    invitation_digest: bytes | None
+    organisation_name: str | None
+
+
+# Runs in the transaction that creates the user (GitHub sign-in links its identity there).
+AfterCreate = Callable[[Connection, User], Awaitable[None]]
+
+
 async def sign_up(accounts: AccountServices, account: NewAccount) -> SignedIn:
     """The new account, signed in. Its welcome email is queued in the same transaction (call
     the worker's notify after this returns)."""
     email = validation.email_address(account.email)
     name = validation.person_name(account.name, fallback=email.local_part)
     check_password_rules(account.password)
-    invitation_digest = None
-    organisation_name = None
-    if account.invitation_token is not None:
-        if not is_plausible_token(account.invitation_token):
+    plan = plan_account(
+        email,
+        name,
+        organisation_name=account.organisation_name,
+        invitation_token=account.invitation_token,
+    )
+    await check_plan(accounts, plan)
+    password_hash = await asyncio.to_thread(hash_password, account.password)
+    return await create_account(accounts, plan, password_hash=password_hash)
+
+
+def plan_account(
+    email: validation.EmailAddress,
+    name: str,
+    *,
+    organisation_name: str | None,
+    invitation_token: str | None,
+) -> AccountPlan:
+    """The cheap checks: the invitation's shape, or the name of the organisation to found
+    (default: the email domain)."""
+    if invitation_token is not None:
+        if not is_plausible_token(invitation_token):
             raise bad_input(INVALID_INVITATION, field="invitationToken")
-        invitation_digest = token_digest(account.invitation_token)
-    else:
-        organisation_name = validation.organisation_name(
-            account.organisation_name, fallback=email.domain
-        )
+        return AccountPlan(email, name, token_digest(invitation_token), None)
+    founded = validation.organisation_name(organisation_name, fallback=email.domain)
+    return AccountPlan(email, name, None, founded)
+
+
+async def check_plan(accounts: AccountServices, plan: AccountPlan) -> None:
+    """The invitation and the address, before the caller does its expensive part."""
     async with accounts.pool.acquire() as conn:
         # The invitation first: with a bogus one, a known and an unknown address get the same
         # answer after the same statement and no argon2 work, so the answer and its timing
         # tell nobody which addresses have accounts (tests/graph/accounts/test_signup.py).
-        if invitation_digest is not None:
-            _check_invitation(await tokens_db.get_invitation(conn, invitation_digest), email)
-        if await accounts_db.is_email_taken(conn, email.key):
+        if plan.invitation_digest is not None:
+            invitation = await tokens_db.get_invitation(conn, plan.invitation_digest)
+            _check_invitation(invitation, plan.email)
+        if await accounts_db.is_email_taken(conn, plan.email.key):
             raise bad_input(EMAIL_TAKEN, field="email")
-    password_hash = await asyncio.to_thread(hash_password, account.password)
+
+
+async def create_account(
+    accounts: AccountServices,
+    plan: AccountPlan,
+    *,
+    password_hash: str | None,
+    after_create: AfterCreate | None = None,
+) -> SignedIn:
+    """Everything checked again and written in one transaction: the organisation founded (or
+    the invitation accepted), the user, `after_create`, the welcome email and the session."""
+    email = plan.email
     async with accounts.pool.acquire() as conn, conn.transaction():
         invitation = None
-        if invitation_digest is not None:
-            invitation = await tokens_db.get_invitation(conn, invitation_digest, for_update=True)
+        if plan.invitation_digest is not None:
+            invitation = await tokens_db.get_invitation(
+                conn, plan.invitation_digest, for_update=True
+            )
             _check_invitation(invitation, email)
             assert invitation is not None
             organisation_id, role = invitation["organisation_id"], UserRole(invitation["role"])
         else:
-            assert organisation_name is not None
-            organisation_id = await _found_organisation(conn, organisation_name)
+            assert plan.organisation_name is not None
+            organisation_id = await _found_organisation(conn, plan.organisation_name)
             role = UserRole.ADMIN
         row = await accounts_db.insert_user(
             conn,
@@ -93,7 +143,7 @@ async def sign_up(accounts: AccountServices, account: NewAccount) -> SignedIn:
             email=email.address,
             email_key=email.key,
             role=role.value,
-            name=name,
+            name=plan.name,
             password_hash=password_hash,
         )
         if row is None:  # taken between the check and now
@@ -101,6 +151,8 @@ async def sign_up(accounts: AccountServices, account: NewAccount) -> SignedIn:
         user = User.from_row(row)
         if invitation is not None:
             await tokens_db.mark_invitation_accepted(conn, invitation["id"], user.id)
+        if after_create is not None:
+            await after_create(conn, user)
         await queue_email(
             conn,
             welcome_email(to=user.email, name=user.name, sign_in_url=accounts.policy.sign_in_url),

@@ -230,6 +230,31 @@ class Settings:
         " `/reset-password?token=`, `/sign-up?invitation=`); a trailing `/` is dropped.",
         parse=lambda raw: raw.rstrip("/"),
     )
+    # Sign in with GitHub (docs/security.md); off unless both the client id and secret are set.
+    github_client_id: str | None = setting(
+        "GITHUB_CLIENT_ID",
+        None,
+        'Client id of the GitHub OAuth app behind "Sign in with GitHub".',
+        unset="off: its routes and `signInWithGitHub` answer `NOT_FOUND`, not configured",
+    )
+    github_client_secret: Secret | None = setting(
+        "GITHUB_CLIENT_SECRET",
+        None,
+        "Client secret of that GitHub OAuth app.",
+        unset="GitHub sign-in is off",
+    )
+    github_oauth_base_url: str = setting(
+        "GITHUB_OAUTH_BASE_URL",
+        "https://github.com",
+        "Host of GitHub's `/login/oauth/authorize` and `/login/oauth/access_token`.",
+        parse=lambda raw: raw.rstrip("/"),
+    )
+    github_api_base_url: str = setting(
+        "GITHUB_API_BASE_URL",
+        "https://api.github.com",
+        "GitHub's REST API host (`/user`, `/user/emails`).",
+        parse=lambda raw: raw.rstrip("/"),
+    )
     # Interviews and the outside services they call
     gemini_api_key: Secret | None = setting(
         "GEMINI_API_KEY", None, "Gemini API key.", unset="offline mode: a local deterministic AI"

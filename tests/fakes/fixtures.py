@@ -1,8 +1,8 @@
 """Pytest fixtures for the fake upstreams: one server each per test session, reset per test.
 
 Registered from tests/conftest.py (`pytest_plugins`), so any test can ask for `fake_gemini`,
-`fake_resend`, `fake_livekit` or `fake_names` (Genderize, Agify, Nationalize) and gets a clean
-script, no recorded requests and no state.
+`fake_resend`, `fake_livekit`, `fake_github` or `fake_names` (Genderize, Agify, Nationalize) and
+gets a clean script, no recorded requests and no state.
 """
 
 from collections.abc import AsyncIterator
@@ -10,6 +10,7 @@ from collections.abc import AsyncIterator
 import pytest
 
 from tests.fakes.gemini import FakeGemini
+from tests.fakes.github import FakeGitHub
 from tests.fakes.livekit import FakeLiveKit
 from tests.fakes.names import FakeNameApi, FakeNameServices
 from tests.fakes.resend import FakeResend
@@ -34,6 +35,19 @@ async def _livekit_server() -> AsyncIterator[FakeLiveKit]:
     server = await FakeLiveKit().start()
     yield server
     await server.close()
+
+
+@pytest.fixture(scope="session")
+async def _github_server() -> AsyncIterator[FakeGitHub]:
+    server = await FakeGitHub().start()
+    yield server
+    await server.close()
+
+
+@pytest.fixture
+def fake_github(_github_server: FakeGitHub) -> FakeGitHub:
+    _github_server.reset()
+    return _github_server
 
 
 @pytest.fixture
