@@ -13,10 +13,10 @@ one started and nothing is stored for flows that are abandoned.
 """
 
 import logging
+import re
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Final
-from urllib.parse import urlsplit
 
 import jwt
 
@@ -36,7 +36,9 @@ logger = logging.getLogger(__name__)
 
 FLOW_TTL: Final = timedelta(minutes=10)
 _FLOW_AUDIENCE: Final = "insighta:github-sign-in"
-_LOOPBACK_HOSTS: Final = frozenset({"127.0.0.1", "localhost", "[::1]", "::1"})
+_LOOPBACK_REDIRECT: Final = re.compile(
+    r"http://(?:127\.0\.0\.1|\[::1\]|localhost):(?P<port>[0-9]{1,5})(?:/[A-Za-z0-9._~%/-]*)?"
+)
 EMAIL_HAS_ACCOUNT: Final = (
     f"{EMAIL_TAKEN}: sign in with its password (GitHub sign-in opens only accounts it created)"
 )
@@ -96,8 +98,10 @@ def open_flow(key: Secret, sealed: str | None) -> PendingFlow:
 def check_loopback_redirect(redirect_uri: str) -> None:
     """A client-run flow (the CLI) must redirect to a port on this machine: the server never
     trades codes for other sites' redirects."""
-    parts = urlsplit(redirect_uri)
-    if parts.scheme != "http" or parts.hostname is None or parts.hostname not in _LOOPBACK_HOSTS:
+    # Matched as text, not with urlsplit: urlsplit reads "http://evil.com\@127.0.0.1/cb" as
+    # host 127.0.0.1 where a browser goes to evil.com. Only an exact loopback authority passes.
+    match = _LOOPBACK_REDIRECT.fullmatch(redirect_uri)
+    if match is None or not 0 < int(match["port"]) < 65536:
         raise bad_input(
             "redirectUri must be http://127.0.0.1:<port>/... (a loopback address)",
             field="redirectUri",

@@ -40,6 +40,20 @@ _NOT_DEMONYMS: Final = frozenset(
     }
 )
 
+# Occupations ending in "-cian", listed rather than matched by ending: an invented place's
+# "-cian" ("Bbcian") must still be refused as a nationality nobody has.
+_CIAN_WORDS: Final = frozenset(
+    word + plural
+    for word in (
+        *("musician", "physician", "politician", "technician", "magician", "electrician"),
+        *("mathematician", "statistician", "optician", "beautician", "clinician", "dietician"),
+        *("logician", "mortician", "pediatrician", "paediatrician", "academician", "obstetrician"),
+        *("patrician", "tactician", "theoretician", "rhetorician", "diagnostician", "cosmetician"),
+        *("geriatrician", "phonetician", "dialectician", "arithmetician"),
+    )
+    for plural in ("", "s")
+)
+
 
 def looks_like_demonym(word: str) -> bool:
     """Whether a folded word that names no country is shaped like a nationality.
@@ -47,6 +61,6 @@ def looks_like_demonym(word: str) -> bool:
     `looks_like_demonym("narnian") -> True`; occupations ending in "-cian" ("musician",
     "politician") and the everyday words in `_NOT_DEMONYMS` are not.
     """
-    if len(word) < 5 or not word.isalpha() or word in _NOT_DEMONYMS:
+    if len(word) < 5 or not word.isalpha() or word in _NOT_DEMONYMS or word in _CIAN_WORDS:
         return False
-    return word.endswith(_DEMONYM_ENDINGS) and not word.endswith(("cian", "cians"))
+    return word.endswith(_DEMONYM_ENDINGS)
