@@ -13,7 +13,7 @@ import sys
 import time
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Final
+from typing import Any, Final
 
 import httpx
 
@@ -127,3 +127,18 @@ def _printed_graphiql_link(path: Path) -> str | None:
         if line.startswith(GRAPHIQL_PREFIX) and "?token=" in line:
             return line.strip()
     return None
+
+
+async def graphql_data(
+    server: LiveServer, query: str, variables: dict[str, Any], token: str
+) -> Any:
+    """POST an operation to a live server; its `data`, asserting there were no errors."""
+    async with httpx.AsyncClient(timeout=30) as http:
+        response = await http.post(
+            server.graphql_url,
+            json={"query": query, "variables": variables},
+            headers={"Authorization": f"Bearer {token}"},
+        )
+    body = response.json()
+    assert "errors" not in body, body
+    return body["data"]

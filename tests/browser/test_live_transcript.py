@@ -4,10 +4,8 @@ agent appends, in order, as `[HH:MM:SS] Label: text`, over the authenticated sub
 import os
 import uuid
 from pathlib import Path
-from typing import Any
 from urllib.parse import urlencode
 
-import httpx
 import pytest
 from playwright.async_api import Page, expect
 
@@ -19,21 +17,9 @@ from tests.graph.interviews.documents import (
     CREATE_INTERVIEW,
     START_SESSION,
 )
-from tests.live_server import LiveServer
+from tests.live_server import LiveServer, graphql_data
 
 pytestmark = pytest.mark.browser
-
-
-async def call(server: LiveServer, query: str, variables: dict[str, Any], token: str) -> Any:
-    async with httpx.AsyncClient(timeout=30) as http:
-        response = await http.post(
-            server.graphql_url,
-            json={"query": query, "variables": variables},
-            headers={"Authorization": f"Bearer {token}"},
-        )
-    body = response.json()
-    assert "errors" not in body, body
-    return body["data"]
 
 
 async def test_live_transcript_page_shows_turns_as_the_agent_appends_them(
@@ -41,10 +27,10 @@ async def test_live_transcript_page_shows_turns_as_the_agent_appends_them(
 ) -> None:
     page, record = browser_page
     token = recruiter(f"live-page-{uuid.uuid4().hex[:8]}")
-    candidate = await call(
+    candidate = await graphql_data(
         live_server, CREATE_CANDIDATE, {"input": {"name": "Ada", "email": "ada@example.com"}}, token
     )
-    interview = await call(
+    interview = await graphql_data(
         live_server,
         CREATE_INTERVIEW,
         {
@@ -57,7 +43,7 @@ async def test_live_transcript_page_shows_turns_as_the_agent_appends_them(
         token,
     )
     interview_id = interview["createInterview"]["id"]
-    started = await call(live_server, START_SESSION, {"id": interview_id}, token)
+    started = await graphql_data(live_server, START_SESSION, {"id": interview_id}, token)
     agent = started["startInterviewSession"]["agentApiToken"]
 
     query = urlencode({"interview": interview_id, "token": token})
@@ -80,7 +66,7 @@ async def test_live_transcript_page_shows_turns_as_the_agent_appends_them(
         "[01:00:25] Candidate: I <3 MVCC & indexes.",
     ]
     for number, turn in enumerate(turns, start=1):
-        await call(
+        await graphql_data(
             live_server, APPEND_TURN, {"id": interview_id, "turn": {**turn, "sequenceNo": number}},
             agent,
         )  # fmt: skip

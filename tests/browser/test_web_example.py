@@ -20,7 +20,6 @@ from pathlib import Path
 from typing import Any, Final
 from urllib.parse import urlencode, urlsplit
 
-import httpx
 import orjson
 import pytest
 from playwright.async_api import Page, expect
@@ -35,7 +34,13 @@ from tests.graph.interviews.documents import (
     CREATE_INTERVIEW,
     START_SESSION,
 )
-from tests.live_server import LiveServer, free_port, start_live_server, stop_live_server
+from tests.live_server import (
+    LiveServer,
+    free_port,
+    graphql_data,
+    start_live_server,
+    stop_live_server,
+)
 from tests.polling import eventually
 
 pytestmark = pytest.mark.browser
@@ -119,18 +124,6 @@ def cors_server(
     stop_live_server(server)
 
 
-async def call(server: LiveServer, query: str, variables: dict[str, Any], token: str) -> Any:
-    async with httpx.AsyncClient(timeout=30) as http:
-        response = await http.post(
-            server.graphql_url,
-            json={"query": query, "variables": variables},
-            headers={"Authorization": f"Bearer {token}"},
-        )
-    body = response.json()
-    assert "errors" not in body, body
-    return body["data"]
-
-
 async def test_the_web_example_on_another_origin_searches_pages_and_follows_a_transcript(
     cors_server: LiveServer,
     frontend_origin: str,
@@ -144,9 +137,9 @@ async def test_the_web_example_on_another_origin_searches_pages_and_follows_a_tr
     hosts: set[str | None] = set()
     page.on("request", lambda request: hosts.add(urlsplit(request.url).hostname))
     analyst = make_token(Role.ANALYST)
-    first = (await call(cors_server, PAGE, {"query": SEARCH}, analyst))["profiles"]
+    first = (await graphql_data(cors_server, PAGE, {"query": SEARCH}, analyst))["profiles"]
     second = (
-        await call(
+        await graphql_data(
             cors_server, PAGE, {"query": SEARCH, "after": first["pageInfo"]["endCursor"]}, analyst
         )
     )["profiles"]
@@ -185,7 +178,7 @@ async def test_the_web_example_on_another_origin_searches_pages_and_follows_a_tr
         return [m for m in record.messages("sent") if m.get("type") == "subscribe"]
 
     await eventually(subscribed, message="the page to send its subscription", within=15)
-    await call(
+    await graphql_data(
         cors_server,
         APPEND_TURN,
         {"id": interview_id, "turn": {"speaker": "candidate", "text": "Keyset paging, always.",
@@ -217,10 +210,10 @@ async def test_the_web_example_on_another_origin_searches_pages_and_follows_a_tr
 
 async def started_interview(server: LiveServer, token: str) -> tuple[str, str]:
     """An interview with a started session: its id and the interviewer agent's token."""
-    candidate = await call(
+    candidate = await graphql_data(
         server, CREATE_CANDIDATE, {"input": {"name": "Ada", "email": "ada@example.com"}}, token
     )
-    interview = await call(
+    interview = await graphql_data(
         server,
         CREATE_INTERVIEW,
         {
@@ -233,7 +226,7 @@ async def started_interview(server: LiveServer, token: str) -> tuple[str, str]:
         token,
     )
     interview_id: str = interview["createInterview"]["id"]
-    started = await call(server, START_SESSION, {"id": interview_id}, token)
+    started = await graphql_data(server, START_SESSION, {"id": interview_id}, token)
     agent: str = started["startInterviewSession"]["agentApiToken"]
     return interview_id, agent
 
