@@ -1,6 +1,6 @@
 """Where the client commands find the server's data dir, and what `serve` records in it.
 
-`serve` writes its URL to `<data dir>/server.json` once it listens, so a client command run
+`serve` writes its URL to `<data dir>/server.json` as it starts, so a client command run
 from anywhere inside the project reaches that server (and signs a local admin token with the
 key beside it) without `INSIGHTA_URL`: `INSIGHTA_DATA_DIR` when set, else the nearest
 `.insighta/` folder holding a server's files, from the working directory up.
@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import Final
 
 import orjson
+import psutil
 
 DATA_DIR_NAME: Final = ".insighta"
 DATA_DIR_VARIABLE: Final = "INSIGHTA_DATA_DIR"
@@ -46,10 +47,15 @@ def record_server(data_dir: Path, url: str) -> None:
 
 
 def recorded_server_url(data_dir: Path) -> str | None:
-    """The URL the last `serve` with this data dir recorded, if it left a readable one."""
+    """The URL a `serve` with this data dir recorded, while that process still runs: a record
+    left by a stopped server must not outrank a stored login to another server."""
     try:
         record = orjson.loads((data_dir / SERVER_RECORD).read_bytes())
     except (OSError, orjson.JSONDecodeError):
         return None
-    url = record.get("url") if isinstance(record, dict) else None
+    if not isinstance(record, dict):
+        return None
+    url, pid = record.get("url"), record.get("pid")
+    if not isinstance(pid, int) or not psutil.pid_exists(pid):
+        return None
     return url if isinstance(url, str) and url else None

@@ -118,7 +118,7 @@ def _check_server_ready(url: str) -> None:
         response = httpx.get(url, follow_redirects=False, timeout=PREFLIGHT_SECONDS)
     except httpx.TransportError as error:
         raise CommandError(
-            f"cannot reach {url.partition('?')[0]}: {error}", ExitCode.UNAVAILABLE
+            f"cannot reach {url.partition('?')[0]}: {error}", ExitCode.UNREACHABLE
         ) from None
     if response.status_code in (302, 303, 307):
         return

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Rebuild the GraphiQL assets the server ships in graph/static/graphiql/vendor/.
+# Rebuild the GraphiQL assets the server ships in server/static/graphiql/vendor/.
 #
 # The built files are committed, so nobody needs Node to run Insighta; run this only to move
 # to new versions (edit the pins below, run, review the diff, commit). It needs `npm` and the
@@ -29,7 +29,7 @@ FILES=(
 
 work="$(mktemp -d)"
 trap 'rm -rf "$work"' EXIT
-vendor="graph/static/graphiql/vendor"
+vendor="server/static/graphiql/vendor"
 
 for entry in "${PACKAGES[@]}"; do
     spec="${entry%% *}"

@@ -1,5 +1,6 @@
-"""One JSON access-log line per request (and per websocket), with its request id, the GraphQL
-operation, the user, the status and the duration; plus the HTTP latency metric.
+"""One access-log line per request (and per websocket), with its request id, the GraphQL
+operation, the user, the status and the duration; plus the HTTP latency metric. The line is
+JSON, or readable on a terminal (LOG_FORMAT, services/platform/structured_logging.py).
 
 The middleware puts a `RequestRecord` in the ASGI scope; the GraphQL layer fills in what only
 it knows (operation, user, error codes) and the middleware logs it when the response ends.

@@ -399,14 +399,20 @@ def create_app(
             app.state.jobs = build_background_jobs(
                 settings, database.pool, ai=interviews.ai, mailer=interviews.mailer
             )
-            await interviews.start()
-            sampler = asyncio.create_task(sample_pool_gauges(database.pool), name="pool-gauges")
             try:
-                async with _process_services(app, settings, database.pool, database.dsn.reveal()):
-                    yield
+                await interviews.start()
+                sampler = asyncio.create_task(sample_pool_gauges(database.pool), name="pool-gauges")
+                try:
+                    async with _process_services(
+                        app, settings, database.pool, database.dsn.reveal()
+                    ):
+                        yield
+                finally:
+                    sampler.cancel()
+                    await interviews.aclose()
             finally:
-                sampler.cancel()
-                await interviews.aclose()
+                # Its own finally: a failure starting or stopping the interview services must
+                # not leave the name services' HTTP session open.
                 await app.state.names.aclose()
         finally:
             await app.state.cache.close()

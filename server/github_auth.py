@@ -10,6 +10,7 @@ never send to a server, so they reach no access log or Referer. Every refusal is
 JSON error body (server/errors.py); an unconfigured server answers NOT_FOUND.
 """
 
+import logging
 import re
 import secrets
 from typing import Final
@@ -19,7 +20,9 @@ from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 from starlette.routing import Route
 
-from server.errors import service_error_response
+from graph.core.errors import DATABASE_UNAVAILABLE_MESSAGE, INTERNAL_MESSAGE
+from server.access_log import request_id_of
+from server.errors import error_response, service_error_response
 from services.accounts.github_oauth import (
     authorization_url,
     new_code_verifier,
@@ -37,6 +40,9 @@ from services.accounts.github_signin import (
 )
 from services.accounts.runtime import AccountServices
 from services.errors import ErrorCode, ServiceError
+from services.platform.database import is_database_unavailable
+
+logger = logging.getLogger(__name__)
 
 FLOW_COOKIE: Final = "insighta_github_flow"
 COOKIE_PATH: Final = "/auth/github"
@@ -109,6 +115,19 @@ async def github_callback(request: Request) -> Response:
         signed_in = await _finish(request, accounts)
     except ServiceError as error:
         response = service_error_response(error, headers=_NO_STORE)
+    except Exception as error:
+        # Outside GraphQL no masking reaches here: the browser still gets our coded body and
+        # a request id, the details go to the log only.
+        request_id = request_id_of(request.scope)
+        if is_database_unavailable(error):
+            logger.warning("github sign-in: database unavailable", extra={"request_id": request_id})
+            code, message = ErrorCode.UPSTREAM_UNAVAILABLE, DATABASE_UNAVAILABLE_MESSAGE
+        else:
+            logger.exception("github sign-in failed", extra={"request_id": request_id})
+            code, message = ErrorCode.INTERNAL, INTERNAL_MESSAGE
+        response = error_response(
+            code, message, extensions={"requestId": request_id}, headers=_NO_STORE
+        )
     else:
         location = f"{accounts.policy.app_url}/auth/github#{_fragment(signed_in)}"
         response = RedirectResponse(location, status_code=303, headers=_NO_STORE)

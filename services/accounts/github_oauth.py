@@ -11,12 +11,14 @@ import logging
 import secrets
 from dataclasses import dataclass
 from typing import Any, Final, Self
+from urllib.parse import urlencode
 
 # authlib's client is built on httpx2 (declared in pyproject.toml so authlib never takes its
 # deprecated plain-httpx fallback): its errors are httpx2's.
 import httpx2
 from authlib.common.errors import AuthlibBaseError
 from authlib.integrations.httpx_client import AsyncOAuth2Client
+from authlib.oauth2.rfc7636 import create_s256_code_challenge
 
 from services.errors import ErrorCode, ServiceError
 from services.platform.settings import Secret, Settings
@@ -91,17 +93,23 @@ def authorization_url(
 ) -> str:
     """Where the browser goes: GitHub's consent page, which redirects to `redirect_uri`. The
     challenge is made from `code_verifier`, or given (a client that keeps its verifier)."""
-    client = _client(app, redirect_uri)
-    extra = {} if code_challenge is None else {"code_challenge": code_challenge}
-    if code_challenge is not None:
-        extra["code_challenge_method"] = "S256"
-    url, _ = client.create_authorization_url(
-        f"{app.oauth_base_url}/login/oauth/authorize",
-        state=state,
-        code_verifier=code_verifier,
-        **extra,
+    # Built by hand: an OAuth client here would open an HTTP session (and an SSL context, which
+    # blocks the loop for milliseconds) only to format a URL.
+    if code_challenge is None:
+        assert code_verifier is not None, "a verifier or its challenge"
+        code_challenge = create_s256_code_challenge(code_verifier)
+    query = urlencode(
+        {
+            "response_type": "code",
+            "client_id": app.client_id,
+            "redirect_uri": redirect_uri,
+            "scope": SCOPE,
+            "state": state,
+            "code_challenge": code_challenge,
+            "code_challenge_method": "S256",
+        }
     )
-    return str(url)
+    return f"{app.oauth_base_url}/login/oauth/authorize?{query}"
 
 
 async def fetch_identity(

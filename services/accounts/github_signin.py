@@ -152,8 +152,10 @@ async def sign_in(
         # A first sign-in of the same GitHub account finished meanwhile (two tabs): this one
         # rolled back; sign in to the account the other created.
         session = await _sign_in_linked(accounts, identity)
-        if session is None:
-            raise
+        if session is None:  # linked, then unlinked or disabled in between: try again
+            raise ServiceError(
+                ErrorCode.UNAUTHENTICATED, "this GitHub account changed meanwhile; sign in again"
+            ) from None
         return GitHubSignIn(session, identity.login, created=False)
     except ServiceError as error:
         raise _email_has_account() if str(error) == EMAIL_TAKEN else error from None

@@ -3,7 +3,7 @@
 Each setting is declared once, as a field made by `setting()`: its variable, its default and
 one line of documentation; the field's annotation is its type and picks the parser. An empty
 variable counts as unset. docs/configuration.md is generated from these declarations
-(`uv run python -m services.settings_doc`), and a test keeps it current.
+(`uv run python -m services.platform.settings_doc`), and a test keeps it current.
 """
 
 import dataclasses

@@ -2,6 +2,8 @@
 project (or through INSIGHTA_DATA_DIR) and reach the server without INSIGHTA_URL."""
 
 import shutil
+import subprocess
+import sys
 from pathlib import Path
 
 import orjson
@@ -117,3 +119,18 @@ def test_a_record_round_trips_and_a_broken_one_is_ignored(tmp_path: Path) -> Non
     (tmp_path / "data" / "server.json").write_text("{not json")
     assert recorded_server_url(tmp_path / "data") is None
     assert recorded_server_url(tmp_path / "missing") is None
+
+
+def test_a_record_left_by_a_stopped_server_is_ignored(tmp_path: Path) -> None:
+    # A stopped local server must not outrank a stored login to another server.
+    finished = subprocess.run(
+        [sys.executable, "-c", "import os; print(os.getpid())"],
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    dead_pid = int(finished.stdout)
+    (tmp_path / "server.json").write_bytes(
+        orjson.dumps({"url": "http://127.0.0.1:8123/graphql", "pid": dead_pid})
+    )
+    assert recorded_server_url(tmp_path) is None
