@@ -13,6 +13,7 @@ from graph.extensions.document_cache import DocumentCache
 from graph.extensions.limits import query_limits
 from graph.extensions.metrics import OperationObserver
 from graph.extensions.persisted_queries import RegisterValidated
+from graph.extensions.query_load import ProfileReadLoad
 from graph.extensions.rate_limits import RateLimits
 from graph.extensions.read_your_writes import ReadYourWrites
 from graph.extensions.scalar_fast_path import PlainFieldExecutionContext
@@ -76,5 +77,6 @@ schema = InsightaSchema(
         RegisterValidated,
         RateLimits,
         ReadYourWrites,
+        ProfileReadLoad,
     ],
 )

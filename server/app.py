@@ -123,6 +123,7 @@ class InsightaGraphQL(GraphQL[Context, None]):
             accounts=request.app.state.accounts,
             ingestion=getattr(request.app.state, "ingestion", None),
             notifications=getattr(request.app.state, "notifications", None),
+            query_load=getattr(request.app.state, "activity", None),
             names=getattr(request.app.state, "names", None),
         )
         await self.identify(context, bearer_token(request.headers.get("authorization")))
@@ -182,12 +183,6 @@ class InsightaGraphQL(GraphQL[Context, None]):
         request = Request(scope=scope, receive=receive)
         # Refusals answer in the negotiated type too (application/json when none fits).
         media_type = response_media_type(request.headers.get("accept")) or JSON
-        # Background ingestion yields while queries are served (uploads are not queries).
-        activity: QueryActivity | None = getattr(request.app.state, "activity", None)
-        if request.headers.get("content-type", "").startswith("multipart/"):
-            activity = None
-        if activity is not None:
-            activity.started()
         try:
             response = await self.run(request)
         except HTTPException as error:
@@ -217,8 +212,6 @@ class InsightaGraphQL(GraphQL[Context, None]):
             )
         finally:
             await request.close()  # Strawberry leaves uploaded files open
-            if activity is not None:
-                activity.finished()
         await response(scope, receive, send)
 
     async def parse_http_body(

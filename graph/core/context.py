@@ -16,6 +16,7 @@ from services.accounts.runtime import AccountServices
 from services.auth.tokens import Principal
 from services.demographics.lookup import NameLookup
 from services.errors import ServiceError
+from services.ingestion.pacing import QueryActivity
 from services.ingestion.service import Ingestion
 from services.interviews.runtime import InterviewServices
 from services.platform.cache import ResultCache
@@ -70,6 +71,8 @@ class Context:
     # Long-lived services of this process (absent when the app runs without its lifespan).
     ingestion: Ingestion | None = None
     notifications: NotificationHub | None = None
+    # Reads of the profiles make background ingestion yield (graph/extensions/query_load.py).
+    query_load: QueryActivity | None = None
     # Genderize, Agify and Nationalize, or their offline twins (services/demographics/).
     names: NameLookup | None = None
     # A websocket's connection_init payload (graphql-transport-ws), set by Strawberry.

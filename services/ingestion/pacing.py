@@ -8,8 +8,9 @@ page queries 2.5x slower with no CPU load at all). The first cost shrinks with t
 time spent writing, the second with the batch size. So while requests are in flight or were
 seen within `BUSY_WINDOW_SECONDS`, batches are at most `BUSY_BATCH_ROWS` and writing takes at
 most `BUSY_WRITE_SHARE` of the time (a 500k-row file then takes ~4x as long under a steady
-query load). With nobody querying, ingestion runs at full speed. Uploads do not count as
-queries; each process knows only the requests it serves itself.
+query load). With nobody querying, ingestion runs at full speed. Only reads of the profiles
+count (graph/extensions/query_load.py): uploads, a client following its job and interview
+queries do not; each process knows only the requests it serves itself.
 """
 
 import math
