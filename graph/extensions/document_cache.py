@@ -25,8 +25,9 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from typing import Any, Final
 
-from graphql import ASTValidationRule, DocumentNode, GraphQLError, parse
+from graphql import ASTValidationRule, DocumentNode, GraphQLError, get_operation_ast, parse
 from strawberry.extensions import SchemaExtension
+from strawberry.types import ExecutionContext
 
 from graph.extensions.document_cost import DocumentCost, measure
 
@@ -160,3 +161,16 @@ class DocumentCache(SchemaExtension):
                     context.query, dict(context.parse_options)
                 )
         yield
+
+
+def root_field_count(execution: ExecutionContext, names: frozenset[str]) -> int:
+    """How many times the operation being run selects any of `names` at its root, each copy
+    counted (aliased, or spread from a fragment at any depth); 0 before it is parsed."""
+    document = execution.graphql_document
+    if document is None:
+        return 0
+    operation = get_operation_ast(document, getattr(execution, "_provided_operation_name", None))
+    if operation is None:
+        return 0
+    cost = documents.cost(execution.query or "", dict(execution.parse_options), document)
+    return cost.root_field_count(operation, names)

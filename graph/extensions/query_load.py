@@ -10,11 +10,9 @@ times a second kept ingestion in its slow mode for the whole file).
 from collections.abc import AsyncIterator
 from typing import Final
 
-from graphql import get_operation_ast
 from strawberry.extensions import SchemaExtension
-from strawberry.types import ExecutionContext
 
-from graph.extensions.document_cache import documents
+from graph.extensions.document_cache import root_field_count
 
 # Root fields that read the profiles table.
 PROFILE_READS: Final = frozenset({"profiles", "profile", "profileStats"})
@@ -24,7 +22,7 @@ class ProfileReadLoad(SchemaExtension):
     async def on_execute(self) -> AsyncIterator[None]:
         execution = self.execution_context
         activity = getattr(execution.context, "query_load", None)
-        if activity is None or not _reads_profiles(execution):
+        if activity is None or not root_field_count(execution, PROFILE_READS):
             yield
             return
         activity.started()
@@ -32,14 +30,3 @@ class ProfileReadLoad(SchemaExtension):
             yield
         finally:
             activity.finished()
-
-
-def _reads_profiles(execution: ExecutionContext) -> bool:
-    document = execution.graphql_document
-    if document is None:
-        return False
-    operation = get_operation_ast(document, getattr(execution, "_provided_operation_name", None))
-    if operation is None:
-        return False
-    cost = documents.cost(execution.query or "", dict(execution.parse_options), document)
-    return cost.root_field_count(operation, PROFILE_READS) > 0

@@ -9,12 +9,11 @@ operation answers HTTP 429 with `Retry-After` and the error code RATE_LIMITED.
 from collections.abc import AsyncIterator
 from typing import Final
 
-from graphql import GraphQLError, get_operation_ast
+from graphql import GraphQLError
 from strawberry.extensions import SchemaExtension
-from strawberry.types import ExecutionContext
 
 from graph.core.context import Context
-from graph.extensions.document_cache import documents
+from graph.extensions.document_cache import root_field_count
 from services.platform.rate_limit import RateLimit, RateLimited
 
 # The operations that check a secret a caller could guess.
@@ -36,7 +35,7 @@ class RateLimits(SchemaExtension):
         context = execution.context
         if isinstance(context, Context) and context.rate_limiter is not None:
             try:
-                await _check(context, _auth_operations(execution))
+                await _check(context, root_field_count(execution, AUTH_OPERATIONS))
             except RateLimited as error:
                 if context.response is not None:
                     context.response.status_code = 429
@@ -55,16 +54,3 @@ async def _check(context: Context, auth_operations: int) -> None:
         RateLimit(settings.auth_rate_limit_per_minute),
         cost=auth_operations,
     )
-
-
-def _auth_operations(execution: ExecutionContext) -> int:
-    """How many account operations the operation runs: each copy (aliased, or spread from a
-    fragment at any depth) checks its own secret."""
-    document = execution.graphql_document
-    if document is None:
-        return 0
-    operation = get_operation_ast(document, getattr(execution, "_provided_operation_name", None))
-    if operation is None:
-        return 0
-    cost = documents.cost(execution.query or "", dict(execution.parse_options), document)
-    return cost.root_field_count(operation, AUTH_OPERATIONS)
