@@ -7,7 +7,6 @@ process spawned from this script (the ingestion parse processes re-import it as 
 module).
 """
 
-import asyncio
 from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING, Annotated, Any
 
@@ -24,6 +23,7 @@ from cli.org import CONFIRM_FLAG, org_app, token_organisation
 from cli.output import reports_errors, stderr
 from cli.profile_records import profiles_app
 from services.auth.tokens import Role, issue_token
+from services.platform.interrupts import run_interruptibly
 from services.platform.settings import Secret, Settings, SettingsError
 from services.platform.structured_logging import configure_logging
 from services.profiles.synthetic import SyntheticProfiles
@@ -123,7 +123,7 @@ def migrate() -> None:
         database = await open_database(Settings.from_env(), max_size=2)
         await database.close()
 
-    asyncio.run(run())
+    run_interruptibly(run())
     console.print("migrations applied")
 
 
@@ -161,7 +161,7 @@ def seed(
         finally:
             await database.close()
 
-    asyncio.run(run())
+    run_interruptibly(run())
 
 
 async def _seed_synthetic(database: "Database", count: int, seed: int) -> None:

@@ -8,7 +8,6 @@ operator confirms it. These talk to the database directly, like `migrate`, since
 need not be running.
 """
 
-import asyncio
 from collections.abc import Awaitable, Callable
 from typing import TYPE_CHECKING, Annotated, TypeVar
 
@@ -18,6 +17,7 @@ from cli.errors import CommandError
 from cli.exit_codes import exit_code_for
 from cli.output import print_inert, reports_errors, stderr, stdout
 from services.errors import ServiceError
+from services.platform.interrupts import run_interruptibly
 from services.platform.settings import Settings
 
 if TYPE_CHECKING:
@@ -44,7 +44,7 @@ def _with_pool(work: Callable[["ConnectionPool"], Awaitable[T]]) -> T:
             await database.close()
 
     try:
-        return asyncio.run(run())
+        return run_interruptibly(run())
     except ServiceError as error:
         code = error.code.value
         raise CommandError(str(error), exit_code_for(code), code=code) from None

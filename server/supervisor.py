@@ -8,7 +8,6 @@ worker that dies or stops answering its health ping, and on SIGINT/SIGTERM stops
 with SIGTERM and waits for them, so the embedded server stops only after the last one.
 """
 
-import asyncio
 import logging
 import os
 import shutil
@@ -24,6 +23,7 @@ from uvicorn.supervisors import Multiprocess
 
 from server.options import uvicorn_options
 from services.platform.database import Database, open_database
+from services.platform.interrupts import run_interruptibly
 from services.platform.settings import Secret, Settings
 from services.profiles.seed import seed_demo_profiles
 
@@ -89,7 +89,7 @@ def _prepare_unless_stopped(settings: Settings) -> Database:
 
     previous = signal.signal(signal.SIGTERM, stop_preparing)
     try:
-        return asyncio.run(_prepare(settings))
+        return run_interruptibly(_prepare(settings))
     finally:
         signal.signal(signal.SIGTERM, previous)
 
