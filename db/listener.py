@@ -1,10 +1,11 @@
 """One dedicated connection per process for LISTEN, reconnected whenever it drops.
 
 LISTEN cannot use pool connections: the pool's reset runs `UNLISTEN *` on every release. A
-notification's payload is handed to `on_notification(channel, payload)`; after every (re)connect
-`on_connected()` runs, since anything sent while the connection was down was missed. Failed
-connects are retried forever, waiting what `reconnect_waits()` yields (the caller passes the
-retry policy's schedule; db knows no policy of its own).
+notification's payload is handed to `on_notification(channel, payload)`; after every
+(re)connect `on_connected()` runs, since anything sent while the connection was down was
+missed, and `on_disconnected()` when it drops (nothing is heard until the next
+`on_connected`). Failed connects are retried forever, waiting what `reconnect_waits()`
+yields (the caller passes the retry policy's schedule; db knows no policy of its own).
 """
 
 import asyncio
@@ -35,12 +36,14 @@ class Listener:
         *,
         on_notification: Callable[[str, str], None],
         on_connected: Callable[[], None],
+        on_disconnected: Callable[[], None] = lambda: None,
         reconnect_waits: Callable[[], Iterator[float]],
     ) -> None:
         self._dsn = dsn
         self._reconnect_waits = reconnect_waits
         self._on_notification = on_notification
         self._on_connected = on_connected
+        self._on_disconnected = on_disconnected
         self._channels: set[str] = set()
         self._conn: asyncpg.Connection | None = None
         self._lock = asyncio.Lock()
@@ -48,6 +51,10 @@ class Listener:
 
     def start(self) -> None:
         self._task = asyncio.create_task(self._keep_connected(), name="pg-listener")
+
+    @property
+    def is_connected(self) -> bool:
+        return self._conn is not None and not self._conn.is_closed()
 
     async def listen(self, channel: str) -> None:
         """Listen on `channel` from now on (and after every reconnect)."""
@@ -103,7 +110,11 @@ class Listener:
                 await asyncio.sleep(next(waits))  # not holding the lock: listen() must not wait
                 continue
             self._on_connected()
-            await lost.wait()
+            try:
+                await lost.wait()
+            finally:
+                # On close (a cancellation) the connection stays for close() to end.
+                self._on_disconnected()
             self._conn = None
             logger.warning("listener connection lost, reconnecting")
 

@@ -16,6 +16,7 @@ from graph.extensions.persisted_queries import RegisterValidated
 from graph.extensions.query_load import ProfileReadLoad
 from graph.extensions.rate_limits import RateLimits
 from graph.extensions.read_your_writes import ReadYourWrites
+from graph.extensions.response_cache import CacheableOperations
 from graph.extensions.scalar_fast_path import PlainFieldExecutionContext
 from graph.ingestion.schema import IngestionMutation, IngestionQuery, IngestionSubscription
 from graph.interviews.mutations import InterviewsMutation
@@ -78,5 +79,6 @@ schema = InsightaSchema(
         RateLimits,
         ReadYourWrites,
         ProfileReadLoad,
+        CacheableOperations,
     ],
 )

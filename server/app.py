@@ -45,6 +45,7 @@ from server.graphql_over_http import (
 )
 from server.live_transcript import live_transcript_routes
 from server.metrics import metrics_endpoint, sample_pool_gauges
+from server.response_cache import SLOT_KEY, ResponseCache
 from server.uploads import BodyTooLarge, UploadGuard
 from server.webhooks import livekit_webhook
 from server.websockets import CheckedTransportWSHandler, TextFrameWebSocketAdapter
@@ -57,7 +58,7 @@ from services.ingestion.service import open_ingestion
 from services.interviews.runtime import build_interview_services
 from services.jobs.runtime import BackgroundJobs, build_background_jobs
 from services.platform.cache import ResultCache, build_result_cache
-from services.platform.data_version import DataVersion
+from services.platform.data_version import DataVersion, LiveVersion
 from services.platform.database import (
     ConnectionPool,
     Database,
@@ -68,6 +69,7 @@ from services.platform.database import (
 from services.platform.notifications import NotificationHub
 from services.platform.rate_limit import RateLimited, build_rate_limiter
 from services.platform.read_your_writes import ReadRouting, build_read_routing
+from services.platform.response_cache import build_response_store
 from services.platform.settings import Secret, Settings
 from services.platform.tracing import configure_tracing
 from services.profiles.seed import seed_demo_profiles
@@ -125,6 +127,8 @@ class InsightaGraphQL(GraphQL[Context, None]):
             notifications=getattr(request.app.state, "notifications", None),
             query_load=getattr(request.app.state, "activity", None),
             names=getattr(request.app.state, "names", None),
+            response_slot=request.scope.get(SLOT_KEY) if isinstance(request, Request) else None,
+            live_version=getattr(request.app.state, "live_version", None),
         )
         await self.identify(context, bearer_token(request.headers.get("authorization")))
         return context
@@ -360,22 +364,33 @@ def create_app(
     secret_key = settings.resolved_secret_key()
     persisted_queries = build_persisted_queries(settings)
     graphql = InsightaGraphQL(settings, secret_key, persisted_queries)
+    responses = build_response_store(settings)
 
     @contextlib.asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
         configure_tracing(settings.otel_endpoint, settings.otel_service_name)
         if pool is not None:
-            if dsn is None:
-                yield
-            else:
-                async with _process_services(app, settings, pool, dsn):
+            try:
+                if dsn is None:
                     yield
+                else:
+                    async with _process_services(app, settings, pool, dsn):
+                        yield
+            finally:
+                # Built by create_app for the given pool: closed with the app (Redis clients).
+                await app.state.cache.close()
+                await app.state.reads.close()
+                await app.state.rate_limiter.close()
+                await persisted_queries.close()
+                if responses is not None:
+                    await responses.close()
             return
         database = await open_database(settings)
         app.state.cache, app.state.reads = _result_cache_and_routing(
             settings, database.pool, database.read_pool
         )
         app.state.rate_limiter = build_rate_limiter(settings)
+        app.state.live_version = LiveVersion(DataVersion(database.pool))
         try:
             if database.created_now and database.embedded is not None:
                 result = await seed_demo_profiles(database.pool)
@@ -412,6 +427,8 @@ def create_app(
             await app.state.reads.close()
             await app.state.rate_limiter.close()
             await persisted_queries.close()
+            if responses is not None:
+                await responses.close()
             await _close(database)
 
     app = Starlette(
@@ -420,7 +437,7 @@ def create_app(
             Route(
                 "/graphql",
                 UploadGuard(
-                    graphql,
+                    ResponseCache(graphql, responses),
                     max_upload_bytes=settings.max_upload_bytes,
                     max_request_bytes=settings.max_request_bytes,
                 ),
@@ -442,6 +459,7 @@ def create_app(
         ],
     )
     app.state.secret_key = secret_key
+    app.state.settings = settings
     app.state.persisted_queries = persisted_queries
     app.state.metrics_multiprocess_dir = settings.metrics_multiprocess_dir
     app.state.metrics_token = settings.metrics_token
@@ -460,6 +478,7 @@ def create_app(
             settings, pool, read_pool or pool
         )
         app.state.rate_limiter = build_rate_limiter(settings)
+        app.state.live_version = LiveVersion(DataVersion(pool))
     return app
 
 
@@ -492,6 +511,7 @@ async def _process_services(
     activity = QueryActivity()
     jobs: BackgroundJobs = app.state.jobs
     try:
+        await hub.follow("data_version", app.state.live_version)
         await jobs.start(hub)
         async with open_ingestion(
             settings, pool=pool, dsn=dsn, hub=hub, activity=activity

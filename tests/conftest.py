@@ -159,6 +159,10 @@ def settings(tmp_path_factory: pytest.TempPathFactory) -> Settings:
         # Tests run queued jobs themselves (`api.run_jobs()`), when they choose: a worker in the
         # session's app would take each job the moment it commits (jobs announce themselves).
         job_worker=False,
+        # Tests write straight to the database and read through the API at once; the response
+        # cache learns of such writes by notification, a moment later. tests/server/
+        # test_response_cache.py turns it on for itself.
+        response_cache=False,
     )
 
 

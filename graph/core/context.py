@@ -8,7 +8,7 @@ as plain values by server/app.py.
 
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
-from typing import Protocol
+from typing import TYPE_CHECKING, Protocol
 
 from graph.core.request_record import RequestRecord
 from graph.interviews.dataloaders import InterviewLoaders
@@ -20,11 +20,15 @@ from services.ingestion.pacing import QueryActivity
 from services.ingestion.service import Ingestion
 from services.interviews.runtime import InterviewServices
 from services.platform.cache import ResultCache
+from services.platform.data_version import LiveVersion
 from services.platform.database import ConnectionPool
 from services.platform.notifications import NotificationHub
 from services.platform.rate_limit import RateLimiter
 from services.platform.read_your_writes import ReadRouting, caller_key
 from services.platform.settings import Secret, Settings
+
+if TYPE_CHECKING:
+    from graph.extensions.response_cache import ResponseSlot
 
 
 class _Headers(Protocol):
@@ -80,6 +84,11 @@ class Context:
     # A persisted query text sent with its hash, to store once its document validated
     # (graph/extensions/persisted_queries.py); never set on a websocket.
     register_persisted_query: Callable[[], Awaitable[None]] | None = None
+    # What this request's execution tells the response cache (graph/extensions/response_cache.py);
+    # None when no response cache stands in front (websockets, the cache off).
+    response_slot: "ResponseSlot | None" = None
+    # The data version as this process knows it; a mutation raises it before answering.
+    live_version: LiveVersion | None = None
 
     @property
     def caller(self) -> str | None:

@@ -10,12 +10,7 @@ from graphql.error import GraphQLError
 from strawberry.extensions import SchemaExtension
 
 from services.platform import tracing
-from services.platform.metrics import (
-    GRAPHQL_ERRORS,
-    GRAPHQL_OPERATION_SECONDS,
-    error_code_label,
-    operation_label,
-)
+from services.platform.metrics import GRAPHQL_ERRORS, error_code_label, record_operation
 
 
 class OperationObserver(SchemaExtension):
@@ -35,9 +30,7 @@ class OperationObserver(SchemaExtension):
                     "insighta.error_codes": codes,
                 }
             )
-        GRAPHQL_OPERATION_SECONDS.labels(operation=operation_label(name), type=kind).observe(
-            time.perf_counter() - started
-        )
+        record_operation(name, kind, time.perf_counter() - started)
         for code in codes:
             GRAPHQL_ERRORS.labels(code=code).inc()
         _fill_request_record(context.context, name, kind, codes)

@@ -1,5 +1,7 @@
 """After a mutation, the caller's reads stop trailing on a lagging replica (the rule is in
-services/platform/read_your_writes.py; this extension only tells it who wrote)."""
+services/platform/read_your_writes.py; this extension only tells it who wrote), and the
+process's live data version covers the write before the answer goes out, so the response cache
+of every process serves it (services/platform/data_version.py, `LiveVersion`)."""
 
 from collections.abc import AsyncIterator
 
@@ -21,4 +23,6 @@ class ReadYourWrites(SchemaExtension):
         except RuntimeError:  # an operation name the document does not define
             return
         if is_mutation:
+            if context.live_version is not None:
+                await context.live_version.after_write()
             await context.reads.note_write(context.caller)

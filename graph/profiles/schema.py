@@ -18,10 +18,20 @@ from graph.profiles.types import (
 )
 from services.errors import bad_input
 from services.pagination import MAX_PAGE_SIZE, PageRequest
+from services.platform.read_your_writes import ReadTarget
 from services.profiles import search
 from services.profiles.language import interpret_and_normalize
 
 MAX_GROUP_BY = 100
+
+
+async def _read_target(context: Context) -> ReadTarget:
+    """Where this caller's profile read goes; the version it reads at is noted for the
+    response cache, which stores no answer older than its key says."""
+    target = await context.reads.target(context.caller)
+    if target.version is not None and context.response_slot is not None:
+        context.response_slot.read_versions.append(target.version)
+    return target
 
 
 @strawberry.type
@@ -50,7 +60,7 @@ class ProfilesQuery:
                 first=search.DEFAULT_PAGE_SIZE if first is None else first, after=after
             ),
         )
-        target = await info.context.reads.target(info.context.caller)
+        target = await _read_target(info.context)
         page = await search.search_profiles(
             target.pool, profile_search, cache=info.context.cache, version=target.version
         )
@@ -62,7 +72,7 @@ class ProfilesQuery:
             profile_id = UUID(id)
         except ValueError:
             raise bad_input(f"{id!r} is not a profile id (a UUID)", field="id") from None
-        target = await info.context.reads.target(info.context.caller)
+        target = await _read_target(info.context)
         profile = await search.get_profile(target.pool, profile_id)
         return Profile.from_domain(profile) if profile else None
 
@@ -95,7 +105,7 @@ class ProfilesQuery:
     ) -> list[ProfileGroup]:
         if len(group_by) > MAX_GROUP_BY:
             raise bad_input(f"groupBy takes at most {MAX_GROUP_BY} entries", field="groupBy")
-        target = await info.context.reads.target(info.context.caller)
+        target = await _read_target(info.context)
         groups = await search.profile_stats(
             target.pool,
             filter.to_filter_spec() if filter else None,

@@ -1,5 +1,11 @@
-"""From a bearer token to the principal behind it, refusing accounts that are disabled."""
+"""From a bearer token to the principal behind it, refusing accounts that are disabled.
 
+A token whose signature checked out is remembered (bounded, least recently used out) until it
+expires: verifying the signature was the largest fixed cost of a cached answer, and a token's
+claims cannot change. Expiry and the account's status are checked on every use.
+"""
+
+from collections import OrderedDict
 from datetime import UTC, datetime
 from typing import Final
 
@@ -9,6 +15,11 @@ from services.errors import ErrorCode, ServiceError
 from services.platform.settings import Secret
 
 DISABLED_MESSAGE: Final = "this account is disabled"
+# ~10k tokens of ~300 bytes with their principals: a few MB. Longer texts are never remembered.
+MAX_REMEMBERED_TOKENS: Final = 10_000
+MAX_REMEMBERED_TOKEN_LENGTH: Final = 2_048
+
+_verified: OrderedDict[tuple[str, str], Principal] = OrderedDict()
 
 
 def account_disabled() -> ServiceError:
@@ -20,8 +31,22 @@ async def authenticate(key: Secret, statuses: UserStatuses, token: str) -> Princ
 
     Operator and agent tokens carry no user and are checked by signature and expiry alone; a
     user token also needs its account to be active right now (one cached lookup)."""
-    principal = verify_token(key, token)
+    principal = _verified_principal(key, token)
     await recheck(statuses, principal)
+    return principal
+
+
+def _verified_principal(key: Secret, token: str) -> Principal:
+    remembered = (key.reveal(), token)
+    principal = _verified.get(remembered)
+    if principal is not None:
+        _verified.move_to_end(remembered)
+        return principal
+    principal = verify_token(key, token)
+    if len(token) <= MAX_REMEMBERED_TOKEN_LENGTH:
+        _verified[remembered] = principal
+        while len(_verified) > MAX_REMEMBERED_TOKENS:
+            _verified.popitem(last=False)
     return principal
 
 

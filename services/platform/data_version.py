@@ -15,6 +15,7 @@ load one read serves many requests; an idle server pays one round trip per reque
 
 import asyncio
 import logging
+from typing import Final
 
 import asyncpg
 
@@ -62,3 +63,114 @@ class DataVersion:
             self.reads += 1
             if not wanted.done():
                 wanted.set_result(version)
+
+
+# Waiting for a write's own notification to come back stops here: the listener is then slow or
+# down, and other processes learn of the write when their listener delivers it.
+ECHO_WAIT_SECONDS: Final = 1.0
+
+
+def _newer(candidate: str, than: str | None) -> bool:
+    """Whether version token `candidate` supersedes `than`: a higher number in the same epoch,
+    or any number in another epoch (the database was made again). ValueError if malformed."""
+    epoch, _, number = candidate.rpartition(":")
+    count = int(number)
+    if than is None:
+        return True
+    known_epoch, _, known_number = than.rpartition(":")
+    return epoch != known_epoch or count > int(known_number)
+
+
+class LiveVersion:
+    """The data version as this process knows it, with no round trip: for the response cache
+    (server/response_cache.py), whose hits must not touch the database.
+
+    It follows the `data_version` channel (db/migrations/0048_data_version_notify.sql): every
+    committed bump is heard within the notification delay. A write made through this process
+    raises it at once (`after_write`) and then waits, bounded, for its own notification to
+    come back: by then the listeners of the other processes have had it delivered too, so a
+    client that writes through one process and reads through another reads its write.
+    While the listener is down, and until the version has been read after it (re)connects,
+    `known()` is None: callers then take the path that reads the version.
+    """
+
+    def __init__(self, versions: DataVersion) -> None:
+        self._versions = versions
+        self._known: str | None = None
+        self._heard: str | None = None  # the newest version the listener delivered
+        self._connected = False
+        self._echoes: list[tuple[str, asyncio.Future[None]]] = []
+        self._refresh: asyncio.Task[None] | None = None
+
+    def known(self) -> str | None:
+        return self._known if self._connected else None
+
+    # Follower (services/platform/notifications.py)
+    def heard(self, payload: str) -> None:
+        try:
+            if _newer(payload, self._heard):
+                self._heard = payload
+            if _newer(payload, self._known):
+                self._known = payload
+        except ValueError:
+            logger.warning(
+                "ignoring a malformed data version notification", extra={"payload": payload}
+            )
+            return
+        self._release_echoes()
+
+    def connected(self) -> None:
+        self._connected = False  # until the version is read: a write may have been missed
+        if self._refresh is None or self._refresh.done():
+            self._refresh = asyncio.create_task(self._read_after_connect())
+
+    def disconnected(self) -> None:
+        self._connected = False
+
+    async def _read_after_connect(self) -> None:
+        try:
+            version = await self._versions.current()
+        except Exception:
+            logger.warning(
+                "could not read the data version; responses uncached until the listener reconnects",
+                exc_info=True,
+            )
+            return
+        self._observe(version)
+        if _newer(version, self._heard):
+            self._heard = version
+        self._connected = True
+        self._release_echoes()
+
+    async def after_write(self) -> None:
+        """Call once a write of this process has committed: the version read now covers it.
+        Returns when the listener has delivered that version (or after ECHO_WAIT_SECONDS)."""
+        version = await self._versions.current()
+        self._observe(version)
+        if not self._connected or not _newer(version, self._heard):
+            return
+        echo = asyncio.get_running_loop().create_future()
+        self._echoes.append((version, echo))
+        try:
+            await asyncio.wait_for(asyncio.shield(echo), ECHO_WAIT_SECONDS)
+        except TimeoutError:
+            logger.warning(
+                "the data version's notification is late;"
+                " other processes may serve older answers meanwhile"
+            )
+        finally:
+            self._echoes = [(v, f) for v, f in self._echoes if f is not echo]
+
+    def _observe(self, version: str) -> None:
+        if _newer(version, self._known):
+            self._known = version
+
+    def _release_echoes(self) -> None:
+        for version, echo in self._echoes:
+            if not echo.done() and not _newer(version, self._heard):
+                echo.set_result(None)
+
+
+def is_older(version: str, than: str) -> bool:
+    """Whether data at `version` may lack a write that `than` includes."""
+    return _newer(than, version)

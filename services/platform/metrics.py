@@ -117,6 +117,11 @@ def error_code_label(code: object) -> str:
     return code if isinstance(code, str) and code in _ERROR_CODES else "OTHER"
 
 
+def record_operation(name: str | None, kind: str, seconds: float) -> None:
+    """One GraphQL operation answered, executed or from the response cache."""
+    GRAPHQL_OPERATION_SECONDS.labels(operation=operation_label(name), type=kind).observe(seconds)
+
+
 def record_cache_lookup(cache: str, *, hit: bool) -> None:
     CACHE_LOOKUPS.labels(cache=cache, result="hit" if hit else "miss").inc()
 

@@ -5,13 +5,16 @@ commit; the key is an id, payloads stay small). A subscriber opens `hub.watch(ch
 before reading the current state, then alternates `wait()` and re-reading. `wait` also returns
 after the listener reconnects (notifications may have been missed) and after `timeout`, so a
 subscriber never depends on a notification arriving.
+
+A `Follower` hears every payload on one channel instead, and whether the connection is up: for
+state kept in memory from notifications (services/platform/data_version.py's `LiveVersion`).
 """
 
 import asyncio
 import contextlib
 from collections import defaultdict
 from collections.abc import AsyncIterator
-from typing import Final
+from typing import Final, Protocol
 
 from db.listener import Listener
 from services.platform.retry import RetryConfig, endless_waits
@@ -32,6 +35,15 @@ class Watch:
         self._event.clear()
 
 
+class Follower(Protocol):
+    def heard(self, payload: str) -> None: ...
+
+    def connected(self) -> None:
+        """The connection is (again) up: anything sent while it was down was missed."""
+
+    def disconnected(self) -> None: ...
+
+
 class NotificationHub:
     """One LISTEN connection per process, shared by every subscription in it."""
 
@@ -39,10 +51,12 @@ class NotificationHub:
         self._listener = Listener(
             dsn,
             on_notification=self._deliver,
-            on_connected=self._wake_all,
+            on_connected=self._connected,
+            on_disconnected=self._disconnected,
             reconnect_waits=lambda: endless_waits(LISTENER_RECONNECT),
         )
         self._waiters: defaultdict[tuple[str, str], set[asyncio.Event]] = defaultdict(set)
+        self._followers: defaultdict[str, list[Follower]] = defaultdict(list)
 
     def start(self) -> None:
         self._listener.start()
@@ -63,11 +77,28 @@ class NotificationHub:
             if not waiters:
                 self._waiters.pop((channel, key), None)
 
+    async def follow(self, channel: str, follower: Follower) -> None:
+        """`follower` hears every notification on `channel` from now on, for the hub's life."""
+        self._followers[channel].append(follower)
+        await self._listener.listen(channel)
+        if self._listener.is_connected:
+            follower.connected()
+
     def _deliver(self, channel: str, key: str) -> None:
+        for follower in self._followers.get(channel, ()):
+            follower.heard(key)
         for event in self._waiters.get((channel, key), ()):
             event.set()
 
-    def _wake_all(self) -> None:
+    def _connected(self) -> None:
+        for followers in self._followers.values():
+            for follower in followers:
+                follower.connected()
         for waiters in self._waiters.values():
             for event in waiters:
                 event.set()
+
+    def _disconnected(self) -> None:
+        for followers in self._followers.values():
+            for follower in followers:
+                follower.disconnected()

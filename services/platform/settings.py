@@ -188,6 +188,19 @@ class Settings:
         4096,
         "Most results the in-process cache holds (least recently used out first).",
     )
+    response_cache: bool = setting(
+        "RESPONSE_CACHE",
+        True,
+        "Answer repeated cacheable queries from stored response bytes (docs/performance.md);"
+        " off also when CACHE_TTL_SECONDS is 0.",
+    )
+    response_cache_max_bytes: int = setting(
+        "RESPONSE_CACHE_MAX_BYTES",
+        64 * 1024 * 1024,
+        "Most bytes of stored responses the in-process cache holds (least recently used out"
+        " first; with REDIS_URL, Redis holds them).",
+        minimum=65_536,
+    )
     # CSV ingestion
     ingestion_workers: int = setting(
         "INGESTION_WORKERS",

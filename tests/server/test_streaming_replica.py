@@ -310,7 +310,9 @@ async def test_insighta_serve_routes_reads_by_its_environment(
     pair: ReplicaPair, primary: asyncpg.Pool, tmp_path: Path, caught_up: None
 ) -> None:
     """The production path: `serve` opens both pools from DATABASE_URL and DATABASE_READ_URL."""
-    env = {"DATABASE_READ_URL": pair.replica_dsn}
+    # Where each read goes is what this test watches: with the response cache on, the reader
+    # would be answered with the writer's newer page, stored at the primary's version.
+    env = {"DATABASE_READ_URL": pair.replica_dsn, "RESPONSE_CACHE": "false"}
     async with (
         running_server(
             pair.primary_dsn, tmp_path / "data", tmp_path / "serve.log", **env

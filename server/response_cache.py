@@ -1,0 +1,337 @@
+"""The response cache: repeated cacheable queries answered from stored bytes, before Strawberry.
+
+A request is looked up by a key of everything its answer depends on: the document (the SHA-256
+of its text, which is also its persisted-query hash) and operation name, the variables in
+canonical form, the audience ("public", or the caller's role for the shared profile fields)
+and the data version this process knows (services/platform/data_version.py, `LiveVersion`).
+A hit is parsed, validated, executed and encoded by nobody, and reads nothing from the
+database: the token is checked (its signature remembered until it expires, the account's
+status from its short cache) and counted against the caller's rate limit, then the stored bytes
+go out. Which operations qualify is learned from their first execution
+(graph/extensions/response_cache.py); an answer is stored only when it carries no error and was
+read at least at the version of its key.
+
+Every cacheable answer carries an ETag (a digest of the body) and `Cache-Control: private,
+no-cache`: browsers and other private caches revalidate, and a matching `If-None-Match` gets
+`304 Not Modified` without the body. docs/performance.md has the design and the figures.
+"""
+
+import hashlib
+import time
+from collections import OrderedDict
+from dataclasses import dataclass
+from typing import Any, Final
+from urllib.parse import parse_qsl
+
+import orjson
+from starlette.datastructures import Headers
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from graph.extensions.response_cache import Reach, ResponseSlot
+from server.access_log import request_record
+from server.bearer import bearer_token
+from server.graphql_over_http import CONTENT_TYPES, response_media_type
+from services.accounts.authentication import authenticate
+from services.auth.tokens import Principal
+from services.platform.data_version import LiveVersion, is_older
+from services.platform.metrics import record_operation
+from services.platform.rate_limit import RateLimit, RateLimited
+from services.platform.response_cache import ResponseStore, StoredResponse, etag_of
+
+SLOT_KEY: Final = "insighta.response"
+CACHE_CONTROL: Final = b"private, no-cache"
+VARY: Final = b"Accept, Authorization"
+# Operations whose cacheability is known; beyond this the least recently used is learned again.
+MAX_KNOWN_OPERATIONS: Final = 10_000
+# Longer operation names are executed every time: remembered names must stay small.
+MAX_OPERATION_NAME: Final = 256
+_HEX: Final = frozenset("0123456789abcdef")
+
+
+@dataclass(frozen=True, slots=True)
+class _Known:
+    """What the first execution of an operation taught: who may share its answer, its name."""
+
+    reach: Reach
+    name: str | None
+
+
+@dataclass(frozen=True, slots=True)
+class _Request:
+    """The parts of a GraphQL request over HTTP that its answer depends on."""
+
+    document: str  # SHA-256 hex of the text, or the persisted query hash sent alone
+    operation_name: str | None
+    variables: bytes  # canonical JSON
+
+    @property
+    def operation(self) -> tuple[str, str | None]:
+        return self.document, self.operation_name
+
+
+def _parse(params: Any) -> _Request | None:
+    """The request's identity, or None for anything this layer leaves to the view (batches,
+    malformed bodies: the view answers those with its own errors)."""
+    if not isinstance(params, dict):
+        return None
+    query, name, variables = (
+        params.get("query"),
+        params.get("operationName"),
+        params.get("variables"),
+    )
+    if not (name is None or (isinstance(name, str) and len(name) <= MAX_OPERATION_NAME)) or not (
+        variables is None or isinstance(variables, dict)
+    ):
+        return None
+    if isinstance(query, str):
+        document = hashlib.sha256(query.encode()).hexdigest()
+    elif query is None:
+        persisted = (
+            (params.get("extensions") or {}).get("persistedQuery")
+            if isinstance(params.get("extensions"), dict)
+            else None
+        )
+        digest = persisted.get("sha256Hash") if isinstance(persisted, dict) else None
+        if not isinstance(digest, str) or len(digest) != 64 or not _HEX.issuperset(digest):
+            return None
+        document = digest
+    else:
+        return None
+    try:
+        canonical = orjson.dumps(variables or {}, option=orjson.OPT_SORT_KEYS)
+    except TypeError:
+        return None
+    return _Request(document, name or None, canonical)
+
+
+def _parse_query_string(raw: bytes) -> _Request | None:
+    params: dict[str, Any] = dict(parse_qsl(raw.decode("latin-1"), keep_blank_values=True))
+    try:
+        for name in ("variables", "extensions"):
+            if params.get(name):
+                params[name] = orjson.loads(params[name])
+            else:
+                params.pop(name, None)
+    except orjson.JSONDecodeError:
+        return None
+    return _parse(params)
+
+
+class ResponseCache:
+    """ASGI: in front of the GraphQL view (server/app.py). `store` None passes everything on."""
+
+    def __init__(self, app: ASGIApp, store: ResponseStore | None) -> None:
+        self.app = app
+        self.store = store
+        self._known: OrderedDict[tuple[str, str | None], _Known] = OrderedDict()
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if self.store is None or scope["type"] != "http" or scope["method"] not in ("GET", "POST"):
+            await self.app(scope, receive, send)
+            return
+        headers = Headers(scope=scope)
+        media_type = response_media_type(headers.get("accept"))
+        if media_type is None:
+            await self.app(scope, receive, send)
+            return
+        if scope["method"] == "GET":
+            request = _parse_query_string(scope.get("query_string", b""))
+        elif headers.get("content-type", "").split(";")[0].strip().lower() == "application/json":
+            body, receive = await _read_body(receive)
+            try:
+                request = _parse(orjson.loads(body))
+            except orjson.JSONDecodeError:
+                request = None
+        else:
+            request = None
+        if request is None:
+            await self.app(scope, receive, send)
+            return
+        live: LiveVersion | None = getattr(scope["app"].state, "live_version", None)
+        version = live.known() if live is not None else None
+        known = self._known.get(request.operation)
+        if known is not None and version is not None:
+            started = time.perf_counter()
+            caller = await _caller(scope, headers, known.reach)
+            if caller is not None:
+                stored = await self.store.get(_key(request, caller.audience, version))
+                if stored is not None:
+                    self._known.move_to_end(request.operation)
+                    await _send(send, stored, media_type, headers)
+                    record_operation(known.name, "query", time.perf_counter() - started)
+                    _fill_record(scope, known.name, caller.principal)
+                    return
+        await self._execute(scope, receive, send, request, version, headers)
+
+    async def _execute(
+        self,
+        scope: Scope,
+        receive: Receive,
+        send: Send,
+        request: _Request,
+        version: str | None,
+        headers: Headers,
+    ) -> None:
+        """Run the view; keep its answer when it may be stored, and tag it for revalidation."""
+        slot = ResponseSlot()
+        scope[SLOT_KEY] = slot
+        start: Message | None = None
+        chunks: list[bytes] = []
+
+        async def capture(message: Message) -> None:
+            nonlocal start
+            if message["type"] == "http.response.start":
+                if message["status"] == 200 and slot.reach is not None:
+                    start = message
+                    return
+            elif start is not None and message["type"] == "http.response.body":
+                chunks.append(message.get("body", b""))
+                if not message.get("more_body", False):
+                    await self._finish(
+                        send, start, b"".join(chunks), request, version, slot, headers
+                    )
+                return
+            await send(message)
+
+        await self.app(scope, receive, capture)
+
+    async def _finish(
+        self,
+        send: Send,
+        start: Message,
+        body: bytes,
+        request: _Request,
+        version: str | None,
+        slot: ResponseSlot,
+        headers: Headers,
+    ) -> None:
+        stored = StoredResponse(body=body, etag=etag_of(body))
+        reach, audience = slot.reach, slot.audience
+        assert reach is not None
+        assert self.store is not None
+        self._remember(request.operation, _Known(reach, slot.operation_name))
+        fresh = version is not None and not any(
+            is_older(read, version) for read in slot.read_versions
+        )
+        if audience is not None and fresh:
+            assert version is not None
+            await self.store.put(_key(request, audience, version), stored)
+        content_type = dict(start.get("headers", [])).get(b"content-type", b"application/json")
+        await _send_raw(send, stored, content_type, headers)
+
+    def _remember(self, operation: tuple[str, str | None], known: _Known) -> None:
+        self._known[operation] = known
+        self._known.move_to_end(operation)
+        while len(self._known) > MAX_KNOWN_OPERATIONS:
+            self._known.popitem(last=False)
+
+
+def _key(request: _Request, audience: str, version: str) -> str:
+    digest = hashlib.sha256(request.variables)
+    digest.update(b"\0" + (request.operation_name or "").encode() + b"\0" + audience.encode())
+    return f"v{version}:{request.document}:{digest.hexdigest()}"
+
+
+@dataclass(frozen=True, slots=True)
+class _Caller:
+    audience: str
+    principal: Principal | None
+
+
+async def _caller(scope: Scope, headers: Headers, reach: Reach) -> _Caller | None:
+    """Who asks and whom the answer is for, once the caller is checked and counted as the view
+    would; None sends the request to the view (no or bad token, over the rate limit, the
+    account lookup failing), which answers it properly."""
+    state = scope["app"].state
+    principal = None
+    token = bearer_token(headers.get("authorization"))
+    if token is not None:
+        try:
+            principal = await authenticate(state.secret_key, state.accounts.statuses, token)
+        except Exception:
+            return None
+    elif reach is Reach.SHARED:
+        return None
+    limiter = getattr(state, "rate_limiter", None)
+    if limiter is not None:
+        client = scope.get("client")
+        caller = (
+            f"sub:{principal.subject}" if principal else f"ip:{client[0] if client else 'unknown'}"
+        )
+        try:
+            await limiter.check("api", caller, RateLimit(state.settings.rate_limit_per_minute))
+        except RateLimited:
+            return None
+    if reach is Reach.PUBLIC:
+        return _Caller("public", principal)
+    assert principal is not None
+    return _Caller(f"role:{principal.role.value}", principal)
+
+
+def _fill_record(scope: Scope, name: str | None, principal: Principal | None) -> None:
+    record = request_record(scope)
+    if record is None:
+        return
+    record.operation, record.operation_type = name, "query"
+    if principal is not None:
+        record.user, record.role = principal.subject, principal.role.value
+
+
+async def _read_body(receive: Receive) -> tuple[bytes, Receive]:
+    """The whole body (UploadGuard, outside, bounds it), and a receive that replays it."""
+    chunks = []
+    while True:
+        message = await receive()
+        if message["type"] != "http.request":
+            break
+        chunks.append(message.get("body", b""))
+        if not message.get("more_body", False):
+            break
+    body = b"".join(chunks)
+    replayed = False
+
+    async def replay() -> Message:
+        nonlocal replayed
+        if replayed:
+            return await receive()
+        replayed = True
+        return {"type": "http.request", "body": body, "more_body": False}
+
+    return body, replay
+
+
+async def _send(send: Send, stored: StoredResponse, media_type: str, headers: Headers) -> None:
+    await _send_raw(send, stored, CONTENT_TYPES[media_type].encode(), headers)
+
+
+async def _send_raw(
+    send: Send, stored: StoredResponse, content_type: bytes, headers: Headers
+) -> None:
+    etag = stored.etag.encode()
+    common = [(b"etag", etag), (b"cache-control", CACHE_CONTROL), (b"vary", VARY)]
+    if _matches(headers.get("if-none-match"), stored.etag):
+        await send({"type": "http.response.start", "status": 304, "headers": common})
+        await send({"type": "http.response.body", "body": b""})
+        return
+    await send(
+        {
+            "type": "http.response.start",
+            "status": 200,
+            "headers": [
+                (b"content-type", content_type),
+                (b"content-length", str(len(stored.body)).encode()),
+                *common,
+            ],
+        }
+    )
+    await send({"type": "http.response.body", "body": stored.body})
+
+
+def _matches(if_none_match: str | None, etag: str) -> bool:
+    """RFC 9110 13.1.2: `*`, or any listed tag equal by the weak comparison."""
+    if not if_none_match:
+        return False
+    if if_none_match.strip() == "*":
+        return True
+    bare = etag.removeprefix("W/")
+    return any(tag.strip().removeprefix("W/") == bare for tag in if_none_match.split(","))

@@ -1,0 +1,323 @@
+"""The response cache (server/response_cache.py): repeated cacheable queries answered from
+stored bytes with no database statement, equal to what execution answers, fresh after every
+write made through the API (in this process or another, with and without Redis), revalidated
+with ETags, and never a way around permissions or rate limits."""
+
+import asyncio
+import dataclasses
+import hashlib
+import json
+import uuid
+from collections.abc import AsyncIterator, Callable
+from typing import Any
+
+import asyncpg
+import httpx
+import pytest
+
+from server.app import create_app
+from services.auth.tokens import Role
+from services.platform.ids import uuid7
+from services.platform.settings import Settings
+from services.profiles.names import name_key
+from tests.conftest import TEST_SECRET, StatementLog, make_token
+from tests.live_server import start_live_server, stop_live_server
+from tests.redis_server import REDIS_URL, redis_is_reachable
+
+pytestmark = pytest.mark.usefixtures("demo_profiles")
+
+BACKENDS = ["memory", *(["redis"] if redis_is_reachable() else [])]
+PAGE = """
+query Page($filter: ProfileFilter, $first: Int) {
+  profiles(filter: $filter, first: $first) {
+    totalCount
+    edges { node { id name gender genderProbability age ageGroup countryId countryName
+                   countryProbability createdAt } }
+  }
+}
+"""
+INSERT = """
+insert into profiles (name, name_key, gender, gender_probability, age, country_id, country_name,
+                      country_probability, created_at)
+values ($1, $2, 'female', 0.9, 30, 'NG', 'Nigeria', 0.5, now()) returning id
+"""
+NIGERIAN_WOMEN = {"filter": {"countryId": "NG", "gender": "FEMALE"}, "first": 5}
+ANALYST = make_token(Role.ANALYST)
+ADMIN = make_token(Role.ADMIN)
+
+Post = Callable[..., Any]
+
+
+@pytest.fixture(params=BACKENDS)
+async def http(
+    request: pytest.FixtureRequest, settings: Settings, pool: asyncpg.Pool, database_dsn: str
+) -> AsyncIterator[httpx.AsyncClient]:
+    """An app with its lifespan (the LISTEN connection) and the response cache on."""
+    redis_url = REDIS_URL if request.param == "redis" else None
+    configured = dataclasses.replace(settings, response_cache=True, redis_url=redis_url)
+    app = create_app(configured, pool=pool, dsn=database_dsn)
+    transport = httpx.ASGITransport(app=app)
+    async with (
+        app.router.lifespan_context(app),
+        httpx.AsyncClient(transport=transport, base_url="http://testserver") as client,
+    ):
+        await _until(lambda: app.state.live_version.known() is not None, "the live version")
+        yield client
+
+
+async def _until(condition: Callable[[], object], what: str, seconds: float = 10.0) -> None:
+    deadline = asyncio.get_running_loop().time() + seconds
+    while not condition():
+        assert asyncio.get_running_loop().time() < deadline, f"timed out waiting for {what}"
+        await asyncio.sleep(0.01)
+
+
+async def _post(
+    client: httpx.AsyncClient,
+    query: str,
+    variables: dict[str, Any] | None = None,
+    *,
+    token: str | None = ANALYST,
+    headers: dict[str, str] | None = None,
+) -> httpx.Response:
+    sent = {**({"Authorization": f"Bearer {token}"} if token else {}), **(headers or {})}
+    return await client.post(
+        "/graphql", json={"query": query, "variables": variables or {}}, headers=sent
+    )
+
+
+async def test_a_repeated_page_is_the_same_bytes_with_no_statement(
+    http: httpx.AsyncClient, sql_log: StatementLog
+) -> None:
+    first = await _post(http, PAGE, NIGERIAN_WOMEN)
+    with sql_log.counting() as hit:
+        second = await _post(http, PAGE, NIGERIAN_WOMEN)
+    assert first.status_code == second.status_code == 200
+    assert "errors" not in first.json()
+    assert second.content == first.content
+    assert hit.statements == 0
+    assert second.headers["etag"] == first.headers["etag"]
+    assert second.headers["cache-control"] == "private, no-cache"
+    # Variables in another key order are the same request.
+    reordered = {"first": 5, "filter": {"gender": "FEMALE", "countryId": "NG"}}
+    with sql_log.counting() as again:
+        third = await _post(http, PAGE, reordered)
+    assert (third.content, again.statements) == (first.content, 0)
+
+
+async def test_a_matching_if_none_match_is_a_304_without_a_body(http: httpx.AsyncClient) -> None:
+    first = await _post(http, PAGE, NIGERIAN_WOMEN)
+    etag = first.headers["etag"]
+    revalidated = await _post(http, PAGE, NIGERIAN_WOMEN, headers={"If-None-Match": etag})
+    assert revalidated.status_code == 304
+    assert revalidated.content == b""
+    assert revalidated.headers["etag"] == etag
+    other = await _post(http, PAGE, NIGERIAN_WOMEN, headers={"If-None-Match": '"stale"'})
+    assert (other.status_code, other.content) == (200, first.content)
+
+
+async def test_a_write_through_the_api_is_read_by_the_next_request(
+    http: httpx.AsyncClient, pool: asyncpg.Pool
+) -> None:
+    async with pool.acquire() as conn:
+        name = f"Rc {uuid.uuid4().hex[:10]}"
+        profile_id = await conn.fetchval(INSERT, name, name_key(name))
+    # The direct insert is heard by notification; the API's own delete below is not waited for.
+    await _until_fresh(http, lambda total: total is not None)
+    before = (await _post(http, PAGE, NIGERIAN_WOMEN)).json()["data"]["profiles"]["totalCount"]
+    deleted = await _post(
+        http, "mutation($id: ID!) { deleteProfile(id: $id) }", {"id": str(profile_id)}, token=ADMIN
+    )
+    assert deleted.json() == {"data": {"deleteProfile": True}}
+    after = (await _post(http, PAGE, NIGERIAN_WOMEN)).json()["data"]["profiles"]["totalCount"]
+    assert after == before - 1
+
+
+async def _until_fresh(http: httpx.AsyncClient, accept: Callable[[int | None], bool]) -> None:
+    async with asyncio.timeout(10):
+        while True:
+            body = (await _post(http, PAGE, NIGERIAN_WOMEN)).json()
+            if accept(body["data"]["profiles"]["totalCount"]):
+                return
+
+
+async def test_a_write_from_outside_the_api_is_served_once_its_notification_arrives(
+    http: httpx.AsyncClient, database_dsn: str
+) -> None:
+    before = (await _post(http, PAGE, NIGERIAN_WOMEN)).json()["data"]["profiles"]["totalCount"]
+    writer = await asyncpg.connect(database_dsn)
+    try:
+        name = f"Rc {uuid.uuid4().hex[:10]}"
+        await writer.execute(INSERT, name, name_key(name))
+    finally:
+        await writer.close()
+    await _until_fresh(http, lambda total: total == before + 1)
+
+
+async def test_a_cached_answer_is_no_way_around_permissions(http: httpx.AsyncClient) -> None:
+    cached = await _post(http, PAGE, NIGERIAN_WOMEN, token=ADMIN)
+    assert "errors" not in cached.json()
+    for token in (
+        make_token(Role.RECRUITER),
+        None,
+        "not-a-token",
+        make_token(Role.ANALYST, ttl=-5),
+    ):
+        refused = (await _post(http, PAGE, NIGERIAN_WOMEN, token=token)).json()
+        assert refused["data"] is None
+        assert refused["errors"][0]["extensions"]["code"] in {"FORBIDDEN", "UNAUTHENTICATED"}
+        # A refusal is never stored: the analyst still gets the data.
+    allowed = await _post(http, PAGE, NIGERIAN_WOMEN, token=ANALYST)
+    assert allowed.json()["data"] == cached.json()["data"]
+
+
+async def test_answers_with_errors_and_mutations_are_never_stored(
+    http: httpx.AsyncClient, sql_log: StatementLog
+) -> None:
+    bad = {"filter": {"countryId": "XX"}, "first": 5}
+    first = await _post(http, PAGE, bad)
+    assert first.json()["errors"]
+    assert "etag" not in first.headers
+    mutation = f'mutation {{ deleteProfile(id: "{uuid7()}") }}'
+    for _ in range(2):
+        with sql_log.counting() as run:
+            answer = await _post(http, mutation, token=ADMIN)
+        assert answer.json()["errors"][0]["extensions"]["code"] == "NOT_FOUND"
+        assert run.statements > 0
+        assert "etag" not in answer.headers
+
+
+async def test_a_persisted_query_over_get_is_served_from_the_cache(
+    http: httpx.AsyncClient, sql_log: StatementLog
+) -> None:
+    digest = hashlib.sha256(PAGE.encode()).hexdigest()
+    extensions = {"persistedQuery": {"version": 1, "sha256Hash": digest}}
+    registered = await http.post(
+        "/graphql",
+        json={"query": PAGE, "variables": NIGERIAN_WOMEN, "extensions": extensions},
+        headers={"Authorization": f"Bearer {ANALYST}"},
+    )
+    params = {"variables": json.dumps(NIGERIAN_WOMEN), "extensions": json.dumps(extensions)}
+    with sql_log.counting() as hit:
+        fetched = await http.get(
+            "/graphql", params=params, headers={"Authorization": f"Bearer {ANALYST}"}
+        )
+    assert (fetched.status_code, fetched.content, hit.statements) == (200, registered.content, 0)
+    assert fetched.headers["etag"] == registered.headers["etag"]
+
+
+async def test_the_type_name_is_public_and_the_same_for_everyone(
+    http: httpx.AsyncClient, sql_log: StatementLog
+) -> None:
+    first = await _post(http, "{ __typename }", token=None)
+    with sql_log.counting() as hit:
+        second = await _post(http, "{ __typename }", token=ANALYST)
+    assert second.content == first.content == b'{"data":{"__typename":"Query"}}'
+    assert hit.statements == 0
+
+
+async def test_cached_answers_count_against_the_rate_limit(
+    settings: Settings, pool: asyncpg.Pool, database_dsn: str
+) -> None:
+    limited = dataclasses.replace(settings, response_cache=True, rate_limit_per_minute=3)
+    app = create_app(limited, pool=pool, dsn=database_dsn)
+    transport = httpx.ASGITransport(app=app)
+    async with (
+        app.router.lifespan_context(app),
+        httpx.AsyncClient(transport=transport, base_url="http://testserver") as client,
+    ):
+        await _until(lambda: app.state.live_version.known() is not None, "the live version")
+        token = make_token(Role.ANALYST, ttl=600) + ""
+        statuses = [
+            (await _post(client, PAGE, NIGERIAN_WOMEN, token=token)).status_code for _ in range(5)
+        ]
+    assert statuses[:3] == [200, 200, 200]
+    assert statuses[3:] == [429, 429]
+
+
+EQUIVALENCE_CASES: list[tuple[str, dict[str, Any]]] = [
+    (PAGE, NIGERIAN_WOMEN),
+    (PAGE, {"filter": {"minAge": 20, "maxAge": 45, "countryId": "KE"}, "first": 20}),
+    (PAGE, {"first": 1}),
+    (
+        "query($q: String) { profiles(query: $q, first: 7) { totalCount"
+        " edges { cursor node { name age } } pageInfo { hasNextPage endCursor } } }",
+        {"q": "young men from ghana"},
+    ),
+    (
+        "query($g: [ProfileDimension!]!) { profileStats(groupBy: $g) { key count } }",
+        {"g": ["COUNTRY", "GENDER"]},
+    ),
+    (
+        "query($t: String!) {"
+        " interpretQuery(text: $t) { text unmatched filter { gender countryId } } }",
+        {"t": "Nigerian females aged 20 to 45"},
+    ),
+    ("query { a: __typename ...F } fragment F on Query { profiles(first: 2) { totalCount } }", {}),
+]
+
+
+@pytest.mark.parametrize(("query", "variables"), EQUIVALENCE_CASES)
+async def test_every_cached_answer_equals_the_executed_one(
+    http: httpx.AsyncClient, client: httpx.AsyncClient, query: str, variables: dict[str, Any]
+) -> None:
+    """`client` is the session's app, with the response cache off: execution's own answer."""
+    executed = await _post(client, query, variables)
+    miss = await _post(http, query, variables)
+    hit = await _post(http, query, variables)
+    assert "errors" not in executed.json(), executed.json()
+    assert executed.content == miss.content == hit.content
+    assert "etag" in hit.headers
+
+
+def _live_pair(database_dsn: str, tmp: Any, env: dict[str, str]) -> list[Any]:
+    for name in ("one", "two"):
+        (tmp / name).mkdir()
+    return [
+        start_live_server(
+            database_url=database_dsn,
+            secret_key=TEST_SECRET.reveal(),
+            directory=tmp / name,
+            env=env,
+        )
+        for name in ("one", "two")
+    ]
+
+
+@pytest.mark.parametrize("backend", BACKENDS)
+async def test_a_write_through_one_process_is_read_through_another(
+    database_dsn: str, tmp_path: Any, backend: str
+) -> None:
+    env = {"REDIS_URL": REDIS_URL} if backend == "redis" else {}
+    servers = _live_pair(database_dsn, tmp_path, env)
+    try:
+        async with httpx.AsyncClient(timeout=30) as client:
+            one, two = (server.graphql_url for server in servers)
+            headers = {"Authorization": f"Bearer {ADMIN}"}
+            for _ in range(5):
+                before = await client.post(
+                    two, json={"query": PAGE, "variables": NIGERIAN_WOMEN}, headers=headers
+                )
+                total = before.json()["data"]["profiles"]["totalCount"]
+                again = await client.post(
+                    two, json={"query": PAGE, "variables": NIGERIAN_WOMEN}, headers=headers
+                )
+                assert again.content == before.content
+                assert "etag" in again.headers  # a cacheable answer
+                newest = before.json()["data"]["profiles"]["edges"][0]["node"]["id"]
+                deleted = await client.post(
+                    one,
+                    json={
+                        "query": "mutation($id: ID!) { deleteProfile(id: $id) }",
+                        "variables": {"id": newest},
+                    },
+                    headers=headers,
+                )
+                assert deleted.json() == {"data": {"deleteProfile": True}}
+                after = await client.post(
+                    two, json={"query": PAGE, "variables": NIGERIAN_WOMEN}, headers=headers
+                )
+                assert after.json()["data"]["profiles"]["totalCount"] == total - 1
+    finally:
+        for server in servers:
+            stop_live_server(server)
