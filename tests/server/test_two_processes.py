@@ -55,8 +55,9 @@ DROP_LISTENERS = """
 select count(pg_terminate_backend(pid)) from pg_stat_activity
  where application_name = 'insighta-listener' and datname = current_database()
 """
+# A repeat is answered by the response cache (stored bytes) or, below it, the result cache.
 CACHE_HITS = re.compile(
-    r'^insighta_cache_lookups_total\{cache="results",result="hit"\} (\S+)$', re.M
+    r'^insighta_cache_lookups_total\{cache="(?:results|responses)",result="hit"\} (\S+)$', re.M
 )
 
 
@@ -137,8 +138,7 @@ async def total(server: Server, token: str, query: str = TOTAL) -> int:
 async def cache_hits(server: Server) -> float:
     async with httpx.AsyncClient(timeout=30) as http:
         text = (await http.get(server.url.replace("/graphql", "/metrics"))).text
-    found = CACHE_HITS.search(text)
-    return float(found.group(1)) if found else 0.0
+    return sum(float(found) for found in CACHE_HITS.findall(text))
 
 
 async def ingest_through(server: Server, rows: int, token: str) -> dict[str, Any]:
