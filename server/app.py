@@ -365,6 +365,7 @@ def create_app(
     persisted_queries = build_persisted_queries(settings)
     graphql = InsightaGraphQL(settings, secret_key, persisted_queries)
     responses = build_response_store(settings)
+    response_cache = ResponseCache(graphql, responses)
 
     @contextlib.asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
@@ -437,7 +438,7 @@ def create_app(
             Route(
                 "/graphql",
                 UploadGuard(
-                    ResponseCache(graphql, responses),
+                    response_cache,
                     max_upload_bytes=settings.max_upload_bytes,
                     max_request_bytes=settings.max_request_bytes,
                 ),
@@ -460,6 +461,7 @@ def create_app(
     )
     app.state.secret_key = secret_key
     app.state.settings = settings
+    app.state.response_cache = response_cache
     app.state.persisted_queries = persisted_queries
     app.state.metrics_multiprocess_dir = settings.metrics_multiprocess_dir
     app.state.metrics_token = settings.metrics_token

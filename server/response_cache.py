@@ -120,9 +120,16 @@ def _parse_query_string(raw: bytes) -> _Request | None:
 class ResponseCache:
     """ASGI: in front of the GraphQL view (server/app.py). `store` None passes everything on."""
 
-    def __init__(self, app: ASGIApp, store: ResponseStore | None) -> None:
+    def __init__(
+        self,
+        app: ASGIApp,
+        store: ResponseStore | None,
+        *,
+        max_known_operations: int = MAX_KNOWN_OPERATIONS,
+    ) -> None:
         self.app = app
         self.store = store
+        self.max_known_operations = max_known_operations
         self._known: OrderedDict[tuple[str, str | None], _Known] = OrderedDict()
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
@@ -209,20 +216,27 @@ class ResponseCache:
         reach, audience = slot.reach, slot.audience
         assert reach is not None
         assert self.store is not None
-        self._remember(request.operation, _Known(reach, slot.operation_name))
+        name = slot.operation_name
+        remembered = name is None or len(name) <= MAX_OPERATION_NAME
+        if remembered:
+            self._remember(request.operation, _Known(reach, name))
         fresh = version is not None and not any(
             is_older(read, version) for read in slot.read_versions
         )
-        if audience is not None and fresh:
+        if audience is not None and fresh and remembered:
             assert version is not None
             await self.store.put(_key(request, audience, version), stored)
         content_type = dict(start.get("headers", [])).get(b"content-type", b"application/json")
         await _send_raw(send, stored, content_type, headers)
 
+    @property
+    def known_operations(self) -> int:
+        return len(self._known)
+
     def _remember(self, operation: tuple[str, str | None], known: _Known) -> None:
         self._known[operation] = known
         self._known.move_to_end(operation)
-        while len(self._known) > MAX_KNOWN_OPERATIONS:
+        while len(self._known) > self.max_known_operations:
             self._known.popitem(last=False)
 
 

@@ -321,3 +321,32 @@ async def test_a_write_through_one_process_is_read_through_another(
     finally:
         for server in servers:
             stop_live_server(server)
+
+
+async def test_what_it_remembers_of_operations_is_bounded(
+    settings: Settings, pool: asyncpg.Pool, database_dsn: str
+) -> None:
+    """A flood of distinct documents, or one with a giant operation name, executes as usual
+    and leaves at most `max_known_operations` entries behind."""
+    app = create_app(
+        dataclasses.replace(settings, response_cache=True), pool=pool, dsn=database_dsn
+    )
+    app.state.response_cache.max_known_operations = 5
+    transport = httpx.ASGITransport(app=app)
+    async with (
+        app.router.lifespan_context(app),
+        httpx.AsyncClient(transport=transport, base_url="http://testserver") as client,
+    ):
+        for index in range(20):
+            answer = await _post(client, f"query Q{index} {{ __typename }}")
+            assert answer.json() == {"data": {"__typename": "Query"}}
+        assert app.state.response_cache.known_operations == 5
+        giant = "N" * 10_000
+        answer = await _post(client, f"query {giant} {{ __typename }}", token=None)
+        assert answer.json() == {"data": {"__typename": "Query"}}
+        assert app.state.response_cache.known_operations == 5
+        named = await client.post(
+            "/graphql", json={"query": f"query {giant} {{ __typename }}", "operationName": giant}
+        )
+        assert named.json() == {"data": {"__typename": "Query"}}
+        assert "etag" not in named.headers  # never stored, never remembered
