@@ -5,6 +5,7 @@ lag is made deterministic by pausing its WAL replay. The app runs with its lifes
 (ingestion runner, LISTEN connection) on the primary and its profile reads on the replica.
 """
 
+import asyncio
 from collections.abc import AsyncIterator, Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -337,4 +338,30 @@ async def test_insighta_serve_routes_reads_by_its_environment(
             lambda: ghanaian_women(http, as_=READER),
             lambda total: total == before + 1,
             message="the served answer after the replica caught up",
+        )
+
+
+async def test_an_answer_read_on_a_lagging_replica_is_not_stored_under_the_newer_version(
+    pair: ReplicaPair, primary: asyncpg.Pool, tmp_path: Path, caught_up: None
+) -> None:
+    """The process hears the primary's new version at once, while the replica still answers
+    with the older data: that answer goes out but is not stored, so once the replica catches
+    up the reader gets the new total, not the old one kept under the new version."""
+    env = {"DATABASE_READ_URL": pair.replica_dsn, "RESPONSE_CACHE": "true"}
+    async with (
+        running_server(
+            pair.primary_dsn, tmp_path / "data", tmp_path / "serve.log", **env
+        ) as server,
+        httpx.AsyncClient(base_url=server.url.removesuffix("/graphql")) as http,
+    ):
+        before = await ghanaian_women(http, as_=READER)
+        async with pair.replay_paused():
+            await write_on_primary(primary, f"{unique_prefix()}Ama")
+            await asyncio.sleep(0.5)  # the notification reaches the server; the replica waits
+            for _ in range(3):
+                assert await ghanaian_women(http, as_=READER) == before
+        await eventually(
+            lambda: ghanaian_women(http, as_=READER),
+            lambda total: total == before + 1,
+            message="the new total once the replica caught up",
         )
