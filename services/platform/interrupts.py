@@ -10,6 +10,7 @@ through the loop instead, the interruption runs as a callback of its own, betwee
 
 import asyncio
 import signal
+import threading
 from collections.abc import Coroutine
 from typing import Any, TypeVar
 
@@ -17,7 +18,10 @@ T = TypeVar("T")
 
 
 def run_interruptibly(main: Coroutine[Any, Any, T]) -> T:
-    """`asyncio.run(main)`; Ctrl-C cancels `main` and then raises KeyboardInterrupt here."""
+    """`asyncio.run(main)`; Ctrl-C cancels `main` and then raises KeyboardInterrupt here.
+    Off the main thread (where signals never arrive) it is `asyncio.run(main)`."""
+    if threading.current_thread() is not threading.main_thread():
+        return asyncio.run(main)
     interrupted = False
 
     async def guarded() -> T:

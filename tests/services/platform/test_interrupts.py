@@ -4,6 +4,7 @@ just completing, cancels the command without an asyncio error traceback."""
 import asyncio
 import logging
 import signal
+import threading
 
 import pytest
 
@@ -61,3 +62,14 @@ def test_a_result_comes_back_when_nothing_interrupts() -> None:
 
     assert run_interruptibly(answer()) == 42
     assert signal.getsignal(signal.SIGINT) is signal.default_int_handler
+
+
+def test_off_the_main_thread_it_runs_as_asyncio_run() -> None:
+    async def answer() -> int:
+        return 7
+
+    results: list[int] = []
+    worker = threading.Thread(target=lambda: results.append(run_interruptibly(answer())))
+    worker.start()
+    worker.join()
+    assert results == [7]
