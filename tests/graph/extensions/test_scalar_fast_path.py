@@ -38,7 +38,7 @@ class Item:
         return self.count
 
 
-def _item(index: int, name: Any, score: Any, colour: Any, count: Any) -> Item:
+def _item(index: int, name: Any, score: Any, colour: Any, count: Any) -> Any:
     return Item(name=name, score=score, colour=colour, count=count, tags=[f"t{index}"])
 
 
