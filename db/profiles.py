@@ -239,6 +239,13 @@ _PAGE_STATEMENTS: Final = {
     for source, total in _COUNT_STATEMENTS.items()
 }
 
+
+def page_statement(sort_key: str, descending: bool, count_source: str) -> str:
+    """The page statement with its total from `count_source` (a key of the count statements,
+    as `ProfileFilterValues.count_source` gives): the bench times one source against another."""
+    return _PAGE_STATEMENTS[(sort_key, descending, count_source)]
+
+
 GET_PROFILE = f"select {PROFILE_COLUMNS} from profiles where id = $1"
 COUNT_PROFILES_FROM_ROLLUP: Final = _TOTAL_FROM_ROLLUP
 COUNT_PROFILES: Final = _TOTAL_FROM_ROWS
