@@ -102,9 +102,10 @@ async def main() -> None:
     parser = argparse.ArgumentParser(prog="python -m bench.count_sources")
     parser.add_argument("--profiles", type=int, default=10_000_000)
     parser.add_argument("--repeats", type=int, default=60)
+    parser.add_argument("--database", help="[default: insighta_bench_<profiles>]")
     args = parser.parse_args()
     server = os.environ.get("DATABASE_URL", DEFAULT_SERVER)
-    dsn = database_dsn(server, f"insighta_bench_{args.profiles}")
+    dsn = database_dsn(server, args.database or f"insighta_bench_{args.profiles}")
     result = {
         "started_at": datetime.now(UTC).isoformat(),
         "profiles": args.profiles,
