@@ -21,6 +21,7 @@ _ROUNDS = 3
 # country, gender and age is the foundation's and is not optional.)
 _OPTIONAL_TRIGGERS: dict[str, list[str]] = {
     "probability histogram": ["profiles.profiles_probability_counts_insert"],
+    "probability histogram by country": ["profiles.profiles_country_probability_counts_insert"],
     "profile_totals": [
         "profile_counts.profile_totals_insert",
         "profile_counts.profile_totals_update",

@@ -9,7 +9,12 @@ from db.pool import Connection
 
 # The rollups the read path counts from: their size follows the number of distinct
 # (country, gender, age) and probability buckets, not the number of profiles.
-ROLLUPS: Final = ("profile_counts", "profile_totals", "profile_probability_counts")
+ROLLUPS: Final = (
+    "profile_counts",
+    "profile_totals",
+    "profile_probability_counts",
+    "profile_country_probability_counts",
+)
 
 _PROFILES = """
 select pg_relation_size('profiles') as heap_main,

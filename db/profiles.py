@@ -70,10 +70,15 @@ class ProfileFilterValues:
             return "totals" if self.country_id is None else "rollup"
         gender_p, country_p = self.min_gender_probability, self.min_country_probability
         if self.country_id is None:
-            if country_p is None and _is_whole_percentage(gender_p):
-                return "gender_probability_buckets"
-            if gender_p is None and _is_whole_percentage(country_p):
-                return "country_probability_buckets"
+            by_country = ""
+        elif _is_whole_age_groups(self.min_age, self.max_age):
+            by_country = "_by_country"
+        else:
+            return "rows"
+        if country_p is None and _is_whole_percentage(gender_p):
+            return f"gender_probability_buckets{by_country}"
+        if gender_p is None and _is_whole_percentage(country_p):
+            return f"country_probability_buckets{by_country}"
         return "rows"
 
     def rollup_args(self) -> tuple[Any, ...]:
@@ -90,6 +95,20 @@ class ProfileFilterValues:
 def _is_whole_percentage(threshold: float | None) -> bool:
     """True for 0.9, 0.95, 1.0 (b/100 as a float8 equals it); False for 0.925 or None."""
     return threshold is not None and round(threshold * 100) / 100 == threshold
+
+
+# The youngest age of each age group (0001's age_group, 0046's age_group_start) and the oldest
+# age stored.
+_AGE_GROUP_STARTS: Final = frozenset({0, 13, 20, 60})
+_OLDEST_AGE: Final = 150
+
+
+def _is_whole_age_groups(min_age: int, max_age: int) -> bool:
+    """True when the ages min_age..max_age are whole age groups: 0..150, 20..59, 13..150
+    (bounds on group edges), which the histogram by country keys by group; False for 20..45."""
+    return min_age in _AGE_GROUP_STARTS and (
+        max_age >= _OLDEST_AGE or max_age + 1 in _AGE_GROUP_STARTS
+    )
 
 
 @dataclass(frozen=True, slots=True)
@@ -121,7 +140,8 @@ GROUP_COLUMNS: Final[dict[str, str]] = {
 
 
 # Exact totals, from the smallest table that can answer: totals by (gender, age) without a
-# country, the rollup by (country, gender, age) with one, the rows for probability thresholds.
+# country, the rollup by (country, gender, age) with one, a probability histogram for one
+# whole-percentage threshold, the rows for any other threshold.
 _TOTAL_FROM_TOTALS: Final = f"""
 select coalesce(sum(count), 0)::bigint
   from profile_totals
@@ -149,6 +169,29 @@ select coalesce(sum(count), 0)::bigint
    and bucket >= round($6::float8 * 100)
    and $5::float8 is null
    and {_TOTALS_FILTER}
+"""
+# The same with a country and whole age groups: the histogram by country (0046). Ages $3..$4
+# on group edges (count_source checks it) select exactly the groups that start inside them.
+_BY_COUNTRY_FILTER: Final = """
+       ($1::text is null or gender = $1)
+   and country_id = $2::bpchar
+   and age_group_start between $3 and $4
+"""
+_TOTAL_FROM_GENDER_PROBABILITY_BUCKETS_BY_COUNTRY: Final = f"""
+select coalesce(sum(count), 0)::bigint
+  from profile_country_probability_counts
+ where kind = 'g'
+   and bucket >= round($5::float8 * 100)
+   and $6::float8 is null
+   and {_BY_COUNTRY_FILTER}
+"""
+_TOTAL_FROM_COUNTRY_PROBABILITY_BUCKETS_BY_COUNTRY: Final = f"""
+select coalesce(sum(count), 0)::bigint
+  from profile_country_probability_counts
+ where kind = 'c'
+   and bucket >= round($6::float8 * 100)
+   and $5::float8 is null
+   and {_BY_COUNTRY_FILTER}
 """
 _TOTAL_FROM_ROWS: Final = f"""
 select count(*)
@@ -184,15 +227,24 @@ _COUNT_STATEMENTS: Final = {
     "rollup": _TOTAL_FROM_ROLLUP,
     "gender_probability_buckets": _TOTAL_FROM_GENDER_PROBABILITY_BUCKETS,
     "country_probability_buckets": _TOTAL_FROM_COUNTRY_PROBABILITY_BUCKETS,
+    "gender_probability_buckets_by_country": _TOTAL_FROM_GENDER_PROBABILITY_BUCKETS_BY_COUNTRY,
+    "country_probability_buckets_by_country": _TOTAL_FROM_COUNTRY_PROBABILITY_BUCKETS_BY_COUNTRY,
     "rows": _TOTAL_FROM_ROWS,
 }
-# Built once: fifty statements, one per (sort key, direction, where the total comes from).
+# Built once: seventy statements, one per (sort key, direction, where the total comes from).
 _PAGE_STATEMENTS: Final = {
     (key, descending, source): _page_statement(key, descending, total)
     for key in SORT_COLUMNS
     for descending in (False, True)
     for source, total in _COUNT_STATEMENTS.items()
 }
+
+
+def page_statement(sort_key: str, descending: bool, count_source: str) -> str:
+    """The page statement with its total from `count_source` (a key of the count statements,
+    as `ProfileFilterValues.count_source` gives): the bench times one source against another."""
+    return _PAGE_STATEMENTS[(sort_key, descending, count_source)]
+
 
 GET_PROFILE = f"select {PROFILE_COLUMNS} from profiles where id = $1"
 COUNT_PROFILES_FROM_ROLLUP: Final = _TOTAL_FROM_ROLLUP

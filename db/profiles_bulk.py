@@ -40,12 +40,14 @@ select i.indexrelid::regclass::text as name,
 DISABLE_ROLLUP_TRIGGERS: Final = """
 alter table profiles
       disable trigger profiles_counts_insert,
-      disable trigger profiles_probability_counts_insert
+      disable trigger profiles_probability_counts_insert,
+      disable trigger profiles_country_probability_counts_insert
 """
 ENABLE_ROLLUP_TRIGGERS: Final = """
 alter table profiles
       enable trigger profiles_counts_insert,
-      enable trigger profiles_probability_counts_insert
+      enable trigger profiles_probability_counts_insert,
+      enable trigger profiles_country_probability_counts_insert
 """
 # The table was empty before the load, so its rows are exactly the delta to add.
 ADD_ROLLUP_OF_ALL_PROFILES: Final = """
@@ -69,6 +71,21 @@ select kind, bucket, gender, age, count(*)
  order by kind, bucket, gender, age
     on conflict (kind, bucket, gender, age)
     do update set count = profile_probability_counts.count + excluded.count
+"""
+ADD_COUNTRY_PROBABILITY_COUNTS_OF_ALL_PROFILES: Final = """
+insert into profile_country_probability_counts
+       (kind, country_id, gender, age_group_start, bucket, count)
+select kind, country_id, gender, age_group_start(age), bucket, count(*)
+  from (select 'g' as kind, country_id, gender, age,
+               probability_bucket(gender_probability) as bucket
+          from profiles
+        union all
+        select 'c', country_id, gender, age, probability_bucket(country_probability)
+          from profiles) buckets
+ group by 1, 2, 3, 4, 5
+ order by 1, 2, 3, 4, 5
+    on conflict (kind, country_id, gender, age_group_start, bucket)
+    do update set count = profile_country_probability_counts.count + excluded.count
 """
 BUMP_DATA_VERSION: Final = "update data_version set version = version + 1, changed_at = now()"
 DISABLE_STATEMENT_TIMEOUT: Final = "set local statement_timeout = 0"
@@ -114,6 +131,7 @@ async def resume_rollup_triggers_with_counts(conn: Connection) -> None:
     """
     await conn.execute(ADD_ROLLUP_OF_ALL_PROFILES)
     await conn.execute(ADD_PROBABILITY_COUNTS_OF_ALL_PROFILES)
+    await conn.execute(ADD_COUNTRY_PROBABILITY_COUNTS_OF_ALL_PROFILES)
     await conn.execute(BUMP_DATA_VERSION)
     await conn.execute(ENABLE_ROLLUP_TRIGGERS)
 

@@ -119,7 +119,17 @@ async def test_counts_use_the_totals_without_a_country_and_agree_with_rows(
             == "gender_probability_buckets"
         )
         assert profiles_db.ProfileFilterValues(None, None, 0, 150, 0.925).count_source == "rows"
-        assert profiles_db.ProfileFilterValues(None, "KE", 0, 150, 0.5).count_source == "rows"
+        assert (
+            profiles_db.ProfileFilterValues(None, "KE", 0, 150, 0.5).count_source
+            == "gender_probability_buckets_by_country"
+        )
+        assert profiles_db.ProfileFilterValues(None, "KE", 0, 150, 0.925).count_source == "rows"
+        # The histogram by country keys by age group: ages that cut a group count rows.
+        assert (
+            profiles_db.ProfileFilterValues(None, "KE", 13, 59, None, 0.5).count_source
+            == "country_probability_buckets_by_country"
+        )
+        assert profiles_db.ProfileFilterValues(None, "KE", 18, 150, 0.5).count_source == "rows"
 
 
 PROBABILITIES = [None, 0.0, 0.01, 0.289999999, 0.29, 0.2900000001, 0.3, 0.5, 0.925, 0.99, 1.0]
@@ -146,47 +156,143 @@ async def histogram_from_rows(conn: Connection) -> dict[tuple[str, int, str, int
     return {(r["kind"], r["bucket"], r["gender"], r["age"]): r["count"] for r in rows}
 
 
+async def histogram_by_country(conn: Connection) -> dict[tuple[str, str, str, int, int], int]:
+    rows = await conn.fetch(
+        "select kind, country_id, gender, age_group_start as age, bucket, count"
+        "  from profile_country_probability_counts where count > 0"
+    )
+    return {
+        (r["kind"], r["country_id"], r["gender"], r["age"], r["bucket"]): r["count"] for r in rows
+    }
+
+
+async def histogram_by_country_from_rows(
+    conn: Connection,
+) -> dict[tuple[str, str, str, int, int], int]:
+    rows = await conn.fetch(
+        "select kind, country_id, gender, age_group_start(age) as age, bucket, count(*) as count"
+        "  from (select 'g' as kind, country_id, gender, age,"
+        "               probability_bucket(gender_probability) as bucket"
+        "          from profiles"
+        "        union all"
+        "        select 'c', country_id, gender, age, probability_bucket(country_probability)"
+        "          from profiles) b"
+        " group by 1, 2, 3, 4, 5"
+    )
+    return {
+        (r["kind"], r["country_id"], r["gender"], r["age"], r["bucket"]): r["count"] for r in rows
+    }
+
+
+async def assert_histograms_match_rows(conn: Connection) -> None:
+    assert await histogram(conn) == await histogram_from_rows(conn)
+    assert await histogram_by_country(conn) == await histogram_by_country_from_rows(conn)
+
+
+# (gender, age, country, gender probability, country probability) of one stored row.
+Fact = tuple[str, int, str, float | None, float | None]
+
+
+def expected_count(facts: list[Fact], values: profiles_db.ProfileFilterValues) -> int:
+    """The oracle: the filter applied to the rows in Python."""
+    matched = 0
+    for gender, age, country, gender_p, country_p in facts:
+        if values.gender not in (None, gender) or values.country_id not in (None, country):
+            continue
+        if not values.min_age <= age <= values.max_age:
+            continue
+        thresholds = (
+            (values.min_gender_probability, gender_p),
+            (values.min_country_probability, country_p),
+        )
+        if all(t is None or (p is not None and p >= t) for t, p in thresholds):
+            matched += 1
+    return matched
+
+
 async def test_threshold_counts_are_exact_whichever_table_answers(pool: asyncpg.Pool) -> None:
     rows: list[tuple[object, ...]] = []
-    # (gender, age, gender probability, country probability) of every row, for the oracle.
-    facts: list[tuple[str, int, float | None, float | None]] = []
+    facts: list[Fact] = []
     for index, (gender_p, country_p) in enumerate(
         (g, c) for g in PROBABILITIES for c in reversed(PROBABILITIES)
     ):
         gender, age = ("male" if index % 3 else "female"), index % 90
-        record = list(row(f"Person {index}", gender=gender, age=age))
+        country = ("NG", "KE", "GH")[index // 3 % 3]
+        record = list(row(f"Person {index}", gender=gender, age=age, country=country))
         record[4], record[8] = gender_p, country_p
         rows.append(tuple(record))
-        facts.append((gender, age, gender_p, country_p))
+        facts.append((gender, age, country, gender_p, country_p))
     async with pool.acquire() as conn:
         async with conn.transaction():
             await profiles_db.insert_profiles(conn, rows)
+        sources: set[str] = set()
         for threshold in THRESHOLDS:
             for wanted in (None, "male"):
-                for key, values in [
-                    (2, profiles_db.ProfileFilterValues(wanted, None, 10, 80, threshold, None)),
-                    (3, profiles_db.ProfileFilterValues(wanted, None, 10, 80, None, threshold)),
-                ]:
-                    expected = 0
-                    for fact in facts:
-                        probability = fact[key]
-                        if (
-                            isinstance(probability, float)
-                            and probability >= threshold
-                            and 10 <= fact[1] <= 80
-                            and wanted in (None, fact[0])
-                        ):
-                            expected += 1
-                    assert await profiles_db.count_profiles(conn, values) == expected, (
-                        threshold,
-                        values.count_source,
-                    )
-        assert await histogram(conn) == await histogram_from_rows(conn)
+                for wanted_country in (None, "KE", "FR"):
+                    for low, high in ((0, 150), (20, 59), (13, 150), (0, 19), (10, 80)):
+                        for values in [
+                            profiles_db.ProfileFilterValues(
+                                wanted, wanted_country, low, high, threshold, None
+                            ),
+                            profiles_db.ProfileFilterValues(
+                                wanted, wanted_country, low, high, None, threshold
+                            ),
+                            profiles_db.ProfileFilterValues(
+                                wanted, wanted_country, low, high, threshold, threshold
+                            ),
+                        ]:
+                            sources.add(values.count_source)
+                            assert await profiles_db.count_profiles(conn, values) == expected_count(
+                                facts, values
+                            ), (values, values.count_source)
+        assert sources == {
+            "gender_probability_buckets",
+            "country_probability_buckets",
+            "gender_probability_buckets_by_country",
+            "country_probability_buckets_by_country",
+            "rows",
+        }
+        await assert_histograms_match_rows(conn)
         await conn.execute("update profiles set gender_probability = 0.5 where age < 20")
+        await conn.execute("update profiles set country_id = 'GH' where age between 30 and 40")
         await conn.execute("delete from profiles where age > 70")
-        assert await histogram(conn) == await histogram_from_rows(conn)
+        await assert_histograms_match_rows(conn)
         await conn.execute("truncate profiles")
         assert await histogram(conn) == {}
+        assert await histogram_by_country(conn) == {}
+
+
+async def test_page_totals_from_the_country_histogram_equal_counting_rows(
+    pool: asyncpg.Pool,
+) -> None:
+    """The page statement's total (the bench's two country + threshold cases) against rows."""
+    rows = []
+    for index in range(400):
+        record = list(
+            row(
+                f"Paged {index}",
+                gender=("male", "female")[index % 2],
+                age=index % 91,
+                country=("KE", "NG")[index // 2 % 2],
+            )
+        )
+        record[4], record[8] = (index % 51 + 50) / 100, (index % 91 + 5) / 100
+        rows.append(tuple(record))
+    async with pool.acquire() as conn:
+        async with conn.transaction():
+            await profiles_db.insert_profiles(conn, rows)
+        for values in [
+            profiles_db.ProfileFilterValues(None, "NG", 0, 150, None, 0.5),
+            profiles_db.ProfileFilterValues("male", "KE", 0, 150, 0.95, None),
+            profiles_db.ProfileFilterValues("female", "NG", 20, 59, 0.7, None),
+        ]:
+            assert values.count_source.endswith("_by_country")
+            by_rows = await conn.fetchval(profiles_db.COUNT_PROFILES, *values.args())
+            page = await profiles_db.select_profiles_page(
+                conn, values, sort_key="created_at", descending=True, after=None, limit=5
+            )
+            assert page.total == by_rows > 5
+            assert await profiles_db.count_profiles(conn, values) == by_rows
 
 
 async def test_duplicate_names_are_skipped_case_insensitively(pool: asyncpg.Pool) -> None:

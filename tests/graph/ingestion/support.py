@@ -120,6 +120,18 @@ async def assert_rollups_match_profiles(conn: asyncpg.Connection | asyncpg.Pool)
             " select 'c', probability_bucket(country_probability), gender, age from profiles"
             ") b group by 1, 2, 3, 4",
         ),
+        "profile_country_probability_counts": (
+            "select kind, country_id, gender, age_group_start, bucket, count"
+            "  from profile_country_probability_counts where count > 0",
+            "select kind, country_id, gender, age_group_start(age), bucket, count(*) from ("
+            " select 'g' as kind, country_id, gender, age,"
+            "        probability_bucket(gender_probability) as bucket"
+            "   from profiles"
+            " union all"
+            " select 'c', country_id, gender, age, probability_bucket(country_probability)"
+            "   from profiles"
+            ") b group by 1, 2, 3, 4, 5",
+        ),
     }
     for table, (kept, recomputed) in pairs.items():
         # One statement: both sides read one snapshot.

@@ -33,7 +33,8 @@ pytestmark = pytest.mark.usefixtures("demo_profiles")
 HEADER: Final = "name,gender,age,country_id,gender_probability,country_probability\n"
 COUNTRIES: Final = ("KE", "NG", "GH", "ZA")
 # One filter per source of the exact count (db/profiles.py count_source): the totals by
-# (gender, age), the rollup by country, each probability histogram, and the rows themselves.
+# (gender, age), the rollup by country, each probability histogram (without and with a
+# country), and the rows themselves (with and without a country).
 FILTERS: Final[tuple[dict[str, Any], ...]] = (
     {},
     {"gender": "FEMALE", "minAge": 20, "maxAge": 45},
@@ -42,6 +43,8 @@ FILTERS: Final[tuple[dict[str, Any], ...]] = (
     {"minCountryProbability": 0.57, "gender": "MALE"},
     {"minGenderProbability": 0.925},
     {"countryId": "NG", "minCountryProbability": 0.5},
+    {"countryId": "KE", "gender": "MALE", "minGenderProbability": 0.95, "minAge": 20},
+    {"countryId": "NG", "minCountryProbability": 0.505},
 )
 PAGE: Final = """
 query Page($filter: ProfileFilter, $first: Int) {

@@ -109,9 +109,15 @@ async def breakdowns(gql: Any) -> list[list[dict[str, Any]]]:
         body = await gql(STATS, {"groupBy": group_by})
         assert "errors" not in body, body
         results.append(body["data"]["profileStats"])
-    # Totals read from the probability histograms too (a whole-percentage threshold).
-    body = await gql(STATS, {"groupBy": [], "filter": {"minGenderProbability": 0.5}})
-    results.append(body["data"]["profileStats"])
+    # Totals read from the probability histograms too (a whole-percentage threshold), without
+    # a country and with one (the created profiles are Nigerian).
+    for threshold_filter in (
+        {"minGenderProbability": 0.5},
+        {"countryId": "NG", "minGenderProbability": 0.5},
+        {"countryId": "NG", "minCountryProbability": 0.5, "minAge": 13},
+    ):
+        body = await gql(STATS, {"groupBy": [], "filter": threshold_filter})
+        results.append(body["data"]["profileStats"])
     return results
 
 
