@@ -231,6 +231,40 @@ class IngestionRunner:
 
 
 @dataclass(slots=True)
+class StageSeconds:
+    """Where one attempt's time went, summed over its batches (logged when the job ends).
+
+    `parse_wait` is time the writer waited for the parse process (parsing overlaps writing, so
+    only what it did not hide); `bookkeeping` the job row, row errors and notification."""
+
+    batches: int = 0
+    parse_wait: float = 0.0
+    staging_copy: float = 0.0
+    insert: float = 0.0
+    duplicates: float = 0.0
+    bookkeeping: float = 0.0
+    commit: float = 0.0
+    rest: float = 0.0
+
+    def as_log(self) -> dict[str, float | int]:
+        return {
+            "batches": self.batches,
+            **{
+                f"{name}_seconds": round(getattr(self, name), 3)
+                for name in (
+                    "parse_wait",
+                    "staging_copy",
+                    "insert",
+                    "duplicates",
+                    "bookkeeping",
+                    "commit",
+                    "rest",
+                )
+            },
+        }
+
+
+@dataclass(slots=True)
 class _Progress:
     checkpoint: Checkpoint
     total_rows: int
@@ -276,6 +310,7 @@ class _JobRun:
         self._bytes_total: int = record["bytes_total"]
         self._layout_json: dict[str, Any] | None = record["layout"]
         self._progress = _Progress.from_record(record)
+        self._stages = StageSeconds()
 
     async def run(self) -> bool:
         """Run to the end: True once COMPLETED; False if it FAILED for want of a usable file
@@ -324,7 +359,9 @@ class _JobRun:
         )
         try:
             while True:
+                waited = time.monotonic()
                 batch = await pending
+                self._stages.parse_wait += time.monotonic() - waited
                 if not batch.finished:
                     # Parse the next batch while this one is written. Sizes double up to
                     # batch_rows: writing a batch takes about as long as parsing twice as many
@@ -339,12 +376,17 @@ class _JobRun:
                     break
                 rest = pacing.rest_after(self._activity, time.monotonic() - started)
                 if rest:
+                    self._stages.rest += rest
                     await asyncio.sleep(rest)
         finally:
             _abandon(pending)
         logger.info(
             "ingestion job completed",
-            extra={"job_id": str(self._id), "rows": self._progress.total_rows},
+            extra={
+                "job_id": str(self._id),
+                "rows": self._progress.total_rows,
+                **self._stages.as_log(),
+            },
         )
         return True
 
@@ -379,14 +421,21 @@ class _JobRun:
         """Commit one batch: its rows, its rollup counts, the checkpoint and its row errors."""
         before = self._progress
         quota = MAX_KEPT_ERRORS - before.errors_kept
+        stages, clock = self._stages, time.monotonic
         async with self._conn.transaction():
-            taken = (
-                await ingestion_db.insert_staged_profiles(
-                    self._conn, batch.copy_data, staged=batch.staged
-                )
-                if batch.staged
-                else []
-            )
+            taken: list[asyncpg.Record] = []
+            if batch.staged:
+                started = clock()
+                await ingestion_db.stage_batch(self._conn, batch.copy_data)
+                copied = clock()
+                inserted = await ingestion_db.insert_staged(self._conn)
+                done = clock()
+                if inserted != batch.staged:
+                    taken = await ingestion_db.select_staged_duplicates(self._conn)
+                stages.staging_copy += copied - started
+                stages.insert += done - copied
+                stages.duplicates += clock() - done
+            booked = clock()
             duplicates = [
                 RowError.of(row["line"], Reason.DUPLICATE_NAME, "name", row["name"])
                 for row in taken[:quota]
@@ -426,6 +475,10 @@ class _JobRun:
                 errors=[(e.line, e.reason.value, e.column, e.value) for e in kept],
             )
             await ingestion_db.notify_job_changed(self._conn, self._id)
+            committing = clock()
+            stages.bookkeeping += committing - booked
+        stages.commit += clock() - committing
+        stages.batches += 1
         self._progress = after
         # Counted once committed, so a batch rolled back by a crash is never counted.
         record_ingested_rows("inserted", after.inserted - before.inserted)
