@@ -22,10 +22,9 @@ import asyncpg
 
 from db import ingestion as ingestion_db
 from db.pool import Connection
-from services.ingestion import pacing
 from services.ingestion.batches import BatchRequest, Checkpoint, FileLayout, ParsedBatch
 from services.ingestion.jobs import JobStatus
-from services.ingestion.pacing import QueryActivity
+from services.ingestion.pacing import Pacer, QueryActivity
 from services.ingestion.parsers import ParseProcess, ParserCrashed, ParserPool
 from services.ingestion.reasons import MAX_KEPT_ERRORS, Reason, RowError
 from services.ingestion.rows import HeaderError
@@ -311,6 +310,7 @@ class _JobRun:
         self._layout_json: dict[str, Any] | None = record["layout"]
         self._progress = _Progress.from_record(record)
         self._stages = StageSeconds()
+        self._pacer = Pacer(activity)
 
     async def run(self) -> bool:
         """Run to the end: True once COMPLETED; False if it FAILED for want of a usable file
@@ -366,15 +366,16 @@ class _JobRun:
                     # Parse the next batch while this one is written. Sizes double up to
                     # batch_rows: writing a batch takes about as long as parsing twice as many
                     # rows, so the database is kept busy from the start.
-                    size = pacing.batch_rows(self._activity, min(size * 2, self._batch_rows))
+                    size = self._pacer.batch_rows(min(size * 2, self._batch_rows))
                     pending = asyncio.ensure_future(
                         parser.parse_batch(self._request(layout, batch.end, max_rows=size))
                     )
                 started = time.monotonic()
-                await self._write(batch)
+                with self._activity.writing():
+                    await self._write(batch)
                 if batch.finished:
                     break
-                rest = pacing.rest_after(self._activity, time.monotonic() - started)
+                rest = self._pacer.rest_after(time.monotonic() - started)
                 if rest:
                     self._stages.rest += rest
                     await asyncio.sleep(rest)
