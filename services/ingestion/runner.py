@@ -10,6 +10,7 @@ job's checkpoint, so whatever happens, the job row says exactly what has been co
 
 import asyncio
 import contextlib
+import dataclasses
 import logging
 import time
 from collections import Counter
@@ -30,7 +31,7 @@ from services.ingestion.reasons import MAX_KEPT_ERRORS, Reason, RowError
 from services.ingestion.rows import HeaderError
 from services.ingestion.spool import Spool
 from services.ingestion.uploads import restore_upload
-from services.platform.metrics import record_ingested_rows
+from services.platform.metrics import record_ingested_rows, record_ingestion_stage
 from services.platform.waiting import wait_at_most
 
 if TYPE_CHECKING:
@@ -248,19 +249,24 @@ class StageSeconds:
     def as_log(self) -> dict[str, float | int]:
         return {
             "batches": self.batches,
-            **{
-                f"{name}_seconds": round(getattr(self, name), 3)
-                for name in (
-                    "parse_wait",
-                    "staging_copy",
-                    "insert",
-                    "duplicates",
-                    "bookkeeping",
-                    "commit",
-                    "rest",
-                )
-            },
+            **{f"{name}_seconds": round(getattr(self, name), 3) for name in _STAGES},
         }
+
+    def record_since(self, before: "StageSeconds") -> None:
+        """Add what was spent since `before` (a copy) to the stage metrics."""
+        for name in _STAGES:
+            record_ingestion_stage(name, getattr(self, name) - getattr(before, name))
+
+
+_STAGES: Final = (
+    "parse_wait",
+    "staging_copy",
+    "insert",
+    "duplicates",
+    "bookkeeping",
+    "commit",
+    "rest",
+)
 
 
 @dataclass(slots=True)
@@ -359,6 +365,7 @@ class _JobRun:
         )
         try:
             while True:
+                reported = dataclasses.replace(self._stages)
                 waited = time.monotonic()
                 batch = await pending
                 self._stages.parse_wait += time.monotonic() - waited
@@ -374,11 +381,13 @@ class _JobRun:
                 with self._activity.writing():
                     await self._write(batch)
                 if batch.finished:
+                    self._stages.record_since(reported)
                     break
                 rest = self._pacer.rest_after(time.monotonic() - started)
                 if rest:
                     self._stages.rest += rest
                     await asyncio.sleep(rest)
+                self._stages.record_since(reported)
         finally:
             _abandon(pending)
         logger.info(
