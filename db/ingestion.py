@@ -296,14 +296,31 @@ async def insert_staged_profiles(
 
     Must run inside a transaction. Returns (line, name) of the rows whose name already existed.
     """
+    await stage_batch(conn, copy_data)
+    if await insert_staged(conn) == staged:
+        return []
+    return await select_staged_duplicates(conn)
+
+
+async def stage_batch(conn: Connection, copy_data: bytes) -> None:
+    """COPY a batch (text format, STAGING_COLUMNS) into this session's staging table.
+
+    Inside the batch's transaction: the table empties on commit."""
     await conn.execute(SET_BATCH_TIMEOUT)
     await conn.execute(CREATE_STAGING_TABLE)
     await conn.copy_to_table(
         "ingestion_staging", source=_once(copy_data), columns=STAGING_COLUMNS, format="text"
     )
+
+
+async def insert_staged(conn: Connection) -> int:
+    """Insert the staged rows whose name is new; returns how many went in."""
     status = await conn.execute(INSERT_STAGED_PROFILES)
-    if int(status.split()[-1]) == staged:
-        return []
+    return int(status.split()[-1])
+
+
+async def select_staged_duplicates(conn: Connection) -> list[asyncpg.Record]:
+    """(line, name) of the staged rows that lost to a stored name, in line order."""
     return await conn.fetch(SELECT_STAGED_DUPLICATES)
 
 

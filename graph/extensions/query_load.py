@@ -1,10 +1,10 @@
 """Tells background ingestion when this process serves reads of the profiles.
 
-services/ingestion/pacing.py makes ingestion yield while queries are served: a batch write
-slows the reads that scan the newest profiles (its CPU, and its uncommitted rows). Only those
-reads count. A client that polls its own job's progress, an interview query or an upload costs
-the profiles nothing, and counting them made a followed job take twice as long (a poll five
-times a second kept ingestion in its slow mode for the whole file).
+services/ingestion/pacing.py paces ingestion by how much slower these reads get while a batch
+is written than when none is. Only reads of the profiles count: a client that polls its own
+job's progress, an interview query or an upload costs the profiles nothing, and counting them
+made a followed job take twice as long (a poll five times a second kept ingestion in its slow
+mode for the whole file).
 """
 
 from collections.abc import AsyncIterator
@@ -25,8 +25,8 @@ class ProfileReadLoad(SchemaExtension):
         if activity is None or not root_field_count(execution, PROFILE_READS):
             yield
             return
-        activity.started()
+        ticket = activity.started()
         try:
             yield
         finally:
-            activity.finished()
+            activity.finished(ticket)

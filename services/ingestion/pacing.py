@@ -1,55 +1,142 @@
-"""Ingestion yields to queries: while this process serves API requests, batches get small and
-the runner rests between them.
+"""Ingestion yields to queries by what they suffer: the recent latency of profile reads that
+overlapped a batch write, against the latency of those that did not.
 
-Measured on 2 cores (bench/ingestion.py): a query that overlaps a batch write is 2-3x slower,
-from the CPU the write takes and from the batch's not yet committed rows, which index scans
-over the newest profiles must step over (an open transaction holding 50k inserted rows made
-page queries 2.5x slower with no CPU load at all). The first cost shrinks with the share of
-time spent writing, the second with the batch size. So while requests are in flight or were
-seen within `BUSY_WINDOW_SECONDS`, batches are at most `BUSY_BATCH_ROWS` and writing takes at
-most `BUSY_WRITE_SHARE` of the time (a 500k-row file then takes ~4x as long under a steady
-query load). With nobody querying, ingestion runs at full speed. Only reads of the profiles
-count (graph/extensions/query_load.py): uploads, a client following its job and interview
-queries do not; each process knows only the requests it serves itself.
+A batch write can slow the reads that run beside it: it takes CPU, and its not yet committed
+rows are stepped over by index scans of the newest profiles (an open transaction holding 50k
+inserted rows made page queries 2.5x slower on 2 cores with no CPU load at all). Whether it
+does depends on the machine and the data: at 10M profiles, query p95 stayed 12-15 ms with or
+without ingestion, and slowing down whenever a request arrived gave up throughput for nothing.
+
+So the process keeps two samples of its profile reads (graph/extensions/query_load.py reports
+each one): those during which no batch was being written (the idle level) and those that
+overlapped a write (what ingestion costs them). After each batch the job's `Pacer` compares the
+p95 of the recent overlapped reads with the idle p95: above `SLOWDOWN_LIMIT`, batches halve
+(down to `MIN_BATCH_ROWS`) and the writer rests so that writing takes a smaller share of the
+time (down to `MIN_WRITE_SHARE`); below it, they grow back to full speed. Without profile reads
+in the last `QUIET_SECONDS` ingestion runs at full speed; with reads but no idle level yet, it
+starts as it used to (`BUSY_BATCH_ROWS`, half the time writing), and its rests give the level.
+Only reads of the profiles are reported: uploads, interview queries and a client following its
+job (by polling or subscription) never slow ingestion. Each process knows only the requests it
+serves itself.
 """
 
 import math
 import time
-from collections.abc import Callable
+from collections import deque
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
 from typing import Final
 
-BUSY_WINDOW_SECONDS: Final = 0.5
+# Reads within this long make ingestion watch its effect on them; without any, full speed.
+QUIET_SECONDS: Final = 1.0
+# Overlapped reads finished within this long are "recent"; fewer than MIN_SAMPLES: no verdict.
+RECENT_SECONDS: Final = 3.0
+MIN_SAMPLES: Final = 5
+IDLE_SAMPLES: Final = 200
+# Overlapped p95 above this multiple of the idle p95 makes ingestion back off. Below the 2x
+# the issue allows, so that one batch of over-shoot stays inside it.
+SLOWDOWN_LIMIT: Final = 1.5
+# Where pacing starts while reads are served and no idle level is known.
 BUSY_BATCH_ROWS: Final = 5_000
 BUSY_WRITE_SHARE: Final = 0.5
+MIN_BATCH_ROWS: Final = 1_000
+MIN_WRITE_SHARE: Final = 0.2
+
+
+@dataclass(frozen=True, slots=True)
+class ReadTicket:
+    started: float
+    writes_started: int
+    writing: bool
 
 
 class QueryActivity:
-    """When this process last served an API request (the API layer reports each one)."""
+    """This process's profile reads (the API layer reports each one) and batch writes (the
+    ingestion runner reports each one)."""
 
     def __init__(self, clock: Callable[[], float] = time.monotonic) -> None:
         self._clock = clock
         self._in_flight = 0
         self._last = -math.inf
+        self._writing = 0
+        self._writes_started = 0
+        self._idle: deque[float] = deque(maxlen=IDLE_SAMPLES)
+        self._overlapped: deque[tuple[float, float]] = deque(maxlen=IDLE_SAMPLES)
 
-    def started(self) -> None:
+    def started(self) -> ReadTicket:
         self._in_flight += 1
-        self._last = self._clock()
+        now = self._last = self._clock()
+        return ReadTicket(now, self._writes_started, self._writing > 0)
 
-    def finished(self) -> None:
+    def finished(self, ticket: ReadTicket) -> None:
         self._in_flight -= 1
-        self._last = self._clock()
+        now = self._last = self._clock()
+        latency = now - ticket.started
+        if ticket.writing or self._writing or self._writes_started != ticket.writes_started:
+            self._overlapped.append((now, latency))
+        else:
+            self._idle.append(latency)
+
+    @contextmanager
+    def writing(self) -> Iterator[None]:
+        """Around one batch write: reads that overlap it count as slowed by ingestion."""
+        self._writing += 1
+        self._writes_started += 1
+        try:
+            yield
+        finally:
+            self._writing -= 1
 
     def busy(self) -> bool:
-        return self._in_flight > 0 or self._clock() - self._last < BUSY_WINDOW_SECONDS
+        """Profile reads are being served, or were within QUIET_SECONDS."""
+        return self._in_flight > 0 or self._clock() - self._last < QUIET_SECONDS
+
+    def slowdown(self) -> float | None:
+        """Recent overlapped p95 / idle p95; None without enough of either."""
+        since = self._clock() - RECENT_SECONDS
+        recent = [latency for at, latency in self._overlapped if at >= since]
+        if len(recent) < MIN_SAMPLES or len(self._idle) < MIN_SAMPLES:
+            return None
+        idle = _p95(list(self._idle))
+        return _p95(recent) / idle if idle > 0 else None
+
+    def knows_idle_level(self) -> bool:
+        return len(self._idle) >= MIN_SAMPLES
 
 
-def batch_rows(activity: QueryActivity, wanted: int) -> int:
-    """Rows for the next batch: as wanted, or few while queries are being served."""
-    return min(wanted, BUSY_BATCH_ROWS) if activity.busy() else wanted
+def _p95(values: list[float]) -> float:
+    ordered = sorted(values)
+    return ordered[max(0, math.ceil(len(ordered) * 0.95) - 1)]
 
 
-def rest_after(activity: QueryActivity, write_seconds: float) -> float:
-    """Seconds to wait after a write that took `write_seconds`; 0 when nobody is querying."""
-    if not activity.busy():
-        return 0.0
-    return write_seconds * (1 - BUSY_WRITE_SHARE) / BUSY_WRITE_SHARE
+class Pacer:
+    """One job's batch size and rests, adjusted after every batch by what reads suffered."""
+
+    def __init__(self, activity: QueryActivity) -> None:
+        self._activity = activity
+        self._cap: float = math.inf
+        self._share = 1.0
+
+    def batch_rows(self, wanted: int) -> int:
+        """Rows for the next batch: `wanted`, or fewer while reads suffer."""
+        return wanted if self._cap >= wanted else max(1, int(self._cap))
+
+    def rest_after(self, write_seconds: float) -> float:
+        """Adjust to what the last batch did to reads; returns the seconds to rest now."""
+        activity = self._activity
+        if not activity.busy():
+            self._cap, self._share = math.inf, 1.0
+            return 0.0
+        slowdown = activity.slowdown()
+        if slowdown is None:
+            if not activity.knows_idle_level():
+                self._cap = min(self._cap, BUSY_BATCH_ROWS)
+                self._share = min(self._share, BUSY_WRITE_SHARE)
+        elif slowdown > SLOWDOWN_LIMIT:
+            self._cap = max(MIN_BATCH_ROWS, min(self._cap, BUSY_BATCH_ROWS * 4) / 2)
+            self._share = max(MIN_WRITE_SHARE, self._share * 0.7)
+        else:
+            self._cap = math.inf if self._cap * 2 > 10**9 else self._cap * 2
+            self._share = min(1.0, self._share + 0.1)
+        return write_seconds * (1 - self._share) / self._share

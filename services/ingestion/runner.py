@@ -10,6 +10,7 @@ job's checkpoint, so whatever happens, the job row says exactly what has been co
 
 import asyncio
 import contextlib
+import dataclasses
 import logging
 import time
 from collections import Counter
@@ -22,16 +23,15 @@ import asyncpg
 
 from db import ingestion as ingestion_db
 from db.pool import Connection
-from services.ingestion import pacing
 from services.ingestion.batches import BatchRequest, Checkpoint, FileLayout, ParsedBatch
 from services.ingestion.jobs import JobStatus
-from services.ingestion.pacing import QueryActivity
+from services.ingestion.pacing import Pacer, QueryActivity
 from services.ingestion.parsers import ParseProcess, ParserCrashed, ParserPool
 from services.ingestion.reasons import MAX_KEPT_ERRORS, Reason, RowError
 from services.ingestion.rows import HeaderError
 from services.ingestion.spool import Spool
 from services.ingestion.uploads import restore_upload
-from services.platform.metrics import record_ingested_rows
+from services.platform.metrics import record_ingested_rows, record_ingestion_stage
 from services.platform.waiting import wait_at_most
 
 if TYPE_CHECKING:
@@ -231,6 +231,45 @@ class IngestionRunner:
 
 
 @dataclass(slots=True)
+class StageSeconds:
+    """Where one attempt's time went, summed over its batches (logged when the job ends).
+
+    `parse_wait` is time the writer waited for the parse process (parsing overlaps writing, so
+    only what it did not hide); `bookkeeping` the job row, row errors and notification."""
+
+    batches: int = 0
+    parse_wait: float = 0.0
+    staging_copy: float = 0.0
+    insert: float = 0.0
+    duplicates: float = 0.0
+    bookkeeping: float = 0.0
+    commit: float = 0.0
+    rest: float = 0.0
+
+    def as_log(self) -> dict[str, float | int]:
+        return {
+            "batches": self.batches,
+            **{f"{name}_seconds": round(getattr(self, name), 3) for name in _STAGES},
+        }
+
+    def record_since(self, before: "StageSeconds") -> None:
+        """Add what was spent since `before` (a copy) to the stage metrics."""
+        for name in _STAGES:
+            record_ingestion_stage(name, getattr(self, name) - getattr(before, name))
+
+
+_STAGES: Final = (
+    "parse_wait",
+    "staging_copy",
+    "insert",
+    "duplicates",
+    "bookkeeping",
+    "commit",
+    "rest",
+)
+
+
+@dataclass(slots=True)
 class _Progress:
     checkpoint: Checkpoint
     total_rows: int
@@ -276,6 +315,8 @@ class _JobRun:
         self._bytes_total: int = record["bytes_total"]
         self._layout_json: dict[str, Any] | None = record["layout"]
         self._progress = _Progress.from_record(record)
+        self._stages = StageSeconds()
+        self._pacer = Pacer(activity)
 
     async def run(self) -> bool:
         """Run to the end: True once COMPLETED; False if it FAILED for want of a usable file
@@ -324,27 +365,38 @@ class _JobRun:
         )
         try:
             while True:
+                reported = dataclasses.replace(self._stages)
+                waited = time.monotonic()
                 batch = await pending
+                self._stages.parse_wait += time.monotonic() - waited
                 if not batch.finished:
                     # Parse the next batch while this one is written. Sizes double up to
                     # batch_rows: writing a batch takes about as long as parsing twice as many
                     # rows, so the database is kept busy from the start.
-                    size = pacing.batch_rows(self._activity, min(size * 2, self._batch_rows))
+                    size = self._pacer.batch_rows(min(size * 2, self._batch_rows))
                     pending = asyncio.ensure_future(
                         parser.parse_batch(self._request(layout, batch.end, max_rows=size))
                     )
                 started = time.monotonic()
-                await self._write(batch)
+                with self._activity.writing():
+                    await self._write(batch)
                 if batch.finished:
+                    self._stages.record_since(reported)
                     break
-                rest = pacing.rest_after(self._activity, time.monotonic() - started)
+                rest = self._pacer.rest_after(time.monotonic() - started)
                 if rest:
+                    self._stages.rest += rest
                     await asyncio.sleep(rest)
+                self._stages.record_since(reported)
         finally:
             _abandon(pending)
         logger.info(
             "ingestion job completed",
-            extra={"job_id": str(self._id), "rows": self._progress.total_rows},
+            extra={
+                "job_id": str(self._id),
+                "rows": self._progress.total_rows,
+                **self._stages.as_log(),
+            },
         )
         return True
 
@@ -379,14 +431,21 @@ class _JobRun:
         """Commit one batch: its rows, its rollup counts, the checkpoint and its row errors."""
         before = self._progress
         quota = MAX_KEPT_ERRORS - before.errors_kept
+        stages, clock = self._stages, time.monotonic
         async with self._conn.transaction():
-            taken = (
-                await ingestion_db.insert_staged_profiles(
-                    self._conn, batch.copy_data, staged=batch.staged
-                )
-                if batch.staged
-                else []
-            )
+            taken: list[asyncpg.Record] = []
+            if batch.staged:
+                started = clock()
+                await ingestion_db.stage_batch(self._conn, batch.copy_data)
+                copied = clock()
+                inserted = await ingestion_db.insert_staged(self._conn)
+                done = clock()
+                if inserted != batch.staged:
+                    taken = await ingestion_db.select_staged_duplicates(self._conn)
+                stages.staging_copy += copied - started
+                stages.insert += done - copied
+                stages.duplicates += clock() - done
+            booked = clock()
             duplicates = [
                 RowError.of(row["line"], Reason.DUPLICATE_NAME, "name", row["name"])
                 for row in taken[:quota]
@@ -426,6 +485,10 @@ class _JobRun:
                 errors=[(e.line, e.reason.value, e.column, e.value) for e in kept],
             )
             await ingestion_db.notify_job_changed(self._conn, self._id)
+            committing = clock()
+            stages.bookkeeping += committing - booked
+        stages.commit += clock() - committing
+        stages.batches += 1
         self._progress = after
         # Counted once committed, so a batch rolled back by a crash is never counted.
         record_ingested_rows("inserted", after.inserted - before.inserted)

@@ -68,6 +68,12 @@ INGESTION_ROWS: Final = Counter(
     "CSV rows ingested, by outcome: inserted, or the skip reason (duplicate_name, ...).",
     ["outcome"],
 )
+INGESTION_STAGE_SECONDS: Final = Counter(
+    "insighta_ingestion_stage_seconds_total",
+    "Seconds ingestion spent per stage of its batches: parse_wait, staging_copy, insert, "
+    "duplicates, bookkeeping, commit, rest.",
+    ["stage"],
+)
 UPSTREAM_CALLS: Final = Counter(
     "insighta_upstream_calls_total",
     "Attempts at outside-service calls (gemini, resend, livekit) by outcome (ok, error), "
@@ -124,6 +130,11 @@ def record_operation(name: str | None, kind: str, seconds: float) -> None:
 
 def record_cache_lookup(cache: str, *, hit: bool) -> None:
     CACHE_LOOKUPS.labels(cache=cache, result="hit" if hit else "miss").inc()
+
+
+def record_ingestion_stage(stage: str, seconds: float) -> None:
+    """`stage` is one of the fixed names in INGESTION_STAGE_SECONDS' help."""
+    INGESTION_STAGE_SECONDS.labels(stage=stage).inc(seconds)
 
 
 def record_ingested_rows(outcome: str, count: int = 1) -> None:

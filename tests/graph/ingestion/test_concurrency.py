@@ -324,3 +324,31 @@ async def test_batches_cancelled_mid_write_leave_exact_rows_counts_and_rollups(
     stored = await pool.fetchval("select count(*) from profiles where name like $1", prefix + "%")
     assert stored == rows
     await assert_rollups_match_profiles(pool)
+
+
+async def test_a_name_taken_by_another_writer_after_the_lookup_is_a_duplicate_once(
+    client: httpx.AsyncClient, gql: GraphQLCall, pool: asyncpg.Pool
+) -> None:
+    """A name another transaction inserted and has not committed: the batch waits for it
+    (ON CONFLICT), then skips it: counted a duplicate once, stored once, rollups exact."""
+    prefix = unique_prefix()
+    rows = 300
+    taken = f"{prefix}150"
+    async with pool.acquire() as other, other.transaction():
+        await other.execute(
+            "insert into profiles (name, name_key, gender, age, country_id, country_name)"
+            " values ($1, lower($1), 'female', 30, 'NG', 'Nigeria')",
+            taken,
+        )
+        job = await submit(client, ingestion_file(prefix, rows))
+        await eventually(
+            lambda: pool.fetchval(WAITING_BATCH), message="the batch waiting on the name"
+        )
+    done = await finished_job(gql, job["id"], within=60)
+    assert done["status"] == "COMPLETED"
+    assert_accounted(done)
+    assert (done["inserted"], done["skipped"]) == (rows - 1, 1)
+    assert [(e["line"], e["reason"]) for e in done["errors"]] == [(152, "duplicate_name")]
+    stored = await pool.fetchval("select count(*) from profiles where name like $1", prefix + "%")
+    assert stored == rows
+    await assert_rollups_match_profiles(pool)

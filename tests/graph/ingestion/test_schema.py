@@ -218,6 +218,22 @@ async def test_committed_rows_are_counted_by_outcome_on_metrics(
     assert tuple(b - a for a, b in zip(before, after, strict=True)) == (2, 1, 1)
 
 
+async def test_time_spent_per_stage_is_counted_on_metrics(
+    client: httpx.AsyncClient, gql: GraphQLCall
+) -> None:
+    def spent(stage: str) -> float:
+        sample = REGISTRY.get_sample_value(
+            "insighta_ingestion_stage_seconds_total", {"stage": stage}
+        )
+        return sample or 0.0
+
+    before = {stage: spent(stage) for stage in ("insert", "commit", "staging_copy")}
+    p = unique_prefix()
+    job = await ingest(client, gql, (HEADER + f"{p}A,f,30,NG\n{p}B,m,40,KE\n").encode())
+    assert job["inserted"] == 2
+    assert all(spent(stage) > seconds for stage, seconds in before.items())
+
+
 async def test_concurrent_overlapping_uploads_insert_each_name_once(
     client: httpx.AsyncClient, gql: GraphQLCall, pool: asyncpg.Pool
 ) -> None:

@@ -1,12 +1,12 @@
-"""Ingestion yields to queries: small batches and rests while requests are being served."""
+"""Ingestion yields to profile reads by what they suffer, not by whether they arrive."""
 
 from services.ingestion.pacing import (
     BUSY_BATCH_ROWS,
-    BUSY_WINDOW_SECONDS,
     BUSY_WRITE_SHARE,
+    MIN_BATCH_ROWS,
+    QUIET_SECONDS,
+    Pacer,
     QueryActivity,
-    batch_rows,
-    rest_after,
 )
 
 
@@ -18,26 +18,98 @@ class Clock:
         return self.now
 
 
+def read(activity: QueryActivity, clock: Clock, seconds: float) -> None:
+    ticket = activity.started()
+    clock.now += seconds
+    activity.finished(ticket)
+
+
+def read_during_write(activity: QueryActivity, clock: Clock, seconds: float) -> None:
+    with activity.writing():
+        read(activity, clock, seconds)
+
+
 def test_idle_process_ingests_at_full_speed() -> None:
     activity = QueryActivity(Clock())
+    pacer = Pacer(activity)
     assert not activity.busy()
-    assert batch_rows(activity, 50_000) == 50_000
-    assert rest_after(activity, 0.5) == 0.0
+    assert pacer.rest_after(0.5) == 0.0
+    assert pacer.batch_rows(50_000) == 50_000
 
 
-def test_in_flight_and_recent_requests_make_ingestion_yield() -> None:
+def test_reads_before_any_idle_level_start_cautious_then_rests_give_the_level() -> None:
     clock = Clock()
     activity = QueryActivity(clock)
-    activity.started()
-    clock.now += 10  # a long request is still running
-    assert activity.busy()
-    assert batch_rows(activity, 50_000) == BUSY_BATCH_ROWS
-    assert batch_rows(activity, 100) == 100
-    activity.finished()
-    clock.now += BUSY_WINDOW_SECONDS / 2
-    assert activity.busy()
-    # Writing takes BUSY_WRITE_SHARE of the time, rests the remainder.
+    pacer = Pacer(activity)
+    for _ in range(10):
+        read_during_write(activity, clock, 0.01)
     write = 0.3
-    assert abs(write / (write + rest_after(activity, write)) - BUSY_WRITE_SHARE) < 1e-9
-    clock.now += BUSY_WINDOW_SECONDS
-    assert not activity.busy()
+    rest = pacer.rest_after(write)
+    assert abs(write / (write + rest) - BUSY_WRITE_SHARE) < 1e-9
+    assert pacer.batch_rows(50_000) == BUSY_BATCH_ROWS
+    assert not activity.knows_idle_level()
+    for _ in range(10):
+        read(activity, clock, 0.01)  # served while the writer rests
+    assert activity.knows_idle_level()
+
+
+def test_slow_profile_reads_make_ingestion_yield_more_and_more() -> None:
+    clock = Clock()
+    activity = QueryActivity(clock)
+    pacer = Pacer(activity)
+    for _ in range(20):
+        read(activity, clock, 0.010)
+    sizes, rests = [], []
+    for _ in range(5):
+        for _ in range(10):
+            read_during_write(activity, clock, 0.040)  # 4x the idle level
+        rests.append(pacer.rest_after(1.0))
+        sizes.append(pacer.batch_rows(50_000))
+    assert sizes == sorted(sizes, reverse=True)
+    assert sizes[0] < 50_000
+    assert sizes[-1] == MIN_BATCH_ROWS
+    assert all(rest > 0 for rest in rests)
+    assert rests == sorted(rests)
+
+
+def test_reads_that_do_not_suffer_leave_ingestion_at_full_speed() -> None:
+    clock = Clock()
+    activity = QueryActivity(clock)
+    pacer = Pacer(activity)
+    for _ in range(20):
+        read(activity, clock, 0.010)
+    for _ in range(20):
+        read_during_write(activity, clock, 0.012)
+        assert pacer.rest_after(1.0) == 0.0
+        assert pacer.batch_rows(50_000) == 50_000
+
+
+def test_ingestion_recovers_once_reads_stop_suffering_or_stop() -> None:
+    clock = Clock()
+    activity = QueryActivity(clock)
+    pacer = Pacer(activity)
+    for _ in range(20):
+        read(activity, clock, 0.010)
+    for _ in range(3):
+        for _ in range(10):
+            read_during_write(activity, clock, 0.050)
+        pacer.rest_after(1.0)
+    assert pacer.batch_rows(50_000) < 50_000
+    clock.now += QUIET_SECONDS
+    assert pacer.rest_after(1.0) == 0.0
+    assert pacer.batch_rows(50_000) == 50_000
+
+
+def test_a_read_that_began_before_a_write_and_ended_after_it_counts_as_overlapped() -> None:
+    clock = Clock()
+    activity = QueryActivity(clock)
+    for _ in range(10):
+        read(activity, clock, 0.01)
+    tickets = [activity.started() for _ in range(10)]
+    with activity.writing():
+        clock.now += 0.1
+    for ticket in tickets:
+        activity.finished(ticket)
+    slowdown = activity.slowdown()
+    assert slowdown is not None
+    assert slowdown > 5
