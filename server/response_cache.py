@@ -162,7 +162,8 @@ class ResponseCache:
             caller = await _caller(scope, headers, known.reach)
             if caller is not None:
                 stored = await self.store.get(_key(request, caller.audience, version))
-                if stored is not None:
+                # Counted only when answered here: a miss is counted by the view it goes to.
+                if stored is not None and await _admitted(scope, caller.principal):
                     self._known.move_to_end(request.operation)
                     await _send(send, stored, media_type, headers)
                     record_operation(known.name, "query", time.perf_counter() - started)
@@ -253,9 +254,9 @@ class _Caller:
 
 
 async def _caller(scope: Scope, headers: Headers, reach: Reach) -> _Caller | None:
-    """Who asks and whom the answer is for, once the caller is checked and counted as the view
-    would; None sends the request to the view (no or bad token, over the rate limit, the
-    account lookup failing), which answers it properly."""
+    """Who asks and whom the answer is for, once the token is checked as the view would; None
+    sends the request to the view (no or bad token, the account lookup failing), which answers
+    it properly."""
     state = scope["app"].state
     principal = None
     token = bearer_token(headers.get("authorization"))
@@ -266,20 +267,26 @@ async def _caller(scope: Scope, headers: Headers, reach: Reach) -> _Caller | Non
             return None
     elif reach is Reach.SHARED:
         return None
-    limiter = getattr(state, "rate_limiter", None)
-    if limiter is not None:
-        client = scope.get("client")
-        caller = (
-            f"sub:{principal.subject}" if principal else f"ip:{client[0] if client else 'unknown'}"
-        )
-        try:
-            await limiter.check("api", caller, RateLimit(state.settings.rate_limit_per_minute))
-        except RateLimited:
-            return None
     if reach is Reach.PUBLIC:
         return _Caller("public", principal)
     assert principal is not None
     return _Caller(f"role:{principal.role.value}", principal)
+
+
+async def _admitted(scope: Scope, principal: Principal | None) -> bool:
+    """Counts the request against its caller as the view would (graph/extensions/
+    rate_limits.py); False over the limit: the view then answers the 429."""
+    state = scope["app"].state
+    limiter = getattr(state, "rate_limiter", None)
+    if limiter is None:
+        return True
+    client = scope.get("client")
+    caller = f"sub:{principal.subject}" if principal else f"ip:{client[0] if client else 'unknown'}"
+    try:
+        await limiter.check("api", caller, RateLimit(state.settings.rate_limit_per_minute))
+    except RateLimited:
+        return False
+    return True
 
 
 def _fill_record(scope: Scope, name: str | None, principal: Principal | None) -> None:

@@ -235,6 +235,27 @@ async def test_cached_answers_count_against_the_rate_limit(
     assert statuses[3:] == [429, 429]
 
 
+async def test_a_miss_counts_once_against_the_rate_limit(
+    settings: Settings, pool: asyncpg.Pool, database_dsn: str
+) -> None:
+    """Paging through a known document (new variables each time: every request a miss) counts
+    each request once, as execution alone would, not once at the lookup and again in the view."""
+    limited = dataclasses.replace(settings, response_cache=True, rate_limit_per_minute=4)
+    app = create_app(limited, pool=pool, dsn=database_dsn)
+    transport = httpx.ASGITransport(app=app)
+    async with (
+        app.router.lifespan_context(app),
+        httpx.AsyncClient(transport=transport, base_url="http://testserver") as client,
+    ):
+        await _until(lambda: app.state.live_version.known() is not None, "the live version")
+        token = make_token(Role.ANALYST, ttl=600)
+        statuses = [
+            (await _post(client, PAGE, {"first": first}, token=token)).status_code
+            for first in range(1, 7)
+        ]
+    assert statuses == [200, 200, 200, 200, 429, 429]
+
+
 EQUIVALENCE_CASES: list[tuple[str, dict[str, Any]]] = [
     (PAGE, NIGERIAN_WOMEN),
     (PAGE, {"filter": {"minAge": 20, "maxAge": 45, "countryId": "KE"}, "first": 20}),
