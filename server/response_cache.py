@@ -101,7 +101,8 @@ def _parse(params: Any) -> _Request | None:
         canonical = orjson.dumps(variables or {}, option=orjson.OPT_SORT_KEYS)
     except TypeError:
         return None
-    return _Request(document, name or None, canonical)
+    # "" is no operation's name (execution refuses it), not the absent one: kept apart.
+    return _Request(document, name, canonical)
 
 
 def _parse_query_string(raw: bytes) -> _Request | None:
@@ -243,7 +244,9 @@ class ResponseCache:
 
 def _key(request: _Request, audience: str, version: str) -> str:
     digest = hashlib.sha256(request.variables)
-    digest.update(b"\0" + (request.operation_name or "").encode() + b"\0" + audience.encode())
+    name = request.operation_name
+    digest.update(b"\0" + (b"-" if name is None else b"=" + name.encode()))
+    digest.update(b"\0" + audience.encode())
     return f"v{version}:{request.document}:{digest.hexdigest()}"
 
 

@@ -256,6 +256,20 @@ async def test_a_miss_counts_once_against_the_rate_limit(
     assert statuses == [200, 200, 200, 200, 429, 429]
 
 
+async def test_an_empty_operation_name_is_not_the_absent_one(
+    http: httpx.AsyncClient, client: httpx.AsyncClient
+) -> None:
+    """`"operationName": ""` names no operation of the document: execution refuses it, and a
+    stored answer for the request without a name must not stand in for that refusal."""
+    query = "query Named { __typename }"
+    for app in (client, http, http):
+        assert (await app.post("/graphql", json={"query": query})).status_code == 200
+    refused = await client.post("/graphql", json={"query": query, "operationName": ""})
+    assert refused.status_code == 400
+    answered = await http.post("/graphql", json={"query": query, "operationName": ""})
+    assert (answered.status_code, answered.content) == (400, refused.content)
+
+
 EQUIVALENCE_CASES: list[tuple[str, dict[str, Any]]] = [
     (PAGE, NIGERIAN_WOMEN),
     (PAGE, {"filter": {"minAge": 20, "maxAge": 45, "countryId": "KE"}, "first": 20}),
