@@ -83,17 +83,27 @@ def _parse(params: Any) -> _Request | None:
         variables is None or isinstance(variables, dict)
     ):
         return None
+    extensions = params.get("extensions")
+    if not (extensions is None or isinstance(extensions, dict)):
+        return None
+    persisted = (extensions or {}).get("persistedQuery")
+    digest = None
+    if persisted is not None:
+        # Only what graph/extensions/persisted_queries.py accepts; the rest it refuses.
+        digest = persisted.get("sha256Hash") if isinstance(persisted, dict) else None
+        if (
+            not isinstance(persisted, dict)
+            or persisted.get("version") != 1
+            or not isinstance(digest, str)
+            or len(digest) != 64
+            or not _HEX.issuperset(digest)
+        ):
+            return None
     if isinstance(query, str):
         document = hashlib.sha256(query.encode()).hexdigest()
-    elif query is None:
-        persisted = (
-            (params.get("extensions") or {}).get("persistedQuery")
-            if isinstance(params.get("extensions"), dict)
-            else None
-        )
-        digest = persisted.get("sha256Hash") if isinstance(persisted, dict) else None
-        if not isinstance(digest, str) or len(digest) != 64 or not _HEX.issuperset(digest):
-            return None
+        if digest is not None and digest != document:
+            return None  # a hash not the text's own: refused by the view
+    elif query is None and digest is not None:
         document = digest
     else:
         return None

@@ -270,6 +270,34 @@ async def test_an_empty_operation_name_is_not_the_absent_one(
     assert (answered.status_code, answered.content) == (400, refused.content)
 
 
+async def test_a_persisted_query_execution_refuses_is_refused_on_a_hit(
+    http: httpx.AsyncClient, client: httpx.AsyncClient
+) -> None:
+    """A text sent with a hash that is not its own, or a persistedQuery of another version:
+    execution refuses them, and the stored answer for the text (or the hash) must not stand in."""
+    digest = hashlib.sha256(PAGE.encode()).hexdigest()
+    plain = {"query": PAGE, "variables": NIGERIAN_WOMEN}
+    registered = {**plain, "extensions": {"persistedQuery": {"version": 1, "sha256Hash": digest}}}
+    for body in (plain, plain, registered):
+        assert "errors" not in (await http.post("/graphql", json=body, headers=_AUTH)).json()
+    refused_bodies = [
+        {**plain, "extensions": {"persistedQuery": {"version": 1, "sha256Hash": "0" * 64}}},
+        {**plain, "extensions": {"persistedQuery": {"version": 2, "sha256Hash": digest}}},
+        {
+            "variables": NIGERIAN_WOMEN,
+            "extensions": {"persistedQuery": {"version": 2, "sha256Hash": digest}},
+        },
+    ]
+    for body in refused_bodies:
+        executed = await client.post("/graphql", json=body, headers=_AUTH)
+        assert executed.json()["errors"]
+        answered = await http.post("/graphql", json=body, headers=_AUTH)
+        assert (answered.status_code, answered.content) == (executed.status_code, executed.content)
+
+
+_AUTH = {"Authorization": f"Bearer {ANALYST}"}
+
+
 EQUIVALENCE_CASES: list[tuple[str, dict[str, Any]]] = [
     (PAGE, NIGERIAN_WOMEN),
     (PAGE, {"filter": {"minAge": 20, "maxAge": 45, "countryId": "KE"}, "first": 20}),
