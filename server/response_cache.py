@@ -119,10 +119,9 @@ def _parse_query_string(raw: bytes) -> _Request | None:
     params: dict[str, Any] = dict(parse_qsl(raw.decode("latin-1"), keep_blank_values=True))
     try:
         for name in ("variables", "extensions"):
+            # As strawberry reads them: an empty value stays "" (no object: the view refuses it).
             if params.get(name):
                 params[name] = orjson.loads(params[name])
-            else:
-                params.pop(name, None)
     except orjson.JSONDecodeError:
         return None
     return _parse(params)

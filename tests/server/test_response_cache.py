@@ -298,6 +298,22 @@ async def test_a_persisted_query_execution_refuses_is_refused_on_a_hit(
 _AUTH = {"Authorization": f"Bearer {ANALYST}"}
 
 
+async def test_empty_variables_or_extensions_over_get_are_refused_as_execution_refuses(
+    http: httpx.AsyncClient, client: httpx.AsyncClient
+) -> None:
+    """`?variables=` and `?extensions=` are not objects: execution answers 400, a stored
+    answer for the request without them must not stand in."""
+    query = 'query Named($a: String = "Query") { __type(name: $a) { name } }'
+    for app in (client, http, http):
+        assert (await app.get("/graphql", params={"query": query})).status_code == 200
+    for empty in ("variables", "extensions"):
+        params = {"query": query, empty: ""}
+        refused = await client.get("/graphql", params=params)
+        assert refused.status_code == 400
+        answered = await http.get("/graphql", params=params)
+        assert (answered.status_code, answered.content) == (400, refused.content)
+
+
 EQUIVALENCE_CASES: list[tuple[str, dict[str, Any]]] = [
     (PAGE, NIGERIAN_WOMEN),
     (PAGE, {"filter": {"minAge": 20, "maxAge": 45, "countryId": "KE"}, "first": 20}),
