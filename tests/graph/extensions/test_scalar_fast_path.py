@@ -139,15 +139,20 @@ class GuardedQuery:
         return Guarded(open="o", secret="s")
 
 
+# Module level, as the fast path's classification (keyed by the field's id) needs its schema
+# alive: a schema collected after a test could lend its fields' ids to another's.
+GUARDED_PLAIN = strawberry.Schema(
+    query=GuardedQuery, execution_context_class=PlainFieldExecutionContext
+)
+GUARDED_REFERENCE = strawberry.Schema(query=GuardedQuery)
+
+
 async def test_a_leaf_field_with_an_extension_is_never_answered_inline() -> None:
     """A field without a resolver but with a permission class (any field extension) runs its
     extension on graphql-core's path: the fast path must not read the attribute past it."""
     query = "{ guarded { open secret } }"
-    plain = strawberry.Schema(
-        query=GuardedQuery, execution_context_class=PlainFieldExecutionContext
-    )
-    reference = strawberry.Schema(query=GuardedQuery)
-    ours, theirs = await plain.execute(query), await reference.execute(query)
+    ours = await GUARDED_PLAIN.execute(query)
+    theirs = await GUARDED_REFERENCE.execute(query)
     assert theirs.data == {"guarded": {"open": "o", "secret": None}}
     assert [e.message for e in theirs.errors or []] == ["refused"]
     assert _answer(ours) == _answer(theirs)
