@@ -280,7 +280,7 @@ async def test_a_persisted_query_execution_refuses_is_refused_on_a_hit(
     registered = {**plain, "extensions": {"persistedQuery": {"version": 1, "sha256Hash": digest}}}
     for body in (plain, plain, registered):
         assert "errors" not in (await http.post("/graphql", json=body, headers=_AUTH)).json()
-    refused_bodies = [
+    refused_bodies: list[dict[str, Any]] = [
         {**plain, "extensions": {"persistedQuery": {"version": 1, "sha256Hash": "0" * 64}}},
         {**plain, "extensions": {"persistedQuery": {"version": 2, "sha256Hash": digest}}},
         {
@@ -288,10 +288,10 @@ async def test_a_persisted_query_execution_refuses_is_refused_on_a_hit(
             "extensions": {"persistedQuery": {"version": 2, "sha256Hash": digest}},
         },
     ]
-    for body in refused_bodies:
-        executed = await client.post("/graphql", json=body, headers=_AUTH)
+    for refused in refused_bodies:
+        executed = await client.post("/graphql", json=refused, headers=_AUTH)
         assert executed.json()["errors"]
-        answered = await http.post("/graphql", json=body, headers=_AUTH)
+        answered = await http.post("/graphql", json=refused, headers=_AUTH)
         assert (answered.status_code, answered.content) == (executed.status_code, executed.content)
 
 

@@ -61,7 +61,8 @@ class Query:
 
     @strawberry.field
     def first(self) -> Item:
-        return ITEMS[0]
+        first: Item = ITEMS[0]
+        return first
 
 
 PLAIN = strawberry.Schema(query=Query, execution_context_class=PlainFieldExecutionContext)
