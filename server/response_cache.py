@@ -83,17 +83,27 @@ def _parse(params: Any) -> _Request | None:
         variables is None or isinstance(variables, dict)
     ):
         return None
+    extensions = params.get("extensions")
+    if not (extensions is None or isinstance(extensions, dict)):
+        return None
+    persisted = (extensions or {}).get("persistedQuery")
+    digest = None
+    if persisted is not None:
+        # Only what graph/extensions/persisted_queries.py accepts; the rest it refuses.
+        digest = persisted.get("sha256Hash") if isinstance(persisted, dict) else None
+        if (
+            not isinstance(persisted, dict)
+            or persisted.get("version") != 1
+            or not isinstance(digest, str)
+            or len(digest) != 64
+            or not _HEX.issuperset(digest)
+        ):
+            return None
     if isinstance(query, str):
         document = hashlib.sha256(query.encode()).hexdigest()
-    elif query is None:
-        persisted = (
-            (params.get("extensions") or {}).get("persistedQuery")
-            if isinstance(params.get("extensions"), dict)
-            else None
-        )
-        digest = persisted.get("sha256Hash") if isinstance(persisted, dict) else None
-        if not isinstance(digest, str) or len(digest) != 64 or not _HEX.issuperset(digest):
-            return None
+        if digest is not None and digest != document:
+            return None  # a hash not the text's own: refused by the view
+    elif query is None and digest is not None:
         document = digest
     else:
         return None
@@ -101,17 +111,17 @@ def _parse(params: Any) -> _Request | None:
         canonical = orjson.dumps(variables or {}, option=orjson.OPT_SORT_KEYS)
     except TypeError:
         return None
-    return _Request(document, name or None, canonical)
+    # "" is no operation's name (execution refuses it), not the absent one: kept apart.
+    return _Request(document, name, canonical)
 
 
 def _parse_query_string(raw: bytes) -> _Request | None:
     params: dict[str, Any] = dict(parse_qsl(raw.decode("latin-1"), keep_blank_values=True))
     try:
         for name in ("variables", "extensions"):
+            # As strawberry reads them: an empty value stays "" (no object: the view refuses it).
             if params.get(name):
                 params[name] = orjson.loads(params[name])
-            else:
-                params.pop(name, None)
     except orjson.JSONDecodeError:
         return None
     return _parse(params)
@@ -162,7 +172,8 @@ class ResponseCache:
             caller = await _caller(scope, headers, known.reach)
             if caller is not None:
                 stored = await self.store.get(_key(request, caller.audience, version))
-                if stored is not None:
+                # Counted only when answered here: a miss is counted by the view it goes to.
+                if stored is not None and await _admitted(scope, caller.principal):
                     self._known.move_to_end(request.operation)
                     await _send(send, stored, media_type, headers)
                     record_operation(known.name, "query", time.perf_counter() - started)
@@ -242,7 +253,9 @@ class ResponseCache:
 
 def _key(request: _Request, audience: str, version: str) -> str:
     digest = hashlib.sha256(request.variables)
-    digest.update(b"\0" + (request.operation_name or "").encode() + b"\0" + audience.encode())
+    name = request.operation_name
+    digest.update(b"\0" + (b"-" if name is None else b"=" + name.encode()))
+    digest.update(b"\0" + audience.encode())
     return f"v{version}:{request.document}:{digest.hexdigest()}"
 
 
@@ -253,9 +266,9 @@ class _Caller:
 
 
 async def _caller(scope: Scope, headers: Headers, reach: Reach) -> _Caller | None:
-    """Who asks and whom the answer is for, once the caller is checked and counted as the view
-    would; None sends the request to the view (no or bad token, over the rate limit, the
-    account lookup failing), which answers it properly."""
+    """Who asks and whom the answer is for, once the token is checked as the view would; None
+    sends the request to the view (no or bad token, the account lookup failing), which answers
+    it properly."""
     state = scope["app"].state
     principal = None
     token = bearer_token(headers.get("authorization"))
@@ -266,20 +279,26 @@ async def _caller(scope: Scope, headers: Headers, reach: Reach) -> _Caller | Non
             return None
     elif reach is Reach.SHARED:
         return None
-    limiter = getattr(state, "rate_limiter", None)
-    if limiter is not None:
-        client = scope.get("client")
-        caller = (
-            f"sub:{principal.subject}" if principal else f"ip:{client[0] if client else 'unknown'}"
-        )
-        try:
-            await limiter.check("api", caller, RateLimit(state.settings.rate_limit_per_minute))
-        except RateLimited:
-            return None
     if reach is Reach.PUBLIC:
         return _Caller("public", principal)
     assert principal is not None
     return _Caller(f"role:{principal.role.value}", principal)
+
+
+async def _admitted(scope: Scope, principal: Principal | None) -> bool:
+    """Counts the request against its caller as the view would (graph/extensions/
+    rate_limits.py); False over the limit: the view then answers the 429."""
+    state = scope["app"].state
+    limiter = getattr(state, "rate_limiter", None)
+    if limiter is None:
+        return True
+    client = scope.get("client")
+    caller = f"sub:{principal.subject}" if principal else f"ip:{client[0] if client else 'unknown'}"
+    try:
+        await limiter.check("api", caller, RateLimit(state.settings.rate_limit_per_minute))
+    except RateLimited:
+        return False
+    return True
 
 
 def _fill_record(scope: Scope, name: str | None, principal: Principal | None) -> None:

@@ -97,8 +97,11 @@ def _classify(field_def: GraphQLField) -> tuple[str, GraphQLLeafType | None]:
     plain: tuple[str, GraphQLLeafType | None] = _NOT_PLAIN
     definition = (field_def.extensions or {}).get(GraphQLCoreConverter.DEFINITION_BACKREF)
     named = get_named_type(field_def.type)
+    # strawberry marks the resolver of a field with extensions (permission classes) but no
+    # resolver of its own as default too: those extensions must run, so it is not plain.
     if (
         definition is not None
+        and not definition.extensions
         and getattr(field_def.resolve, "_is_default", False)
         and not field_def.args
         and is_leaf_type(named)

@@ -99,6 +99,10 @@ class LiveVersion:
         self._known: str | None = None
         self._heard: str | None = None  # the newest version the listener delivered
         self._connected = False
+        self._listening = False  # whether the listener is up now, as it last said
+        # Counts the listener's connects and drops: a version read across one of them may
+        # predate a write whose notification was lost, so it is read again.
+        self._changes = 0
         self._echoes: list[tuple[str, asyncio.Future[None]]] = []
         self._refresh: asyncio.Task[None] | None = None
 
@@ -121,26 +125,36 @@ class LiveVersion:
 
     def connected(self) -> None:
         self._connected = False  # until the version is read: a write may have been missed
+        self._listening = True
+        self._changes += 1
         if self._refresh is None or self._refresh.done():
             self._refresh = asyncio.create_task(self._read_after_connect())
 
     def disconnected(self) -> None:
         self._connected = False
+        self._listening = False
+        self._changes += 1
 
     async def _read_after_connect(self) -> None:
-        try:
-            version = await self._versions.current()
-        except Exception:
-            logger.warning(
-                "could not read the data version; responses uncached until the listener reconnects",
-                exc_info=True,
-            )
-            return
-        self._observe(version)
-        if _newer(version, self._heard):
-            self._heard = version
-        self._connected = True
-        self._release_echoes()
+        while self._listening:
+            changes = self._changes
+            try:
+                version = await self._versions.current()
+            except Exception:
+                logger.warning(
+                    "could not read the data version;"
+                    " responses uncached until the listener reconnects",
+                    exc_info=True,
+                )
+                return
+            self._observe(version)
+            if _newer(version, self._heard):
+                self._heard = version
+            if changes == self._changes:
+                # Read wholly after the (re)connect: every later write will be heard.
+                self._connected = True
+                self._release_echoes()
+                return
 
     async def after_write(self) -> None:
         """Call once a write of this process has committed: the version read now covers it.

@@ -235,6 +235,85 @@ async def test_cached_answers_count_against_the_rate_limit(
     assert statuses[3:] == [429, 429]
 
 
+async def test_a_miss_counts_once_against_the_rate_limit(
+    settings: Settings, pool: asyncpg.Pool, database_dsn: str
+) -> None:
+    """Paging through a known document (new variables each time: every request a miss) counts
+    each request once, as execution alone would, not once at the lookup and again in the view."""
+    limited = dataclasses.replace(settings, response_cache=True, rate_limit_per_minute=4)
+    app = create_app(limited, pool=pool, dsn=database_dsn)
+    transport = httpx.ASGITransport(app=app)
+    async with (
+        app.router.lifespan_context(app),
+        httpx.AsyncClient(transport=transport, base_url="http://testserver") as client,
+    ):
+        await _until(lambda: app.state.live_version.known() is not None, "the live version")
+        token = make_token(Role.ANALYST, ttl=600)
+        statuses = [
+            (await _post(client, PAGE, {"first": first}, token=token)).status_code
+            for first in range(1, 7)
+        ]
+    assert statuses == [200, 200, 200, 200, 429, 429]
+
+
+async def test_an_empty_operation_name_is_not_the_absent_one(
+    http: httpx.AsyncClient, client: httpx.AsyncClient
+) -> None:
+    """`"operationName": ""` names no operation of the document: execution refuses it, and a
+    stored answer for the request without a name must not stand in for that refusal."""
+    query = "query Named { __typename }"
+    for app in (client, http, http):
+        assert (await app.post("/graphql", json={"query": query})).status_code == 200
+    refused = await client.post("/graphql", json={"query": query, "operationName": ""})
+    assert refused.status_code == 400
+    answered = await http.post("/graphql", json={"query": query, "operationName": ""})
+    assert (answered.status_code, answered.content) == (400, refused.content)
+
+
+async def test_a_persisted_query_execution_refuses_is_refused_on_a_hit(
+    http: httpx.AsyncClient, client: httpx.AsyncClient
+) -> None:
+    """A text sent with a hash that is not its own, or a persistedQuery of another version:
+    execution refuses them, and the stored answer for the text (or the hash) must not stand in."""
+    digest = hashlib.sha256(PAGE.encode()).hexdigest()
+    plain = {"query": PAGE, "variables": NIGERIAN_WOMEN}
+    registered = {**plain, "extensions": {"persistedQuery": {"version": 1, "sha256Hash": digest}}}
+    for body in (plain, plain, registered):
+        assert "errors" not in (await http.post("/graphql", json=body, headers=_AUTH)).json()
+    refused_bodies: list[dict[str, Any]] = [
+        {**plain, "extensions": {"persistedQuery": {"version": 1, "sha256Hash": "0" * 64}}},
+        {**plain, "extensions": {"persistedQuery": {"version": 2, "sha256Hash": digest}}},
+        {
+            "variables": NIGERIAN_WOMEN,
+            "extensions": {"persistedQuery": {"version": 2, "sha256Hash": digest}},
+        },
+    ]
+    for refused in refused_bodies:
+        executed = await client.post("/graphql", json=refused, headers=_AUTH)
+        assert executed.json()["errors"]
+        answered = await http.post("/graphql", json=refused, headers=_AUTH)
+        assert (answered.status_code, answered.content) == (executed.status_code, executed.content)
+
+
+_AUTH = {"Authorization": f"Bearer {ANALYST}"}
+
+
+async def test_empty_variables_or_extensions_over_get_are_refused_as_execution_refuses(
+    http: httpx.AsyncClient, client: httpx.AsyncClient
+) -> None:
+    """`?variables=` and `?extensions=` are not objects: execution answers 400, a stored
+    answer for the request without them must not stand in."""
+    query = 'query Named($a: String = "Query") { __type(name: $a) { name } }'
+    for app in (client, http, http):
+        assert (await app.get("/graphql", params={"query": query})).status_code == 200
+    for empty in ("variables", "extensions"):
+        params = {"query": query, empty: ""}
+        refused = await client.get("/graphql", params=params)
+        assert refused.status_code == 400
+        answered = await http.get("/graphql", params=params)
+        assert (answered.status_code, answered.content) == (400, refused.content)
+
+
 EQUIVALENCE_CASES: list[tuple[str, dict[str, Any]]] = [
     (PAGE, NIGERIAN_WOMEN),
     (PAGE, {"filter": {"minAge": 20, "maxAge": 45, "countryId": "KE"}, "first": 20}),

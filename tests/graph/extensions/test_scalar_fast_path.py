@@ -117,3 +117,43 @@ def test_generated_documents_answer_the_same_bytes(body: str, on: bool, root: st
     ours = asyncio.run(PLAIN.execute(query, variable_values=variables))
     theirs = asyncio.run(REFERENCE.execute(query, variable_values=variables))
     assert _answer(ours) == _answer(theirs), query
+
+
+class _Refused(strawberry.BasePermission):
+    message = "refused"
+
+    def has_permission(self, source: Any, info: Any, **kwargs: Any) -> bool:
+        return False
+
+
+@strawberry.type
+class Guarded:
+    open: str
+    # A plain attribute behind a permission class: strawberry marks its resolver as default too.
+    secret: str | None = strawberry.field(permission_classes=[_Refused], default=None)
+
+
+@strawberry.type
+class GuardedQuery:
+    @strawberry.field
+    def guarded(self) -> Guarded:
+        return Guarded(open="o", secret="s")
+
+
+# Module level, as the fast path's classification (keyed by the field's id) needs its schema
+# alive: a schema collected after a test could lend its fields' ids to another's.
+GUARDED_PLAIN = strawberry.Schema(
+    query=GuardedQuery, execution_context_class=PlainFieldExecutionContext
+)
+GUARDED_REFERENCE = strawberry.Schema(query=GuardedQuery)
+
+
+async def test_a_leaf_field_with_an_extension_is_never_answered_inline() -> None:
+    """A field without a resolver but with a permission class (any field extension) runs its
+    extension on graphql-core's path: the fast path must not read the attribute past it."""
+    query = "{ guarded { open secret } }"
+    ours = await GUARDED_PLAIN.execute(query)
+    theirs = await GUARDED_REFERENCE.execute(query)
+    assert theirs.data == {"guarded": {"open": "o", "secret": None}}
+    assert [e.message for e in theirs.errors or []] == ["refused"]
+    assert _answer(ours) == _answer(theirs)

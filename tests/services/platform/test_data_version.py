@@ -1,10 +1,11 @@
 """The data version: fresh for every caller, shared between callers that wait together."""
 
 import asyncio
+from typing import Any, cast
 
 import asyncpg
 
-from services.platform.data_version import DataVersion
+from services.platform.data_version import DataVersion, LiveVersion
 
 
 async def test_concurrent_callers_share_reads(pool: asyncpg.Pool) -> None:
@@ -38,3 +39,55 @@ async def test_the_token_carries_the_database_epoch(pool: asyncpg.Pool) -> None:
         row = await conn.fetchrow("select epoch::text, version from data_version")
     assert row is not None
     assert token == f"{row['epoch']}:{row['version']}"
+
+
+class _SlowVersions:
+    """A DataVersion whose reads answer when the test says, with the database's version then."""
+
+    def __init__(self) -> None:
+        self.database = "e:1"
+        self.pending: list[asyncio.Future[None]] = []
+
+    async def current(self) -> str:
+        # The version is taken when the read is sent, as PostgreSQL would take its snapshot.
+        seen = self.database
+        answer = asyncio.get_running_loop().create_future()
+        self.pending.append(answer)
+        await answer
+        return seen
+
+    def answer_all(self) -> None:
+        for answer in self.pending:
+            if not answer.done():
+                answer.set_result(None)
+
+
+async def _settle() -> None:
+    for _ in range(5):
+        await asyncio.sleep(0)
+
+
+async def test_a_read_begun_before_the_listener_dropped_does_not_mark_it_up() -> None:
+    versions = _SlowVersions()
+    live = LiveVersion(cast(Any, versions))
+    live.connected()
+    await _settle()
+    live.disconnected()  # the listener drops while the version is read
+    versions.answer_all()
+    await _settle()
+    assert live.known() is None  # nothing is heard now: no version may be trusted
+
+
+async def test_a_write_missed_while_down_is_not_hidden_by_an_older_read() -> None:
+    versions = _SlowVersions()
+    live = LiveVersion(cast(Any, versions))
+    live.connected()
+    await _settle()  # the read after the first connect is sent: it sees e:1
+    live.disconnected()
+    versions.database = "e:2"  # a write commits while nobody listens: its NOTIFY is lost
+    live.connected()  # the listener is back; only a read sent from now on sees e:2
+    versions.answer_all()
+    await _settle()
+    versions.answer_all()
+    await _settle()
+    assert live.known() in (None, "e:2")
