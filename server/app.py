@@ -524,6 +524,7 @@ async def _process_services(
     finally:
         await jobs.aclose()
         await hub.close()
+        await app.state.live_version.close()
 
 
 async def _close(database: Database) -> None:

@@ -27,7 +27,9 @@ import orjson
 from starlette.datastructures import Headers
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from graph.core.authorization import PERMISSIONS
 from graph.extensions.response_cache import Reach, ResponseSlot
+from graph.schema import schema
 from server.access_log import request_record
 from server.bearer import bearer_token
 from server.graphql_over_http import CONTENT_TYPES, response_media_type
@@ -175,7 +177,7 @@ class ResponseCache:
                 # Counted only when answered here: a miss is counted by the view it goes to.
                 if stored is not None and await _admitted(scope, caller.principal):
                     self._known.move_to_end(request.operation)
-                    await _send(send, stored, media_type, headers)
+                    await _send(send, stored, media_type, headers, scope["method"])
                     record_operation(known.name, "query", time.perf_counter() - started)
                     _fill_record(scope, known.name, caller.principal)
                     return
@@ -205,8 +207,9 @@ class ResponseCache:
             elif start is not None and message["type"] == "http.response.body":
                 chunks.append(message.get("body", b""))
                 if not message.get("more_body", False):
+                    body = b"".join(chunks)
                     await self._finish(
-                        send, start, b"".join(chunks), request, version, slot, headers
+                        send, start, body, request, version, slot, headers, scope["method"]
                     )
                 return
             await send(message)
@@ -222,6 +225,7 @@ class ResponseCache:
         version: str | None,
         slot: ResponseSlot,
         headers: Headers,
+        method: str,
     ) -> None:
         stored = StoredResponse(body=body, etag=etag_of(body))
         reach, audience = slot.reach, slot.audience
@@ -238,7 +242,7 @@ class ResponseCache:
             assert version is not None
             await self.store.put(_key(request, audience, version), stored)
         content_type = dict(start.get("headers", [])).get(b"content-type", b"application/json")
-        await _send_raw(send, stored, content_type, headers)
+        await _send_raw(send, stored, content_type, headers, method)
 
     @property
     def known_operations(self) -> int:
@@ -251,12 +255,26 @@ class ResponseCache:
             self._known.popitem(last=False)
 
 
+def _fingerprint() -> str:
+    """The schema and the permission table, digested: answers stored by a process running
+    other code (a rolling deploy sharing one Redis) are never read by this one."""
+    rules = sorted(
+        f"{name}:{sorted(role.value for role in rule.roles)}:{rule.scope.value}:{rule.resource}"
+        for name, rule in PERMISSIONS.items()
+    )
+    text = schema.as_str() + "\n".join(rules)
+    return hashlib.sha256(text.encode()).hexdigest()[:16]
+
+
+_DEPLOYMENT: Final = _fingerprint()
+
+
 def _key(request: _Request, audience: str, version: str) -> str:
     digest = hashlib.sha256(request.variables)
     name = request.operation_name
     digest.update(b"\0" + (b"-" if name is None else b"=" + name.encode()))
     digest.update(b"\0" + audience.encode())
-    return f"v{version}:{request.document}:{digest.hexdigest()}"
+    return f"{_DEPLOYMENT}:v{version}:{request.document}:{digest.hexdigest()}"
 
 
 @dataclass(frozen=True, slots=True)
@@ -333,17 +351,21 @@ async def _read_body(receive: Receive) -> tuple[bytes, Receive]:
     return body, replay
 
 
-async def _send(send: Send, stored: StoredResponse, media_type: str, headers: Headers) -> None:
-    await _send_raw(send, stored, CONTENT_TYPES[media_type].encode(), headers)
+async def _send(
+    send: Send, stored: StoredResponse, media_type: str, headers: Headers, method: str
+) -> None:
+    await _send_raw(send, stored, CONTENT_TYPES[media_type].encode(), headers, method)
 
 
 async def _send_raw(
-    send: Send, stored: StoredResponse, content_type: bytes, headers: Headers
+    send: Send, stored: StoredResponse, content_type: bytes, headers: Headers, method: str
 ) -> None:
     etag = stored.etag.encode()
     common = [(b"etag", etag), (b"cache-control", CACHE_CONTROL), (b"vary", VARY)]
     if _matches(headers.get("if-none-match"), stored.etag):
-        await send({"type": "http.response.start", "status": 304, "headers": common})
+        # RFC 9110 13.1.2: 304 Not Modified for GET; 412 Precondition Failed for a POST.
+        status = 304 if method == "GET" else 412
+        await send({"type": "http.response.start", "status": status, "headers": common})
         await send({"type": "http.response.body", "body": b""})
         return
     await send(

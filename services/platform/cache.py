@@ -50,45 +50,19 @@ def _join_key(key: str, namespace: str | None = None) -> str:
     return f"{namespace}:{key}" if namespace else key
 
 
-def _size(value: object) -> int:
-    return len(value) if isinstance(value, bytes) else 0
-
-
 class BoundedMemoryCache(BaseCache):  # type: ignore[misc]  # aiocache is untyped
-    """aiocache's memory backend, bounded (LRU) and with TTLs that do not need a live loop.
-
-    `max_bytes` also bounds the total length of the values that are bytes (stored responses)."""
+    """aiocache's memory backend, bounded (LRU) and with TTLs that do not need a live loop."""
 
     NAME = "bounded-memory"
 
     def __init__(
-        self,
-        *,
-        max_entries: int,
-        max_bytes: int | None = None,
-        clock: Callable[[], float] = time.monotonic,
-        **kwargs: Any,
+        self, *, max_entries: int, clock: Callable[[], float] = time.monotonic, **kwargs: Any
     ) -> None:
         super().__init__(serializer=NullSerializer(), **kwargs)
         self.max_entries = max_entries
-        self.max_bytes = max_bytes
-        self.bytes = 0
         self._clock = clock
         # key -> (monotonic deadline or None, value); order is recency of use.
         self._entries: OrderedDict[str, tuple[float | None, Any]] = OrderedDict()
-
-    def _drop(self, key: str) -> bool:
-        entry = self._entries.pop(key, None)
-        if entry is None:
-            return False
-        self.bytes -= _size(entry[1])
-        return True
-
-    def _evict(self) -> None:
-        while len(self._entries) > self.max_entries or (
-            self.max_bytes is not None and self.bytes > self.max_bytes
-        ):
-            self._drop(next(iter(self._entries)))
 
     def __len__(self) -> int:
         return len(self._entries)
@@ -99,7 +73,7 @@ class BoundedMemoryCache(BaseCache):  # type: ignore[misc]  # aiocache is untype
             return None
         deadline, value = entry
         if deadline is not None and deadline <= self._clock():
-            self._drop(key)
+            del self._entries[key]
             return None
         self._entries.move_to_end(key)
         return value
@@ -112,10 +86,10 @@ class BoundedMemoryCache(BaseCache):  # type: ignore[misc]  # aiocache is untype
         _cas_token: Any = None,
         _conn: Any = None,
     ) -> bool:
-        self._drop(key)
         self._entries[key] = (self._clock() + ttl if ttl else None, value)
-        self.bytes += _size(value)
-        self._evict()
+        self._entries.move_to_end(key)
+        while len(self._entries) > self.max_entries:
+            self._entries.popitem(last=False)
         return True
 
     async def _add(self, key: str, value: Any, ttl: float | None = None, _conn: Any = None) -> bool:
@@ -131,9 +105,10 @@ class BoundedMemoryCache(BaseCache):  # type: ignore[misc]  # aiocache is untype
         if entry is None or (entry[0] is not None and entry[0] <= self._clock()):
             entry = (None, 0)
         deadline, value = entry
-        self._drop(key)
         self._entries[key] = (deadline, int(value) + delta)
-        self._evict()
+        self._entries.move_to_end(key)
+        while len(self._entries) > self.max_entries:
+            self._entries.popitem(last=False)
         return int(value) + delta
 
     async def _expire(self, key: str, ttl: float, _conn: Any = None) -> bool:
@@ -144,15 +119,14 @@ class BoundedMemoryCache(BaseCache):  # type: ignore[misc]  # aiocache is untype
         return True
 
     async def _delete(self, key: str, _conn: Any = None) -> int:
-        return 1 if self._drop(key) else 0
+        return 1 if self._entries.pop(key, None) is not None else 0
 
     async def _clear(self, namespace: str | None = None, _conn: Any = None) -> bool:
         if namespace:
             for key in [key for key in self._entries if key.startswith(namespace)]:
-                self._drop(key)
+                del self._entries[key]
         else:
             self._entries.clear()
-            self.bytes = 0
         return True
 
 
@@ -278,14 +252,11 @@ class Backend:
     errors: tuple[type[BaseException], ...]
 
 
-def build_backend(
-    settings: Settings, *, namespace: str, max_entries: int, max_bytes: int | None = None
-) -> Backend:
+def build_backend(settings: Settings, *, namespace: str, max_entries: int) -> Backend:
     """Redis when `settings.redis_url` is set, else the bounded in-process backend."""
     if settings.redis_url is None:
         memory = BoundedMemoryCache(
             max_entries=max_entries,
-            max_bytes=max_bytes,
             namespace=namespace,
             key_builder=_join_key,
             timeout=None,  # aiocache's timeout wraps every call in wait_for: a task each

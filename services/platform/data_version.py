@@ -14,6 +14,7 @@ load one read serves many requests; an idle server pays one round trip per reque
 """
 
 import asyncio
+import contextlib
 import logging
 from typing import Final
 
@@ -68,6 +69,8 @@ class DataVersion:
 # Waiting for a write's own notification to come back stops here: the listener is then slow or
 # down, and other processes learn of the write when their listener delivers it.
 ECHO_WAIT_SECONDS: Final = 1.0
+# How often the version is also read while the listener is up (one statement a second).
+CONFIRM_SECONDS: Final = 1.0
 
 
 def _newer(candidate: str, than: str | None) -> bool:
@@ -136,25 +139,40 @@ class LiveVersion:
         self._changes += 1
 
     async def _read_after_connect(self) -> None:
+        """Reads the version once the listener is up, then again every CONFIRM_SECONDS while
+        it stays up: a listener that stops hearing without its connection closing (half-open
+        after a network partition) leaves answers stale by at most that long."""
+        failing = False
         while self._listening:
             changes = self._changes
             try:
                 version = await self._versions.current()
             except Exception:
-                logger.warning(
-                    "could not read the data version;"
-                    " responses uncached until the listener reconnects",
-                    exc_info=True,
-                )
-                return
+                if not failing:
+                    logger.warning(
+                        "could not read the data version; responses uncached until it can",
+                        exc_info=True,
+                    )
+                failing = True
+                self._connected = False
+                await asyncio.sleep(CONFIRM_SECONDS)
+                continue
+            failing = False
             self._observe(version)
-            if _newer(version, self._heard):
-                self._heard = version
-            if changes == self._changes:
+            if changes == self._changes and not self._connected:
                 # Read wholly after the (re)connect: every later write will be heard.
+                if _newer(version, self._heard):
+                    self._heard = version
                 self._connected = True
                 self._release_echoes()
-                return
+            await asyncio.sleep(CONFIRM_SECONDS)
+
+    async def close(self) -> None:
+        self._listening = self._connected = False
+        if self._refresh is not None:
+            self._refresh.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._refresh
 
     async def after_write(self) -> None:
         """Call once a write of this process has committed: the version read now covers it.

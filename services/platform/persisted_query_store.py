@@ -171,8 +171,10 @@ class RedisQueryStore:
         namespace: str,
         max_bytes: int,
         ttl_seconds: float,
+        label: str = "persisted query",
         clock: Callable[[], float] = time.time,
     ) -> None:
+        self._label = label
         # Imported here: a server without REDIS_URL needs none of it.
         from redis.asyncio import Redis
         from redis.exceptions import RedisError
@@ -200,7 +202,7 @@ class RedisQueryStore:
         try:
             value = await self._get(keys=self.keys, args=[self._now_ms(), self._ttl_ms, digest])
         except self._errors:
-            logger.warning("persisted query lookup failed; treated as unknown", exc_info=True)
+            logger.warning("%s lookup failed; treated as unknown", self._label, exc_info=True)
             return None
         return value.decode() if isinstance(value, bytes) else None
 
@@ -216,7 +218,7 @@ class RedisQueryStore:
         try:
             return bool(await self._put(keys=self.keys, args=args))
         except self._errors:
-            logger.warning("persisted query not stored: Redis failed", exc_info=True)
+            logger.warning("%s not stored: Redis failed", self._label, exc_info=True)
             return False
 
     async def held_bytes(self) -> int:
@@ -227,10 +229,17 @@ class RedisQueryStore:
 
 
 def build_query_store(
-    redis_url: str | None, *, namespace: str, max_bytes: int, ttl_seconds: float
+    redis_url: str | None,
+    *,
+    namespace: str,
+    max_bytes: int,
+    ttl_seconds: float,
+    label: str = "persisted query",
 ) -> QueryStore:
+    """Texts by digest, bounded by bytes: persisted queries, and stored responses
+    (services/platform/response_cache.py) under their own namespace."""
     if redis_url is None:
         return MemoryQueryStore(max_bytes=max_bytes, ttl_seconds=ttl_seconds)
     return RedisQueryStore(
-        redis_url, namespace=namespace, max_bytes=max_bytes, ttl_seconds=ttl_seconds
+        redis_url, namespace=namespace, max_bytes=max_bytes, ttl_seconds=ttl_seconds, label=label
     )

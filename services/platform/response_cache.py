@@ -1,24 +1,24 @@
 """Encoded GraphQL responses, stored whole under a key that says everything they depend on.
 
 server/response_cache.py decides what may be stored and builds the keys; this module keeps the
-bytes in the one cache layer (services/platform/cache.py): a byte-bounded LRU in the process,
-or Redis when REDIS_URL is set, so every server process shares the answers.
+bytes in a store bounded by bytes (services/platform/persisted_query_store.py's, which prices
+every entry with its overhead and drops the least recently used): in the process, or in Redis
+when REDIS_URL is set, so every server process shares the answers and a flood of distinct
+answers (anonymous introspection with a new comment each time) can never hold more than
+RESPONSE_CACHE_MAX_BYTES anywhere.
 """
 
 import hashlib
-import logging
 from dataclasses import dataclass
 from typing import Final
 
-from services.platform.cache import Backend, build_backend
 from services.platform.metrics import record_cache_lookup
+from services.platform.persisted_query_store import QueryStore, build_query_store
 from services.platform.settings import Settings
 
-logger = logging.getLogger(__name__)
-
 NAMESPACE: Final = "insighta-responses"
-# An ETag is a quoted 32-digit hex digest: 34 bytes, stored in front of the body.
-_ETAG_BYTES: Final = 34
+# An ETag is a quoted 32-digit hex digest: 34 characters, stored in front of the body.
+_ETAG_LENGTH: Final = 34
 
 
 def etag_of(body: bytes) -> str:
@@ -34,49 +34,41 @@ class StoredResponse:
 
 
 class ResponseStore:
-    def __init__(self, backend: Backend, *, ttl_seconds: float, max_body_bytes: int) -> None:
-        self._backend = backend
-        self.ttl_seconds = ttl_seconds
+    def __init__(self, store: QueryStore, *, max_body_bytes: int) -> None:
+        self._store = store
         self.max_body_bytes = max_body_bytes
 
     async def get(self, key: str) -> StoredResponse | None:
-        try:
-            value = await self._backend.cache.get(key)
-        except self._backend.errors:
-            logger.warning("response cache read failed; executing instead", exc_info=True)
-            return None
+        value = await self._store.get(key)  # a failing store finds nothing (logged there)
         record_cache_lookup("responses", hit=value is not None)
-        if not isinstance(value, bytes) or len(value) < _ETAG_BYTES:
+        if value is None or len(value) < _ETAG_LENGTH:
             return None
-        return StoredResponse(body=value[_ETAG_BYTES:], etag=value[:_ETAG_BYTES].decode())
+        return StoredResponse(body=value[_ETAG_LENGTH:].encode(), etag=value[:_ETAG_LENGTH])
 
     async def put(self, key: str, response: StoredResponse) -> None:
         if len(response.body) > self.max_body_bytes:
             return
-        try:
-            await self._backend.cache.set(
-                key, response.etag.encode() + response.body, ttl=self.ttl_seconds
-            )
-        except self._backend.errors:
-            logger.warning("response cache write failed; answer not kept", exc_info=True)
+        # A JSON answer is UTF-8: as text it is the same bytes.
+        text = response.etag + response.body.decode()
+        await self._store.put(key, text, size=len(response.body) + _ETAG_LENGTH)
+
+    async def held_bytes(self) -> int:
+        return await self._store.held_bytes()
 
     async def close(self) -> None:
-        await self._backend.cache.close()
+        await self._store.close()
 
 
 def build_response_store(settings: Settings) -> ResponseStore | None:
     """None when response caching is off (RESPONSE_CACHE=false or CACHE_TTL_SECONDS=0)."""
     if not settings.response_cache or settings.cache_ttl_seconds <= 0:
         return None
-    backend = build_backend(
-        settings,
+    store = build_query_store(
+        settings.redis_url,
         namespace=NAMESPACE,
-        max_entries=settings.cache_max_entries,
         max_bytes=settings.response_cache_max_bytes,
-    )
-    return ResponseStore(
-        backend,
         ttl_seconds=settings.cache_ttl_seconds,
-        # One answer takes at most a sixteenth of the memory budget.
-        max_body_bytes=settings.response_cache_max_bytes // 16,
+        label="stored response",
     )
+    # One answer takes at most a sixteenth of the budget.
+    return ResponseStore(store, max_body_bytes=settings.response_cache_max_bytes // 16)

@@ -108,7 +108,15 @@ async def test_a_repeated_page_is_the_same_bytes_with_no_statement(
 async def test_a_matching_if_none_match_is_a_304_without_a_body(http: httpx.AsyncClient) -> None:
     first = await _post(http, PAGE, NIGERIAN_WOMEN)
     etag = first.headers["etag"]
-    revalidated = await _post(http, PAGE, NIGERIAN_WOMEN, headers={"If-None-Match": etag})
+    # A POST that would change nothing is refused (RFC 9110: 412); a GET is Not Modified.
+    refused = await _post(http, PAGE, NIGERIAN_WOMEN, headers={"If-None-Match": etag})
+    assert (refused.status_code, refused.content) == (412, b"")
+    params = {"query": PAGE, "variables": json.dumps(NIGERIAN_WOMEN)}
+    revalidated = await http.get(
+        "/graphql",
+        params=params,
+        headers={"Authorization": f"Bearer {ANALYST}", "If-None-Match": etag},
+    )
     assert revalidated.status_code == 304
     assert revalidated.content == b""
     assert revalidated.headers["etag"] == etag
@@ -429,3 +437,34 @@ async def test_what_it_remembers_of_operations_is_bounded(
         )
         assert named.json() == {"data": {"__typename": "Query"}}
         assert "etag" not in named.headers  # never stored, never remembered
+
+
+@pytest.mark.parametrize("backend", BACKENDS)
+async def test_stored_responses_never_hold_more_than_their_byte_budget(
+    settings: Settings, pool: asyncpg.Pool, database_dsn: str, backend: str
+) -> None:
+    """Anonymous introspection answers (~28 KB each), made distinct by a comment: the store,
+    in the process or in Redis, keeps at most RESPONSE_CACHE_MAX_BYTES of them."""
+    budget = 1024 * 1024
+    configured = dataclasses.replace(
+        settings,
+        response_cache=True,
+        response_cache_max_bytes=budget,
+        redis_url=REDIS_URL if backend == "redis" else None,
+    )
+    app = create_app(configured, pool=pool, dsn=database_dsn)
+    transport = httpx.ASGITransport(app=app)
+    introspection = "{ __schema { types { name description fields { name description } } } }"
+    async with (
+        app.router.lifespan_context(app),
+        httpx.AsyncClient(transport=transport, base_url="http://testserver") as client,
+    ):
+        await _until(lambda: app.state.live_version.known() is not None, "the live version")
+        sizes = []
+        for index in range(100):
+            answer = await _post(client, f"# {uuid.uuid4()} {index}\n{introspection}", token=None)
+            assert answer.status_code == 200
+            sizes.append(len(answer.content))
+        assert sum(sizes) > 2 * budget  # the flood was bigger than the budget
+        held = await app.state.response_cache.store.held_bytes()
+        assert 0 < held <= budget

@@ -213,18 +213,3 @@ def test_memory_ttl_holds_after_the_loop_that_set_it_is_gone() -> None:
     in_a_new_loop(backend.set("k", "v", ttl=5))
     clock.now += 6
     assert in_a_new_loop(backend.get("k")) is None
-
-
-async def test_memory_backend_holds_at_most_max_bytes_of_bytes_values() -> None:
-    memory = BoundedMemoryCache(max_entries=1_000, max_bytes=100)
-    for index in range(10):
-        await memory.set(f"k{index}", bytes(30))
-    assert memory.bytes <= 100
-    assert len(memory) == 3  # 90 bytes: the three most recent
-    assert await memory.get("k9") == bytes(30)
-    assert await memory.get("k0") is None
-    await memory.set("k9", bytes(10))  # a replaced value's bytes are given back
-    await memory.delete("k8")
-    assert memory.bytes == 40
-    await memory.clear()
-    assert memory.bytes == 0

@@ -4,8 +4,11 @@ import asyncio
 from typing import Any, cast
 
 import asyncpg
+import pytest
 
+from services.platform import data_version
 from services.platform.data_version import DataVersion, LiveVersion
+from tests.polling import eventually
 
 
 async def test_concurrent_callers_share_reads(pool: asyncpg.Pool) -> None:
@@ -91,3 +94,31 @@ async def test_a_write_missed_while_down_is_not_hidden_by_an_older_read() -> Non
     versions.answer_all()
     await _settle()
     assert live.known() in (None, "e:2")
+
+
+class _Versions:
+    def __init__(self) -> None:
+        self.database = "e:1"
+
+    async def current(self) -> str:
+        return self.database
+
+
+async def test_a_listener_that_stops_hearing_leaves_answers_stale_one_confirmation_at_most(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Half-open: the connection looks up but no notification arrives. The version read every
+    CONFIRM_SECONDS catches the write anyway."""
+    monkeypatch.setattr(data_version, "CONFIRM_SECONDS", 0.01)
+    versions = _Versions()
+    live = LiveVersion(cast(Any, versions))
+    live.connected()
+
+    async def known() -> str | None:
+        return live.known()
+
+    await eventually(known, lambda version: version == "e:1", within=5, interval=0.005)
+    versions.database = "e:2"  # a write whose NOTIFY never comes
+    await eventually(known, lambda version: version == "e:2", within=5, interval=0.005)
+    await live.close()
+    assert live.known() is None
