@@ -197,8 +197,8 @@ class Settings:
     response_cache_max_bytes: int = setting(
         "RESPONSE_CACHE_MAX_BYTES",
         64 * 1024 * 1024,
-        "Most bytes of stored responses the in-process cache holds (least recently used out"
-        " first; with REDIS_URL, Redis holds them).",
+        "Most bytes of stored responses, in the process or in Redis with REDIS_URL (least"
+        " recently used out first).",
         minimum=65_536,
     )
     # CSV ingestion
