@@ -459,14 +459,15 @@ class ClientSettings:
         "INSIGHTA_URL",
         None,
         "Where the client commands send requests.",
-        unset=f"the stored login's URL, else `{DEFAULT_CLIENT_URL}`",
+        unset="the URL `insighta serve` recorded in the data dir (`server.json`), else the stored"
+        f" login's URL, else `{DEFAULT_CLIENT_URL}`",
     )
     token: Secret | None = setting(
         "INSIGHTA_TOKEN",
         None,
         "The client commands' bearer token.",
-        unset="the stored login's (`~/.insighta/credentials.json`), else an admin token"
-        " signed with the local data dir's key",
+        unset="the stored login's (`~/.insighta/credentials.json`) when it is for that URL, else,"
+        " for a server on this machine, a one-hour admin token signed with the data dir's key",
     )
     # From HOME, not a setting of its own.
     credentials_path: Path = field(default_factory=lambda: _credentials_path(Path.home()))
