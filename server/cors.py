@@ -16,16 +16,19 @@ ANY_ORIGIN: Final = "*"
 ALLOWED_METHODS: Final = ("GET", "POST")
 # What GraphQL clients send beyond the CORS-safelisted headers: the bearer token, the JSON
 # content type, the multipart preflight header server/uploads.py demands (Apollo Client sends
-# it, with the operation name), and a request id to follow (server/access_log.py keeps it).
+# it, with the operation name), a request id to follow (server/access_log.py keeps it), and
+# the ETag of an answer the page holds (server/response_cache.py).
 ALLOWED_HEADERS: Final = (
     "Authorization",
     "Content-Type",
     "Apollo-Require-Preflight",
     "X-Apollo-Operation-Name",
     "X-Request-Id",
+    "If-None-Match",
 )
-# Readable by the page: the id of a masked INTERNAL error, and when to retry after a 429.
-EXPOSED_HEADERS: Final = ("X-Request-Id", "Retry-After")
+# Readable by the page: the id of a masked INTERNAL error, when to retry after a 429, and the
+# ETag to revalidate with.
+EXPOSED_HEADERS: Final = ("X-Request-Id", "Retry-After", "ETag")
 # Ten minutes: a browser caches a preflight that long, so a changed CORS_ORIGINS reaches open
 # pages within it (Chromium caps any longer value at two hours anyway).
 PREFLIGHT_MAX_AGE_SECONDS: Final = 600

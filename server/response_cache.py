@@ -362,10 +362,10 @@ async def _send_raw(
 ) -> None:
     etag = stored.etag.encode()
     common = [(b"etag", etag), (b"cache-control", CACHE_CONTROL), (b"vary", VARY)]
-    if _matches(headers.get("if-none-match"), stored.etag):
-        # RFC 9110 13.1.2: 304 Not Modified for GET; 412 Precondition Failed for a POST.
-        status = 304 if method == "GET" else 412
-        await send({"type": "http.response.start", "status": status, "headers": common})
+    # Revalidation is for GET: RFC 9110 would answer a POST's match with an empty 412, which
+    # carries no error code; a POST gets its answer.
+    if method == "GET" and _matches(headers.get("if-none-match"), stored.etag):
+        await send({"type": "http.response.start", "status": 304, "headers": common})
         await send({"type": "http.response.body", "body": b""})
         return
     await send(
