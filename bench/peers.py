@@ -219,7 +219,11 @@ def _write_scripts(
 
 
 def _fields(run: WrkRun) -> dict[str, Any]:
-    return {**asdict(run), "per_second": run.per_second}
+    return {
+        **asdict(run),
+        "per_second": run.per_second,
+        "bytes_per_response": run.bytes_per_response,
+    }
 
 
 def _case_result(case: Case, runs: list[dict[str, Any]]) -> dict[str, Any]:
