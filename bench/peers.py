@@ -26,6 +26,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any, Final
 
+import asyncpg
 import httpx
 
 from bench.dataset import ensure_dataset
@@ -46,6 +47,11 @@ RESULTS: Final = ROOT / "bench" / "results"
 SCRATCH: Final = ROOT / "bench" / ".peers"  # gitignored: node_modules, wrk scripts, logs
 CONNECTIONS: Final = 32
 THREADS: Final = 2  # wrk threads at 32 connections: one per core of this 2-core machine
+_ACTIVE_STATEMENTS = """
+select count(*) from pg_stat_activity
+ where datname = current_database() and state = 'active' and pid <> pg_backend_pid()
+"""
+SETTLE_SECONDS: Final = 120
 
 
 @dataclass(frozen=True)
@@ -121,6 +127,8 @@ async def run_peers(settings: Settings, options: Options, say: Callable[[str], N
         )
         scripts = _write_scripts(cases, headers, floor_body)
         rss_start = {name: tree_rss_bytes(served.pid) for name, served in servers.items()}
+        watcher = await asyncpg.connect(dataset.dsn)
+        stack.push_async_callback(watcher.close)
         say("warming every case")
         for case in cases:
             await run_wrk(
@@ -130,6 +138,7 @@ async def run_peers(settings: Settings, options: Options, say: Callable[[str], N
                 threads=THREADS,
                 seconds=1,
             )
+            await _settle(watcher)
         runs: dict[str, list[dict[str, Any]]] = {case.key: [] for case in cases}
         for round_ in range(options.rounds):
             say(
@@ -146,6 +155,7 @@ async def run_peers(settings: Settings, options: Options, say: Callable[[str], N
                     url, script, connections=CONNECTIONS, threads=THREADS, seconds=options.seconds
                 )
                 runs[case.key].append({"latency": _fields(latency), "load": _fields(load)})
+                await _settle(watcher)
         rss_end = {name: tree_rss_bytes(served.pid) for name, served in servers.items()}
         result["servers"] = {
             name: {"rss_start": rss_start[name], "rss_end": rss_end[name]} for name in servers
@@ -165,6 +175,18 @@ async def run_peers(settings: Settings, options: Options, say: Callable[[str], N
         f" and {json_path.with_suffix('.md').relative_to(ROOT)}"
     )
     return json_path
+
+
+async def _settle(watcher: asyncpg.Connection) -> None:
+    """Wait until no statement runs on the benchmark's database. A server goes on with the
+    requests it queued after wrk hangs up (PostGraphile's counts take a second each at 10M
+    rows), and that work must not land in the next case's window."""
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + SETTLE_SECONDS
+    while loop.time() < deadline:
+        if not await watcher.fetchval(_ACTIVE_STATEMENTS):
+            return
+        await asyncio.sleep(0.1)
 
 
 def _headers(token: str) -> dict[str, dict[str, str]]:
