@@ -125,3 +125,11 @@ def test_results_are_written_as_peers_json_and_markdown(tmp_path: Path) -> None:
     assert path.name == "peers-2026-11-28T123456-1000000.json"
     assert orjson.loads(path.read_bytes()) == result
     assert path.with_suffix(".md").read_text() == markdown(result)
+
+
+def test_a_rate_under_ten_requests_per_second_keeps_a_decimal() -> None:
+    result = _result([100 * MIB, 110 * MIB])
+    result["cases"][2]["per_second"] = 0.0  # none completed in the window
+    assert "| req/s, 32 conn: page + totalCount | 0.0 | 1,100 | 1,300 | 20,000 |" in markdown(
+        result
+    )
