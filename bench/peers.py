@@ -16,6 +16,7 @@ import asyncio
 import os
 import platform
 import secrets
+import shutil
 import statistics
 import subprocess
 import sys
@@ -54,6 +55,10 @@ select count(*) from pg_stat_activity
 SETTLE_SECONDS: Final = 120
 
 
+class MissingPrerequisite(RuntimeError):
+    """Something the run needs is not on this machine: said in one line, before any work."""
+
+
 @dataclass(frozen=True)
 class Options:
     profiles: int
@@ -68,9 +73,13 @@ class Options:
 async def run_peers(settings: Settings, options: Options, say: Callable[[str], None]) -> Path:
     wrk = wrk_path()
     if settings.database_url is None:
-        raise RuntimeError(
+        raise MissingPrerequisite(
             "set DATABASE_URL to a PostgreSQL server: PostGraphile and Insighta share its"
             " insighta_bench_<N> database"
+        )
+    if shutil.which("node") is None or shutil.which("npm") is None:
+        raise MissingPrerequisite(
+            "node and npm are needed to run PostGraphile beside Insighta: install Node.js 20"
         )
     say(f"dataset: {options.profiles:,} synthetic profiles (built once, then reused)")
     dataset = await ensure_dataset(
@@ -384,8 +393,8 @@ def main(argv: list[str] | None = None) -> int:
     options = parse_options(argv)
     try:
         asyncio.run(run_peers(Settings.from_env(), options, say=print))
-    except WrkMissing as missing:
-        print(missing, file=sys.stderr)
+    except (WrkMissing, MissingPrerequisite) as missing:
+        print(f"error: {missing}", file=sys.stderr)
         return 1
     return 0
 
