@@ -2,7 +2,8 @@
 raw SQL (bench/run.py); writes only under bench/results/.
 
 A development tool beside the packages: the wheel does not ship bench/, so the `insighta`
-command does not offer it.
+command does not offer it (`insighta bench` runs the side-by-side one, bench/peers.py, from a
+checkout, as a subprocess).
 """
 
 import argparse

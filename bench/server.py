@@ -7,6 +7,7 @@ import socket
 import sys
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Final
 
@@ -28,6 +29,12 @@ def free_port() -> int:
         return int(probe.getsockname()[1])
 
 
+@dataclass(frozen=True)
+class ServedProcess:
+    url: str  # the GraphQL endpoint
+    pid: int  # the process started; with --workers N, the supervisor of N worker processes
+
+
 @asynccontextmanager
 async def running_server(
     database_url: str,
@@ -39,6 +46,26 @@ async def running_server(
 ) -> AsyncIterator[str]:
     """Start `insighta serve --workers N`, wait for /healthz, yield its GraphQL URL, stop it
     with SIGTERM (the supervisor stops its workers first)."""
+    async with running_server_process(
+        database_url,
+        secret_key,
+        log_path=log_path,
+        workers=workers,
+        cache_ttl_seconds=cache_ttl_seconds,
+    ) as served:
+        yield served.url
+
+
+@asynccontextmanager
+async def running_server_process(
+    database_url: str,
+    secret_key: str,
+    *,
+    log_path: Path,
+    workers: int = 1,
+    cache_ttl_seconds: int = 300,
+) -> AsyncIterator[ServedProcess]:
+    """As `running_server`, yielding the process id too (to read its memory from /proc)."""
     port = free_port()
     environment = {
         **os.environ,
@@ -69,7 +96,7 @@ async def running_server(
             await _wait_healthy(f"http://127.0.0.1:{port}/healthz", process)
             # /healthz answers once one worker serves; a throughput window needs all of them.
             await _wait_serving(database_url, before + workers, process)
-            yield f"http://127.0.0.1:{port}/graphql"
+            yield ServedProcess(f"http://127.0.0.1:{port}/graphql", process.pid)
         finally:
             if process.returncode is None:
                 process.send_signal(signal.SIGTERM)

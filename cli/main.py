@@ -1,5 +1,5 @@
 """The `insighta` command: serve, migrate, seed, token and org; the client commands (query,
-export, login, logout, whoami, ingest) in their own modules beside this one.
+export, login, logout, whoami, ingest) and `bench` in their own modules beside this one.
 
 The server, the database layer and the loaders are imported inside the commands that use them:
 `insighta --help` or `insighta token` then start in a fraction of the time, and so does every
@@ -15,7 +15,7 @@ from rich.console import Console
 from rich.markup import escape
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 
-from cli import account, profiles
+from cli import account, bench, profiles
 from cli.data_dir import record_server
 from cli.exit_codes import ExitCode
 from cli.ingest import ingest
@@ -259,6 +259,7 @@ def _admin_token(settings: Settings, key: Secret) -> str:
 
 profiles.register(app)
 account.register(app)
+bench.register(app)
 app.command(rich_help_panel=profiles.PANEL)(reports_errors(ingest))
 app.add_typer(org_app, name="org")
 app.add_typer(profiles_app, name="profiles", rich_help_panel=profiles.PANEL)

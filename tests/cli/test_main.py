@@ -1,7 +1,7 @@
 """`insighta serve` prints a link a browser can open, even when it listens on every address;
 `insighta ingest` reports a server it cannot reach; `insighta token --org` and `insighta org`
 name only existing organisations and say whose they are; a bad setting stops any command with
-one message naming it; the benchmark is not a product command."""
+one message naming it; `insighta bench` forwards to the benchmark in a source checkout."""
 
 import asyncio
 import os
@@ -13,6 +13,8 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner, Result
 
+from cli import bench as cli_bench
+from cli.bench import CHECKOUT, bench_command
 from cli.exit_codes import ExitCode
 from cli.main import _browsable, app
 from services.auth.tokens import verify_token
@@ -179,8 +181,30 @@ def test_insighta_serve_with_bad_settings_exits_before_listening_without_a_trace
     assert not any(tmp_path.iterdir())  # no embedded database, no secret key: nothing started
 
 
-def test_the_benchmark_is_not_a_product_command() -> None:
-    # bench/ is not in the wheel; it runs as `uv run python -m bench` from a checkout.
+def test_insighta_bench_forwards_every_argument_to_the_side_by_side_benchmark() -> None:
+    command = bench_command(CHECKOUT, ["--profiles", "1000", "--quick", "--help"])
+    assert command == [
+        sys.executable,
+        "-m",
+        "bench.peers",
+        "--profiles",
+        "1000",
+        "--quick",
+        "--help",
+    ]
+
+
+def test_insighta_bench_help_is_the_benchmarks_own(capfd: pytest.CaptureFixture[str]) -> None:
+    result = CliRunner().invoke(app, ["bench", "--help"])
+    assert result.exit_code == ExitCode.OK
+    assert "usage: python -m bench.peers" in capfd.readouterr().out
+
+
+def test_insighta_bench_outside_a_source_checkout_is_a_usage_error(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # An installed wheel has no bench/ beside cli/ (the product never imports it).
+    monkeypatch.setattr(cli_bench, "CHECKOUT", tmp_path)
     result = CliRunner().invoke(app, ["bench", "--quick"])
     assert result.exit_code == ExitCode.USAGE
-    assert "No such command" in result.output
+    assert "source checkout" in result.output
