@@ -65,6 +65,7 @@ class _Request:
     document: str  # SHA-256 hex of the text, or the persisted query hash sent alone
     operation_name: str | None
     variables: bytes  # canonical JSON
+    hash_only: bool = False  # no text: answered only while the hash is registered
 
     @property
     def operation(self) -> tuple[str, str | None]:
@@ -114,7 +115,7 @@ def _parse(params: Any) -> _Request | None:
     except TypeError:
         return None
     # "" is no operation's name (execution refuses it), not the absent one: kept apart.
-    return _Request(document, name, canonical)
+    return _Request(document, name, canonical, hash_only=query is None)
 
 
 def _parse_query_string(raw: bytes) -> _Request | None:
@@ -169,7 +170,7 @@ class ResponseCache:
         live: LiveVersion | None = getattr(scope["app"].state, "live_version", None)
         version = live.known() if live is not None else None
         known = self._known.get(request.operation)
-        if known is not None and version is not None:
+        if known is not None and version is not None and await _registered(scope, request):
             started = time.perf_counter()
             caller = await _caller(scope, headers, known.reach)
             if caller is not None:
@@ -275,6 +276,14 @@ def _key(request: _Request, audience: str, version: str) -> str:
     digest.update(b"\0" + (b"-" if name is None else b"=" + name.encode()))
     digest.update(b"\0" + audience.encode())
     return f"{_DEPLOYMENT}:v{version}:{request.document}:{digest.hexdigest()}"
+
+
+async def _registered(scope: Scope, request: _Request) -> bool:
+    """A hash sent alone is answered as execution would: only while its text is registered
+    (the view says PERSISTED_QUERY_NOT_FOUND otherwise), however the answer was first made."""
+    if not request.hash_only:
+        return True
+    return await scope["app"].state.persisted_queries.store.get(request.document) is not None
 
 
 @dataclass(frozen=True, slots=True)

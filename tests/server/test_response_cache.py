@@ -468,3 +468,20 @@ async def test_stored_responses_never_hold_more_than_their_byte_budget(
         assert sum(sizes) > 2 * budget  # the flood was bigger than the budget
         held = await app.state.response_cache.store.held_bytes()
         assert 0 < held <= budget
+
+
+async def test_a_hash_alone_is_answered_only_while_its_text_is_registered(
+    http: httpx.AsyncClient,
+) -> None:
+    """The text ran without its hash: the answer is stored, but the hash alone is unknown to
+    the persisted queries, so it is PERSISTED_QUERY_NOT_FOUND, as execution says."""
+    query = f"query Unregistered{uuid.uuid4().hex[:8]} {{ profiles(first: 2) {{ totalCount }} }}"
+    assert "errors" not in (await _post(http, query)).json()
+    digest = hashlib.sha256(query.encode()).hexdigest()
+    extensions = {"persistedQuery": {"version": 1, "sha256Hash": digest}}
+    alone = await http.post(
+        "/graphql",
+        json={"extensions": extensions},
+        headers={"Authorization": f"Bearer {ANALYST}"},
+    )
+    assert alone.json()["errors"][0]["extensions"]["code"] == "PERSISTED_QUERY_NOT_FOUND"
