@@ -367,6 +367,15 @@ def create_app(
     responses = build_response_store(settings)
     response_cache = ResponseCache(graphql, responses)
 
+    async def close_shared_clients() -> None:
+        """The caches, counters and stores (Redis clients with REDIS_URL)."""
+        await app.state.cache.close()
+        await app.state.reads.close()
+        await app.state.rate_limiter.close()
+        await persisted_queries.close()
+        if responses is not None:
+            await responses.close()
+
     @contextlib.asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
         configure_tracing(settings.otel_endpoint, settings.otel_service_name)
@@ -379,12 +388,7 @@ def create_app(
                         yield
             finally:
                 # Built by create_app for the given pool: closed with the app (Redis clients).
-                await app.state.cache.close()
-                await app.state.reads.close()
-                await app.state.rate_limiter.close()
-                await persisted_queries.close()
-                if responses is not None:
-                    await responses.close()
+                await close_shared_clients()
             return
         database = await open_database(settings)
         app.state.cache, app.state.reads = _result_cache_and_routing(
@@ -424,12 +428,7 @@ def create_app(
                 # not leave the name services' HTTP session open.
                 await app.state.names.aclose()
         finally:
-            await app.state.cache.close()
-            await app.state.reads.close()
-            await app.state.rate_limiter.close()
-            await persisted_queries.close()
-            if responses is not None:
-                await responses.close()
+            await close_shared_clients()
             await _close(database)
 
     app = Starlette(

@@ -4,6 +4,7 @@ write made through the API (in this process or another, with and without Redis),
 with ETags, and never a way around permissions or rate limits."""
 
 import asyncio
+import contextlib
 import dataclasses
 import hashlib
 import json
@@ -14,6 +15,7 @@ from typing import Any
 import asyncpg
 import httpx
 import pytest
+from starlette.applications import Starlette
 
 from server.app import create_app
 from services.auth.tokens import Role
@@ -54,15 +56,26 @@ async def http(
 ) -> AsyncIterator[httpx.AsyncClient]:
     """An app with its lifespan (the LISTEN connection) and the response cache on."""
     redis_url = REDIS_URL if request.param == "redis" else None
-    configured = dataclasses.replace(settings, response_cache=True, redis_url=redis_url)
-    app = create_app(configured, pool=pool, dsn=database_dsn)
+    async with _serving(settings, pool, database_dsn, redis_url=redis_url) as (_, client):
+        yield client
+
+
+@contextlib.asynccontextmanager
+async def _serving(
+    settings: Settings, pool: asyncpg.Pool, dsn: str, **changes: Any
+) -> AsyncIterator[tuple[Starlette, httpx.AsyncClient]]:
+    """An app with its lifespan (the LISTEN connection) and the response cache on, from the
+    moment its live version is known."""
+    app = create_app(
+        dataclasses.replace(settings, response_cache=True, **changes), pool=pool, dsn=dsn
+    )
     transport = httpx.ASGITransport(app=app)
     async with (
         app.router.lifespan_context(app),
         httpx.AsyncClient(transport=transport, base_url="http://testserver") as client,
     ):
         await _until(lambda: app.state.live_version.known() is not None, "the live version")
-        yield client
+        yield app, client
 
 
 async def _until(condition: Callable[[], object], what: str, seconds: float = 10.0) -> None:
@@ -227,14 +240,7 @@ async def test_the_type_name_is_public_and_the_same_for_everyone(
 async def test_cached_answers_count_against_the_rate_limit(
     settings: Settings, pool: asyncpg.Pool, database_dsn: str
 ) -> None:
-    limited = dataclasses.replace(settings, response_cache=True, rate_limit_per_minute=3)
-    app = create_app(limited, pool=pool, dsn=database_dsn)
-    transport = httpx.ASGITransport(app=app)
-    async with (
-        app.router.lifespan_context(app),
-        httpx.AsyncClient(transport=transport, base_url="http://testserver") as client,
-    ):
-        await _until(lambda: app.state.live_version.known() is not None, "the live version")
+    async with _serving(settings, pool, database_dsn, rate_limit_per_minute=3) as (_, client):
         token = make_token(Role.ANALYST, ttl=600) + ""
         statuses = [
             (await _post(client, PAGE, NIGERIAN_WOMEN, token=token)).status_code for _ in range(5)
@@ -248,14 +254,7 @@ async def test_a_miss_counts_once_against_the_rate_limit(
 ) -> None:
     """Paging through a known document (new variables each time: every request a miss) counts
     each request once, as execution alone would, not once at the lookup and again in the view."""
-    limited = dataclasses.replace(settings, response_cache=True, rate_limit_per_minute=4)
-    app = create_app(limited, pool=pool, dsn=database_dsn)
-    transport = httpx.ASGITransport(app=app)
-    async with (
-        app.router.lifespan_context(app),
-        httpx.AsyncClient(transport=transport, base_url="http://testserver") as client,
-    ):
-        await _until(lambda: app.state.live_version.known() is not None, "the live version")
+    async with _serving(settings, pool, database_dsn, rate_limit_per_minute=4) as (_, client):
         token = make_token(Role.ANALYST, ttl=600)
         statuses = [
             (await _post(client, PAGE, {"first": first}, token=token)).status_code
@@ -415,15 +414,8 @@ async def test_what_it_remembers_of_operations_is_bounded(
 ) -> None:
     """A flood of distinct documents, or one with a giant operation name, executes as usual
     and leaves at most `max_known_operations` entries behind."""
-    app = create_app(
-        dataclasses.replace(settings, response_cache=True), pool=pool, dsn=database_dsn
-    )
-    app.state.response_cache.max_known_operations = 5
-    transport = httpx.ASGITransport(app=app)
-    async with (
-        app.router.lifespan_context(app),
-        httpx.AsyncClient(transport=transport, base_url="http://testserver") as client,
-    ):
+    async with _serving(settings, pool, database_dsn) as (app, client):
+        app.state.response_cache.max_known_operations = 5
         for index in range(20):
             answer = await _post(client, f"query Q{index} {{ __typename }}")
             assert answer.json() == {"data": {"__typename": "Query"}}
@@ -446,20 +438,10 @@ async def test_stored_responses_never_hold_more_than_their_byte_budget(
     """Anonymous introspection answers (~28 KB each), made distinct by a comment: the store,
     in the process or in Redis, keeps at most RESPONSE_CACHE_MAX_BYTES of them."""
     budget = 1024 * 1024
-    configured = dataclasses.replace(
-        settings,
-        response_cache=True,
-        response_cache_max_bytes=budget,
-        redis_url=REDIS_URL if backend == "redis" else None,
-    )
-    app = create_app(configured, pool=pool, dsn=database_dsn)
-    transport = httpx.ASGITransport(app=app)
     introspection = "{ __schema { types { name description fields { name description } } } }"
-    async with (
-        app.router.lifespan_context(app),
-        httpx.AsyncClient(transport=transport, base_url="http://testserver") as client,
-    ):
-        await _until(lambda: app.state.live_version.known() is not None, "the live version")
+    redis_url = REDIS_URL if backend == "redis" else None
+    changes = {"response_cache_max_bytes": budget, "redis_url": redis_url}
+    async with _serving(settings, pool, database_dsn, **changes) as (app, client):
         sizes = []
         for index in range(100):
             answer = await _post(client, f"# {uuid.uuid4()} {index}\n{introspection}", token=None)
