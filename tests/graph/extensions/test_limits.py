@@ -10,6 +10,7 @@ import asyncpg
 import httpx
 import pytest
 import strawberry
+from graphql import parse
 from hypothesis import given
 from hypothesis import settings as hypothesis_settings
 from hypothesis import strategies as st
@@ -165,9 +166,28 @@ def fragment_bomb(
 
 
 async def _refusal_cost(schema: strawberry.Schema, document: str) -> tuple[float, Any]:
-    started = time.process_time()
-    result = await schema.execute(document)
-    return time.process_time() - started, result
+    """The CPU time of this thread to refuse `document`, the least of three tries: a bomb costs
+    its work every time, while a collection or another task run in between costs one try."""
+    costs, result = [], None
+    for _ in range(3):
+        started = time.thread_time()
+        result = await schema.execute(document)
+        costs.append(time.thread_time() - started)
+        if costs[-1] < BOMB_BUDGET_SECONDS:
+            break
+    return min(costs), result
+
+
+def _budget(document: str) -> float:
+    """BOMB_BUDGET_SECONDS, or three times what parsing the text alone costs on this machine
+    now (the least of three tries), if that is more: refusing must stay linear in the text,
+    however fast or busy the machine is. A document that expands costs seconds to forever."""
+    costs = []
+    for _ in range(3):
+        started = time.thread_time()
+        parse(document)
+        costs.append(time.thread_time() - started)
+    return max(BOMB_BUDGET_SECONDS, 3 * min(costs))
 
 
 @hypothesis_settings(max_examples=60, deadline=None)
@@ -187,11 +207,9 @@ async def test_every_fragment_bomb_is_refused_within_its_budget(
     # One retry absorbs a garbage-collector pause; a bomb that expands costs seconds to
     # forever on every try.
     cost, result = await _refusal_cost(schema, document)
-    if cost > BOMB_BUDGET_SECONDS:
-        cost, result = await _refusal_cost(schema, document)
     assert result.errors, document
     assert {error.extensions["code"] for error in result.errors} == {"BAD_USER_INPUT"}
-    assert cost < BOMB_BUDGET_SECONDS, f"{cost * 1000:.0f} ms for {document}"
+    assert cost < _budget(document), f"{cost * 1000:.0f} ms for {document}"
 
 
 @pytest.mark.parametrize(
@@ -233,11 +251,10 @@ async def test_every_fragment_bomb_is_refused_within_its_budget(
 )
 async def test_documents_costly_to_validate_are_refused_within_the_budget(document: str) -> None:
     cost, result = await _refusal_cost(schema, document)
-    if cost > BOMB_BUDGET_SECONDS:
-        cost, result = await _refusal_cost(schema, document)
     assert result.errors
     assert result.errors[0].extensions["code"] == "BAD_USER_INPUT"
-    assert cost < BOMB_BUDGET_SECONDS, f"{cost * 1000:.0f} ms"
+    budget = _budget(document)
+    assert cost < budget, f"{cost * 1000:.0f} ms, budget {budget * 1000:.0f} ms"
 
 
 async def test_the_server_answers_at_once_after_a_two_to_the_forty_document(
