@@ -69,7 +69,7 @@ from services.platform.database import (
 from services.platform.notifications import NotificationHub
 from services.platform.rate_limit import RateLimited, build_rate_limiter
 from services.platform.read_your_writes import ReadRouting, build_read_routing
-from services.platform.response_cache import build_response_store
+from services.platform.response_cache import ResponseStore, build_response_store
 from services.platform.settings import Secret, Settings
 from services.platform.tracing import configure_tracing
 from services.profiles.seed import seed_demo_profiles
@@ -395,7 +395,7 @@ def create_app(
             settings, database.pool, database.read_pool
         )
         app.state.rate_limiter = build_rate_limiter(settings)
-        app.state.live_version = LiveVersion(DataVersion(database.pool))
+        app.state.live_version = _live_version(responses, database.pool)
         try:
             if database.created_now and database.embedded is not None:
                 result = await seed_demo_profiles(database.pool)
@@ -479,8 +479,14 @@ def create_app(
             settings, pool, read_pool or pool
         )
         app.state.rate_limiter = build_rate_limiter(settings)
-        app.state.live_version = LiveVersion(DataVersion(pool))
+        app.state.live_version = _live_version(responses, pool)
     return app
+
+
+def _live_version(responses: ResponseStore | None, pool: ConnectionPool) -> LiveVersion | None:
+    """The data version kept in memory for the response cache; none without it (nothing else
+    needs it, and it reads the version once a second)."""
+    return LiveVersion(DataVersion(pool)) if responses is not None else None
 
 
 def _result_cache_and_routing(
@@ -512,7 +518,8 @@ async def _process_services(
     activity = QueryActivity()
     jobs: BackgroundJobs = app.state.jobs
     try:
-        await hub.follow("data_version", app.state.live_version)
+        if app.state.live_version is not None:
+            await hub.follow("data_version", app.state.live_version)
         await jobs.start(hub)
         async with open_ingestion(
             settings, pool=pool, dsn=dsn, hub=hub, activity=activity
@@ -523,7 +530,8 @@ async def _process_services(
     finally:
         await jobs.aclose()
         await hub.close()
-        await app.state.live_version.close()
+        if app.state.live_version is not None:
+            await app.state.live_version.close()
 
 
 async def _close(database: Database) -> None:
