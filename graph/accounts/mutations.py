@@ -9,9 +9,9 @@ from graph.accounts.enums import UserRole
 from graph.accounts.inputs import SignUpInput
 from graph.accounts.types import AuthPayload, GitHubSignIn, Invitation, User
 from graph.core.context import Context
+from graph.core.ids import parse_id
 from graph.core.permissions import Permitted, require_principal
 from services.accounts import github_signin, invitations, password_resets, sessions, signup, users
-from services.interviews.access import parse_id
 
 
 @strawberry.type

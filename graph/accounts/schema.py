@@ -5,9 +5,9 @@ from strawberry.types import Info
 
 from graph.accounts.types import User
 from graph.core.context import Context
+from graph.core.ids import parse_id
 from graph.core.permissions import Permitted, require_principal
 from services.accounts import users
-from services.interviews.access import parse_id
 
 
 @strawberry.type

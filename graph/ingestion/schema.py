@@ -8,9 +8,10 @@ from strawberry.file_uploads import Upload
 from strawberry.types import Info
 
 from graph.core.context import Context
+from graph.core.ids import parse_id
 from graph.core.permissions import Permitted
 from graph.core.uploads import UploadedFile
-from graph.ingestion.lookup import parse_job_id, require_ingestion
+from graph.ingestion.lookup import require_ingestion
 from graph.ingestion.types import IngestionJob
 from services.errors import bad_input
 
@@ -24,7 +25,9 @@ class IngestionQuery:
     async def ingestion_job(
         self, info: Info[Context, None], id: strawberry.ID
     ) -> IngestionJob | None:
-        job = await require_ingestion(info.context).job(parse_job_id(id, field="id"))
+        job = await require_ingestion(info.context).job(
+            parse_id(id, field="id", kind="ingestion job")
+        )
         if job is None:
             return None
         # Whoever sees a job's progress may read the rows it reports next.
@@ -62,7 +65,9 @@ class IngestionSubscription:
     async def ingestion_progress(
         self, info: Info[Context, None], job_id: strawberry.ID
     ) -> AsyncGenerator[IngestionJob, None]:
-        follow = require_ingestion(info.context).follow(parse_job_id(job_id, field="jobId"))
+        follow = require_ingestion(info.context).follow(
+            parse_id(job_id, field="jobId", kind="ingestion job")
+        )
         async with aclosing(follow) as jobs:
             async for job in jobs:
                 await info.context.reads.note_write(info.context.caller)

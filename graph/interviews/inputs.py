@@ -3,9 +3,9 @@
 import strawberry
 from strawberry.file_uploads import Upload
 
+from graph.core.ids import parse_id
 from graph.core.uploads import UploadedFile
 from services.errors import bad_input
-from services.interviews.access import parse_id
 from services.interviews.candidates import MAX_RESUME_PDF_BYTES, NewCandidate
 from services.interviews.interviews import DEFAULT_QUESTION_COUNT, NewInterview
 from services.interviews.sessions import MAX_SEQUENCE_NO, NewTurn

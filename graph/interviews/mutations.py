@@ -5,11 +5,11 @@ from strawberry.scalars import JSON
 from strawberry.types import Info
 
 from graph.core.context import Context
+from graph.core.ids import parse_id
 from graph.core.permissions import Permitted, require_principal
 from graph.interviews.inputs import CandidateInput, InterviewInput, TranscriptTurnInput
 from graph.interviews.types import Candidate, Interview, InterviewSession, TranscriptTurn
 from services.interviews import assessments, candidates, interviews, sessions
-from services.interviews.access import parse_id
 
 
 @strawberry.type

@@ -4,12 +4,12 @@ import strawberry
 from strawberry.types import Info
 
 from graph.core.context import Context
+from graph.core.ids import parse_id
 from graph.core.permissions import Permitted, require_principal
 from graph.interviews.enums import EmailStatus
 from graph.interviews.types import Candidate, EmailMessage, Interview
 from services.email.outbox import MAX_OUTBOX_PAGE, list_outbox
 from services.errors import bad_input
-from services.interviews.access import parse_id
 from services.interviews.candidates import get_candidate
 from services.interviews.interviews import get_interview
 

@@ -1,15 +1,14 @@
 """Root mutations for profiles: create from names (Genderize, Agify, Nationalize), delete."""
 
-from uuid import UUID
-
 import strawberry
 from strawberry.types import Info
 
 from graph.core.context import Context
+from graph.core.ids import parse_id
 from graph.core.permissions import Permitted
 from graph.profiles.types import ProfileCreation
 from services.demographics.lookup import NameLookup
-from services.errors import ErrorCode, ServiceError, bad_input
+from services.errors import ErrorCode, ServiceError
 from services.profiles import creation
 
 
@@ -58,9 +57,6 @@ class ProfilesMutation:
         "an unknown id.",
     )
     async def delete_profile(self, info: Info[Context, None], id: strawberry.ID) -> bool:
-        try:
-            profile_id = UUID(id)
-        except ValueError:
-            raise bad_input(f"{id!r} is not a profile id (a UUID)", field="id") from None
+        profile_id = parse_id(id, field="id", kind="profile")
         await creation.delete_profile(info.context.pool, profile_id)
         return True

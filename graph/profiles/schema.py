@@ -1,11 +1,10 @@
 """Root fields for profiles: search, one profile, query interpretation and breakdowns."""
 
-from uuid import UUID
-
 import strawberry
 from strawberry.types import Info
 
 from graph.core.context import Context
+from graph.core.ids import parse_id
 from graph.core.permissions import Permitted
 from graph.profiles.enums import ProfileDimension
 from graph.profiles.inputs import ProfileFilter, ProfileSortInput
@@ -68,10 +67,7 @@ class ProfilesQuery:
 
     @strawberry.field(permission_classes=[Permitted], description="One profile by id.")
     async def profile(self, info: Info[Context, None], id: strawberry.ID) -> Profile | None:
-        try:
-            profile_id = UUID(id)
-        except ValueError:
-            raise bad_input(f"{id!r} is not a profile id (a UUID)", field="id") from None
+        profile_id = parse_id(id, field="id", kind="profile")
         target = await _read_target(info.context)
         profile = await search.get_profile(target.pool, profile_id)
         return Profile.from_domain(profile) if profile else None

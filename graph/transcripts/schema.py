@@ -10,11 +10,11 @@ import strawberry
 from strawberry.types import Info
 
 from graph.core.context import Context
+from graph.core.ids import parse_id
 from graph.core.permissions import Permitted, require_principal
 from graph.interviews.enums import ExportFormat
 from graph.interviews.types import Transcript, TranscriptTurn
 from services.errors import ErrorCode, ServiceError
-from services.interviews.access import parse_id
 from services.transcripts import chat
 from services.transcripts.live import follow_turns
 from services.transcripts.loading import read_export, read_transcript
@@ -92,12 +92,13 @@ class TranscriptsQuery:
         first: int = 20,
         after: str | None = None,
     ) -> list[ChatMessage]:
+        cursor = None if after is None else parse_id(after, field="after", kind="chat message")
         messages = await chat.history(
             info.context.pool,
             require_principal(info.context),
             parse_id(interview_id, field="interviewId", kind="interview"),
             first=first,
-            after=after,
+            after=cursor,
         )
         return [ChatMessage.from_domain(message) for message in messages]
 

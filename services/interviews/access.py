@@ -63,10 +63,3 @@ def turn_writer_scope(principal: Principal, interview_id: UUID) -> str | None:
 
 def not_found(kind: str, identifier: UUID | str) -> ServiceError:
     return ServiceError(ErrorCode.NOT_FOUND, f"no {kind} with id {identifier}")
-
-
-def parse_id(value: str, *, field: str, kind: str) -> UUID:
-    try:
-        return UUID(value)
-    except (ValueError, AttributeError, TypeError):
-        raise bad_input(f"{value!r} is not a {kind} id (a UUID)", field=field) from None

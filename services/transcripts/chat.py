@@ -22,7 +22,7 @@ from db import interviews as interviews_db
 from services.ai.provider import ChatRequest, InterviewAI, TextEmbedder
 from services.auth.tokens import Principal
 from services.errors import bad_input
-from services.interviews.access import not_found, organisation_scope, parse_id
+from services.interviews.access import not_found, organisation_scope
 from services.interviews.records import Assessment, Interview
 from services.interviews.text_rules import storable_text
 from services.transcripts.loading import load_transcript
@@ -98,17 +98,16 @@ async def history(
     interview_id: UUID,
     *,
     first: int,
-    after: str | None,
+    after: UUID | None,
 ) -> list[ChatMessage]:
     """Up to `first` messages, oldest first, after the message with id `after`."""
     if not 1 <= first <= MAX_HISTORY_PAGE:
         raise bad_input(f"first must be 1..{MAX_HISTORY_PAGE}", field="first")
-    cursor = parse_id(after, field="after", kind="chat message") if after is not None else None
     scope = organisation_scope(principal)
     async with pool.acquire() as conn:
         if await interviews_db.get_interview(conn, interview_id, scope=scope) is None:
             raise not_found("interview", interview_id)
-        if cursor is not None and not await chat_db.message_exists(conn, interview_id, cursor):
+        if after is not None and not await chat_db.message_exists(conn, interview_id, after):
             raise bad_input(f"{after} is not a message of this interview", field="after")
-        rows = await chat_db.select_messages(conn, interview_id, after=cursor, limit=first)
+        rows = await chat_db.select_messages(conn, interview_id, after=after, limit=first)
     return [ChatMessage.from_row(row) for row in rows]
