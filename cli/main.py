@@ -93,13 +93,20 @@ def serve(
             highlight=False,
             markup=False,
         )
+        # One line each whatever the width: off a terminal (a log file) Rich wraps at 80.
         if settings.cors_origins:
             origins = ", ".join(settings.cors_origins)
-            console.print(f"Browser apps on other origins allowed (CORS_ORIGINS): {origins}")
+            console.print(
+                f"Browser apps on other origins allowed (CORS_ORIGINS): {origins}",
+                soft_wrap=True,
+                highlight=False,
+                markup=False,
+            )
         else:
             console.print(
                 "Browser apps on other origins: set CORS_ORIGINS, e.g."
                 " CORS_ORIGINS=http://localhost:5173 (docs/api.md, Browser frontends)",
+                soft_wrap=True,
                 highlight=False,
             )
 

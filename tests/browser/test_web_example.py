@@ -1,7 +1,9 @@
 """The browser frontend in examples/web, built with npm and served from another origin than the
 API: a real `insighta serve` started with `CORS_ORIGINS` naming that origin answers its
 plain-English search and next page over cross-origin HTTP, and its `transcriptUpdates`
-subscription over a cross-origin websocket receives a turn appended meanwhile.
+subscription over a cross-origin websocket receives a turn appended meanwhile. Its "Sign in
+with GitHub" button runs the server's flow (PKCE and state) against the fake GitHub and comes
+back to the app, signed in, with `APP_URL` naming the app's origin.
 
 The build needs Node.js 20.19 or newer and npm (Vite 8); without them this test fails, naming
 what is missing, as the other browser tests do without Chromium.
@@ -27,6 +29,8 @@ from playwright.async_api import Page, expect
 from services.auth.tokens import Role
 from tests.browser.conftest import WAIT_MS, BrowserRecord
 from tests.conftest import TEST_SECRET, make_token
+from tests.fakes.github import CLIENT_ID, CLIENT_SECRET, FakeGitHub, new_github_user
+from tests.graph.accounts.helpers import ME, unique_email
 from tests.graph.interviews.conftest import recruiter
 from tests.graph.interviews.documents import (
     APPEND_TURN,
@@ -56,6 +60,7 @@ SOURCES: Final = (
     "vite.config.ts",
     "index.html",
 )
+SOURCE_DIRS: Final = ("src", "public")
 NODE_MINIMUM: Final = (20, 19)
 NPM_SECONDS: Final = 300
 PAGE_SIZE: Final = 5  # examples/web/src/main.ts
@@ -77,7 +82,8 @@ def built_example(tmp_path_factory: pytest.TempPathFactory) -> Path:
     work = tmp_path_factory.mktemp("web")
     for name in SOURCES:
         shutil.copy2(EXAMPLE / name, work / name)
-    shutil.copytree(EXAMPLE / "src", work / "src", ignore=shutil.ignore_patterns("gql"))
+    for folder in SOURCE_DIRS:
+        shutil.copytree(EXAMPLE / folder, work / folder, ignore=shutil.ignore_patterns("gql"))
     environment = {**os.environ, "INSIGHTA_SCHEMA": str(ROOT / "schema.graphql")}
     for command in (["npm", "ci", "--no-audit", "--no-fund"], ["npm", "run", "build"]):
         done = subprocess.run(
@@ -112,13 +118,25 @@ def frontend_origin(built_example: Path) -> Iterator[str]:
 
 @pytest.fixture(scope="module")
 def cors_server(
-    database_dsn: str, frontend_origin: str, tmp_path_factory: pytest.TempPathFactory
+    database_dsn: str,
+    frontend_origin: str,
+    _github_server: FakeGitHub,
+    tmp_path_factory: pytest.TempPathFactory,
 ) -> Iterator[LiveServer]:
+    """The API, allowing the app's origin; GitHub sign-in at the fake GitHub, coming back to
+    the app (APP_URL)."""
     server = start_live_server(
         database_url=database_dsn,
         secret_key=TEST_SECRET.reveal(),
         directory=tmp_path_factory.mktemp("web-api"),
-        env={"CORS_ORIGINS": frontend_origin},
+        env={
+            "CORS_ORIGINS": frontend_origin,
+            "APP_URL": frontend_origin,
+            "GITHUB_CLIENT_ID": CLIENT_ID,
+            "GITHUB_CLIENT_SECRET": CLIENT_SECRET,
+            "GITHUB_OAUTH_BASE_URL": _github_server.url,
+            "GITHUB_API_BASE_URL": _github_server.url,
+        },
     )
     yield server
     stop_live_server(server)
@@ -205,6 +223,34 @@ async def test_the_web_example_on_another_origin_searches_pages_and_follows_a_tr
     assert preflights
     assert {line["status"] for line in preflights} == {200}
     assert hosts == {"127.0.0.1"}, "the page must reach nothing but its server and the API"
+    assert record.errors == []
+
+
+async def test_the_web_example_signs_in_with_github(
+    cors_server: LiveServer,
+    frontend_origin: str,
+    browser_page: tuple[Page, BrowserRecord],
+    fake_github: FakeGitHub,
+) -> None:
+    page, record = browser_page
+    login, email = f"web-{uuid.uuid4().hex[:8]}", unique_email("web")
+    fake_github.next_user = new_github_user(login, email, name="Web Person")
+    await page.goto(f"{frontend_origin}/?{urlencode({'api': cors_server.graphql_url})}")
+    await page.locator("#github-sign-in").click()
+
+    # The API, the fake GitHub, the API's callback, then APP_URL/auth/github with the tokens
+    # in the fragment, which hands them to the app and leaves the address bar clean.
+    await expect(page.locator("#connection-status")).to_have_text(
+        f"Signed in with GitHub as @{login}", timeout=WAIT_MS
+    )
+    assert page.url == f"{frontend_origin}/", "the tokens must leave the address bar"
+    assert await page.locator("#api-url").input_value() == cors_server.graphql_url
+    (authorize,) = fake_github.authorize_requests
+    assert authorize["code_challenge_method"] == "S256"
+    assert authorize["state"]
+    token = await page.locator("#token").input_value()
+    me = (await graphql_data(cors_server, ME, {}, token))["me"]
+    assert (me["email"], me["role"]) == (email, "ADMIN")
     assert record.errors == []
 
 

@@ -1,10 +1,14 @@
 """`insighta profiles create|get|delete` against a running server (offline name services)."""
 
+import io
 from pathlib import Path
 
 import asyncpg
 import orjson
+import pytest
+from rich.console import Console
 
+from cli import profile_records
 from cli.exit_codes import ExitCode
 from services.auth.tokens import Role
 from services.profiles.names import name_key
@@ -65,6 +69,41 @@ async def test_a_names_file_is_sent_in_chunks_of_100(
     assert await _count(pool, names) == 150
     for creation in creations:
         assert run_cli("profiles", "delete", creation["profile"]["id"]).exit_code == 0
+
+
+async def test_a_names_file_shows_a_progress_bar_on_a_terminal(
+    run_cli: RunCli, pool: asyncpg.Pool, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    names = [f"Cli Bar {index:03d}" for index in range(150)]
+    path = tmp_path / "names.txt"
+    path.write_text("\n".join(names) + "\n")
+    terminal = io.StringIO()
+    monkeypatch.setattr(
+        profile_records, "stderr", Console(file=terminal, force_terminal=True, width=100)
+    )
+    result = run_cli("profiles", "create", "--names-file", str(path), "--json")
+    assert result.exit_code == 0, result.output
+    shown = terminal.getvalue()
+    assert "creating" in shown
+    assert "150/150" in shown
+    assert "creating" not in result.stdout  # the bar is on stderr; stdout is the JSON alone
+    assert await _count(pool, names) == 150
+    # Removed here, not by 150 more commands: the live server allows 300 requests a minute.
+    async with pool.acquire() as conn:
+        await conn.execute(
+            "delete from profiles where name_key = any($1::text[])",
+            [name_key(name) for name in names],
+        )
+
+
+def test_off_a_terminal_there_is_no_bar(run_cli: RunCli, tmp_path: Path) -> None:
+    path = tmp_path / "names.txt"
+    path.write_text("Cli Quiet\n")
+    result = run_cli("profiles", "create", "--names-file", str(path))
+    assert result.exit_code == 0, result.output
+    assert "creating" not in result.stderr
+    profile_id = result.stdout.split()[-1]
+    assert run_cli("profiles", "delete", profile_id).exit_code == 0
 
 
 async def test_names_are_printed_inert(run_cli: RunCli) -> None:

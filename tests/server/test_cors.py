@@ -255,3 +255,15 @@ async def test_a_refused_websocket_is_logged_as_403(servers: dict[str, Server]) 
         ]  # fmt: skip
 
     await eventually(refusals, message="a websocket line with status 403 in the access log")
+
+
+async def test_the_banner_says_how_to_allow_a_frontend(servers: dict[str, Server]) -> None:
+    """`serve` names the allowed origins, or, with none, the setting that allows one, each on
+    one line whatever the width (a log file is no terminal: Rich would wrap at 80)."""
+    lines = {name: server.log.read_text().splitlines() for name, server in servers.items()}
+    assert f"Browser apps on other origins allowed (CORS_ORIGINS): {FRONTEND}" in lines["listed"]
+    assert "Browser apps on other origins allowed (CORS_ORIGINS): *" in lines["any"]
+    assert (
+        "Browser apps on other origins: set CORS_ORIGINS, e.g. CORS_ORIGINS=http://localhost:5173"
+        " (docs/api.md, Browser frontends)"
+    ) in lines["unset"]

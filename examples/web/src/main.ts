@@ -5,6 +5,8 @@ import type { SearchProfilesQuery } from "./gql/graphql";
 
 const PAGE_SIZE = 5;
 const DEFAULT_API = "http://127.0.0.1:8000/graphql";
+// The API the page used, kept across the round trip through GitHub (this tab only).
+const API_STORAGE_KEY = "insighta.api";
 
 function element<T extends HTMLElement>(id: string): T {
   const found = document.getElementById(id);
@@ -17,6 +19,7 @@ const form = {
   apiUrl: element<HTMLInputElement>("api-url"),
   token: element<HTMLInputElement>("token"),
   connectionStatus: element("connection-status"),
+  githubSignIn: element<HTMLButtonElement>("github-sign-in"),
   search: element<HTMLFormElement>("search"),
   query: element<HTMLInputElement>("query"),
   searchError: element("search-error"),
@@ -32,8 +35,9 @@ const form = {
 // ?api=...&token=... (and optionally &q=... or &interview=...) fill the form. The token then
 // leaves the address bar, so it is not kept in history or sent on in a Referer.
 const params = new URLSearchParams(window.location.search);
-form.apiUrl.value = params.get("api") ?? DEFAULT_API;
-form.token.value = params.get("token") ?? "";
+const github = signedInWithGitHub();
+form.apiUrl.value = params.get("api") ?? sessionStorage.getItem(API_STORAGE_KEY) ?? DEFAULT_API;
+form.token.value = github?.token ?? params.get("token") ?? "";
 form.query.value = params.get("q") ?? "";
 form.interview.value = params.get("interview") ?? "";
 if (params.has("token")) {
@@ -45,6 +49,34 @@ if (params.has("token")) {
 let api: Api = reconnect();
 let search: { query: string; after: string | null; page: number } | null = null;
 let watching: { unsubscribe(): void } | null = null;
+if (github) form.connectionStatus.textContent = `Signed in with GitHub as @${github.login}`;
+
+// Sign in with GitHub: the server runs the OAuth flow (PKCE and `state`, docs/security.md)
+// and comes back to APP_URL/auth/github with the tokens in the fragment;
+// public/auth/github/index.html brings the fragment here. The server's APP_URL must be this
+// app's origin.
+form.githubSignIn.addEventListener("click", () => {
+  const apiUrl = form.apiUrl.value.trim();
+  let start: URL;
+  try {
+    start = new URL("/auth/github/start", apiUrl);
+  } catch {
+    form.connectionStatus.textContent = `Not an API address: ${apiUrl}`;
+    return;
+  }
+  sessionStorage.setItem(API_STORAGE_KEY, apiUrl);
+  window.location.assign(start.toString());
+});
+
+/** The session a GitHub sign-in brought back in the fragment, taken out of the address bar
+ * and the history at once; null when the page was not opened by one. */
+function signedInWithGitHub(): { token: string; login: string } | null {
+  const fragment = new URLSearchParams(window.location.hash.slice(1));
+  const token = fragment.get("access_token");
+  if (!token) return null;
+  window.history.replaceState(null, "", window.location.pathname + window.location.search);
+  return { token, login: fragment.get("github_login") ?? "" };
+}
 
 function reconnect(): Api {
   const next = connect({ apiUrl: form.apiUrl.value.trim(), token: form.token.value.trim() });
