@@ -8,6 +8,7 @@ from typing import Any
 import asyncpg
 import orjson
 
+from db import rollups as rollups_db
 from db.migrations import apply_migrations
 from db.pool import Connection, create_pool
 from services.profiles.bulk_load import SyntheticLoad, load_synthetic_profiles
@@ -52,7 +53,7 @@ async def ensure_dataset(
                     " where datname = current_database()"
                 )
                 return Dataset(dsn, profiles, None, _built(comment))
-            await conn.execute("truncate profiles")
+            await rollups_db.delete_all_profiles(conn)
         load = await load_synthetic_profiles(pool, profiles, seed=seed, on_progress=on_progress)
         built = load_fields(load)
         async with pool.acquire() as conn:

@@ -34,6 +34,7 @@ import httpx
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
+from db import rollups as rollups_db  # noqa: E402
 from db.embedded import EmbeddedPostgres  # noqa: E402
 from db.migrations import apply_migrations  # noqa: E402
 from tests.live_server import start_live_server, stop_live_server  # noqa: E402
@@ -124,7 +125,7 @@ def measure(dsn: str, rows: int, workdir: Path, throttle_mbps: float | None) -> 
 async def fill(dsn: str, rows: int) -> None:
     conn = await asyncpg.connect(dsn)
     try:
-        await conn.execute("truncate profiles")
+        await rollups_db.delete_all_profiles(conn)
         step = 1_000_000
         for start in range(1, rows + 1, step):
             await conn.execute(FILL, start, min(start + step - 1, rows))

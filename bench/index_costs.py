@@ -1,8 +1,8 @@
 """What each index costs ingestion: the normal write path (COPY into staging, one insert ...
-on conflict per batch, rollup trigger) with every index, and with each secondary index dropped
-in turn. Every measurement runs in a transaction that is rolled back: the dataset is unchanged.
-Each configuration is timed three times, interleaved with the others, and the best time kept:
-on a shared machine single runs differ by more than one index costs."""
+on conflict per batch with its rollup upkeep) with every index, and with each secondary index
+dropped in turn. Every measurement runs in a transaction that is rolled back: the dataset is
+unchanged. Each configuration is timed three times, interleaved with the others, and the best time
+kept: on a shared machine single runs differ by more than one index costs."""
 
 import time
 from dataclasses import dataclass
@@ -17,16 +17,6 @@ from services.profiles.synthetic import SyntheticProfiles
 # A seed far from the dataset's: its names are (nearly all) new, as an upload's would be.
 _FRESH_SEED = 424_242
 _ROUNDS = 3
-# Read-side rollups this issue added, so ingestion can see what each costs it. (The rollup by
-# country, gender and age is the foundation's and is not optional.)
-_OPTIONAL_TRIGGERS: dict[str, list[str]] = {
-    "probability histogram": ["profiles.profiles_probability_counts_insert"],
-    "probability histogram by country": ["profiles.profiles_country_probability_counts_insert"],
-    "profile_totals": [
-        "profile_counts.profile_totals_insert",
-        "profile_counts.profile_totals_update",
-    ],
-}
 
 
 @dataclass(frozen=True)
@@ -50,28 +40,23 @@ async def measure_index_costs(pool: asyncpg.Pool, *, rows: int) -> list[IndexCos
             for row in await conn.fetch(SELECT_SECONDARY_INDEXES)
             if not row["definition"].startswith("CREATE UNIQUE")
         ]
-        configurations: list[tuple[str, list[str], list[str]]] = [("all indexes", [], [])]
-        configurations += [(f"without {name}", [name], []) for name in names]
-        configurations.append(("primary key + unique name only", names, []))
-        configurations += [
-            (f"all indexes, without the {label} triggers", [], triggers)
-            for label, triggers in _OPTIONAL_TRIGGERS.items()
-        ]
-        await _insert_and_roll_back(conn, batch, [], [])  # warm the caches once
+        configurations: list[tuple[str, list[str]]] = [("all indexes", [])]
+        configurations += [(f"without {name}", [name]) for name in names]
+        configurations.append(("primary key + unique name only", names))
+        await _insert_and_roll_back(conn, batch, [])  # warm the caches once
         best: dict[str, IndexCost] = {}
         for _ in range(_ROUNDS):
-            for label, dropped, disabled in configurations:
-                cost = await _insert_and_roll_back(conn, batch, dropped, disabled, label)
+            for label, dropped in configurations:
+                cost = await _insert_and_roll_back(conn, batch, dropped, label)
                 if label not in best or cost.seconds < best[label].seconds:
                     best[label] = cost
-        return [best[label] for label, _, _ in configurations]
+        return [best[label] for label, _ in configurations]
 
 
 async def _insert_and_roll_back(
     conn: Connection,
     batch: list[tuple[object, ...]],
     dropped: list[str],
-    disabled: list[str],
     label: str = "",
 ) -> IndexCost:
     transaction = conn.transaction()
@@ -80,9 +65,6 @@ async def _insert_and_roll_back(
         await conn.execute("set local statement_timeout = 0")
         for name in dropped:
             await conn.execute(f"drop index {name}")
-        for qualified in disabled:
-            table, _, trigger = qualified.partition(".")
-            await conn.execute(f"alter table {table} disable trigger {trigger}")
         started = time.perf_counter()
         inserted = await profiles_db.insert_profiles(conn, batch)
         seconds = time.perf_counter() - started

@@ -93,7 +93,7 @@ def markdown(result: dict[str, Any]) -> str:
         )
     lines += [
         "",
-        f"Ingestion cost per index and per read-side trigger ({result['index_costs'][0]['rows']:,}"
+        f"Ingestion cost per index ({result['index_costs'][0]['rows']:,}"
         " new rows through the normal write path into this table, best of three, rolled back):",
         "",
         "| indexes | rows/s | seconds |",

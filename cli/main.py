@@ -1,4 +1,4 @@
-"""The `insighta` command: serve, migrate, seed, token and org; the client commands (query,
+"""The `insighta` command: serve, migrate, seed, token, org and rollups; the client commands (query,
 export, login, logout, whoami, ingest) and `bench` in their own modules beside this one.
 
 The server, the database layer and the loaders are imported inside the commands that use them:
@@ -22,6 +22,7 @@ from cli.ingest import ingest
 from cli.org import CONFIRM_FLAG, org_app, token_organisation
 from cli.output import reports_errors, stderr
 from cli.profile_records import profiles_app
+from cli.rollups import rollups_app
 from services.auth.tokens import Role, issue_token
 from services.platform.interrupts import run_interruptibly
 from services.platform.settings import Secret, Settings, SettingsError
@@ -269,6 +270,7 @@ account.register(app)
 bench.register(app)
 app.command(rich_help_panel=profiles.PANEL)(reports_errors(ingest))
 app.add_typer(org_app, name="org")
+app.add_typer(rollups_app, name="rollups")
 app.add_typer(profiles_app, name="profiles", rich_help_panel=profiles.PANEL)
 
 

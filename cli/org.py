@@ -8,17 +8,13 @@ operator confirms it. These talk to the database directly, like `migrate`, since
 need not be running.
 """
 
-from collections.abc import Awaitable, Callable
-from typing import TYPE_CHECKING, Annotated, TypeVar
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from cli.errors import CommandError
-from cli.exit_codes import exit_code_for
+from cli.database import with_pool
 from cli.output import print_inert, reports_errors, stderr, stdout
 from services.errors import ServiceError
-from services.platform.interrupts import run_interruptibly
-from services.platform.settings import Settings
 
 if TYPE_CHECKING:
     from services.accounts.organisations import OrganisationProfile
@@ -27,27 +23,6 @@ if TYPE_CHECKING:
 CONFIRM_FLAG = "--confirm-self-service"
 
 org_app = typer.Typer(help="Organisations: create one for a customer, or see who runs one.")
-
-T = TypeVar("T")
-
-
-def _with_pool(work: Callable[["ConnectionPool"], Awaitable[T]]) -> T:
-    """Run `work` on a small pool of the database the settings name; a ServiceError becomes a
-    CommandError with the exit code of its code."""
-    from services.platform.database import open_database
-
-    async def run() -> T:
-        database = await open_database(Settings.from_env(), max_size=2)
-        try:
-            return await work(database.pool)
-        finally:
-            await database.close()
-
-    try:
-        return run_interruptibly(run())
-    except ServiceError as error:
-        code = error.code.value
-        raise CommandError(str(error), exit_code_for(code), code=code) from None
 
 
 def token_organisation(slug: str, *, confirm_self_service: bool) -> None:
@@ -64,7 +39,7 @@ def token_organisation(slug: str, *, confirm_self_service: bool) -> None:
                 confirm_with=f"add {CONFIRM_FLAG}",
             )
 
-    print_inert(stderr, _with_pool(check).summary)
+    print_inert(stderr, with_pool(check).summary)
 
 
 @org_app.command()
@@ -82,7 +57,7 @@ def create(
     async def work(pool: "ConnectionPool") -> "OrganisationProfile":
         return await create_organisation(pool, slug=slug, name=name)
 
-    print_inert(stdout, "created ", _with_pool(work).summary)
+    print_inert(stdout, "created ", with_pool(work).summary)
 
 
 @org_app.command()
@@ -99,4 +74,4 @@ def show(slug: Annotated[str, typer.Argument(help="The organisation's slug")]) -
             raise ServiceError(ErrorCode.NOT_FOUND, f'no organisation has the slug "{slug}"')
         return found
 
-    print_inert(stdout, _with_pool(work).summary)
+    print_inert(stdout, with_pool(work).summary)

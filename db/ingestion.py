@@ -13,6 +13,7 @@ from uuid import UUID
 import asyncpg
 
 from db.pool import Connection
+from db.rollups import written_then_applied
 
 CHANNEL: Final = "ingestion_jobs"
 # The COPY text columns a batch is sent with (services.ingestion.batches writes them).
@@ -156,16 +157,20 @@ create temporary table if not exists ingestion_staging (
 # overlapping names wait for each other in one direction only, and the unique index is walked
 # in order. An ORDER BY here would sort again (an external sort at 50k rows: ~5% of the batch);
 # should the scan order ever differ, the price is a deadlock error, which the runner retries.
-# Duplicates are looked up afterwards, only when some rows were not inserted (a CTE returning
-# the inserted keys cost ~5% more on every batch).
-INSERT_STAGED_PROFILES = """
+# The rows really inserted go into the rollups in the same statement (db/rollups.py), which
+# answers their number. Duplicates are looked up afterwards, only when some rows were not
+# inserted.
+INSERT_STAGED_PROFILES: Final = written_then_applied(
+    """
 insert into profiles (id, name, name_key, gender, gender_probability, age,
                       country_id, country_name, country_probability)
 select id, name, name_key, gender, gender_probability, age,
        country_id, country_name, country_probability
   from ingestion_staging
     on conflict (name_key) do nothing
-"""
+""",
+    sign=1,
+)
 # Staged rows whose name belongs to another row: stored before, or by a concurrent job
 # (ON CONFLICT waited for it to commit, so this new snapshot sees it).
 SELECT_STAGED_DUPLICATES = """
@@ -315,8 +320,7 @@ async def stage_batch(conn: Connection, copy_data: bytes) -> None:
 
 async def insert_staged(conn: Connection) -> int:
     """Insert the staged rows whose name is new; returns how many went in."""
-    status = await conn.execute(INSERT_STAGED_PROFILES)
-    return int(status.split()[-1])
+    return int(await conn.fetchval(INSERT_STAGED_PROFILES))
 
 
 async def select_staged_duplicates(conn: Connection) -> list[asyncpg.Record]:

@@ -13,7 +13,9 @@ from uuid import UUID
 
 import asyncpg
 
+from db import rollups
 from db.pool import Connection
+from db.rollups import written_then_applied
 
 PROFILE_COLUMNS: Final = (
     "id, name, gender, gender_probability, age, age_group,"
@@ -280,14 +282,18 @@ STAGING_COLUMNS: Final = (
     "created_at",
 )
 # Conflicting names (already stored, or earlier in the same batch) are skipped, not errors.
-INSERT_PROFILES_FROM_STAGING = """
+# Answers how many profiles went in (and into the rollups).
+INSERT_PROFILES_FROM_STAGING: Final = written_then_applied(
+    """
 insert into profiles (id, name, name_key, gender, gender_probability, age,
                       country_id, country_name, country_probability, created_at)
 select id, name, name_key, gender, gender_probability, age,
        country_id, country_name, country_probability, created_at
   from profiles_staging
     on conflict (name_key) do nothing
-"""
+""",
+    sign=1,
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -330,7 +336,7 @@ select {PROFILE_COLUMNS}, name_key
  where name_key = any($1::text[])
 """
 # Profiles made from names (services/profiles/creation.py): one statement for the whole batch,
-# so the statement-level rollup triggers (0001, 0007) run once and bump the data version once.
+# then one rollup update (db/rollups.py), which bumps the data version once.
 # A name stored meanwhile by someone else is skipped here and read back by the caller.
 INSERT_PROFILES_RETURNING: Final = f"""
 insert into profiles (name, name_key, gender, gender_probability, age, country_id,
@@ -341,9 +347,8 @@ select *
     on conflict (name_key) do nothing
 returning {PROFILE_COLUMNS}, name_key
 """
-# The delete trigger (0001, 0007) takes the row out of every rollup and bumps the data version
-# in this same statement's transaction.
-DELETE_PROFILE: Final = "delete from profiles where id = $1"
+# Takes the row out of every rollup and bumps the data version in the same statement.
+DELETE_PROFILE: Final = written_then_applied("delete from profiles where id = $1", sign=-1)
 
 
 @dataclass(frozen=True, slots=True)
@@ -380,13 +385,15 @@ async def insert_profiles_returning(
         [row.country_probability for row in rows],
         [row.sample_size for row in rows],
     )
-    return await conn.fetch(INSERT_PROFILES_RETURNING, *columns)
+    async with conn.transaction():
+        inserted = await conn.fetch(INSERT_PROFILES_RETURNING, *columns)
+        await rollups.apply_rollups(conn, 1, inserted)
+    return inserted
 
 
 async def delete_profile(conn: Connection, profile_id: UUID) -> bool:
     """True when a profile was deleted, False when there was none with that id."""
-    status = await conn.execute(DELETE_PROFILE, profile_id)
-    return status == "DELETE 1"
+    return bool(await conn.fetchval(DELETE_PROFILE, profile_id))
 
 
 async def count_profiles(conn: Connection, filter: ProfileFilterValues) -> int:
@@ -445,8 +452,7 @@ async def insert_profiles(conn: Connection, rows: Sequence[tuple[Any, ...]]) -> 
     """
     await conn.execute(CREATE_STAGING_TABLE)
     await conn.copy_records_to_table("profiles_staging", records=rows, columns=STAGING_COLUMNS)
-    status = await conn.execute(INSERT_PROFILES_FROM_STAGING)
-    return int(status.split()[-1])
+    return int(await conn.fetchval(INSERT_PROFILES_FROM_STAGING))
 
 
 # CSV export. Text a person typed (names, country names) that could run as a spreadsheet

@@ -6,10 +6,10 @@ secondary indexes, COPYs every row, and builds the indexes again by sorting, all
 transaction: other sessions see either no rows or all of them, and never a table without its
 indexes.
 
-The rollup triggers are switched off for the load, inside the same transaction (the table lock is
-already held): capturing every row in a transition table took 40% of COPY time (220-257k rows/s
-with it, 400k without, 500k rows on 2 cores). The counts are then added once from the loaded rows
-and the data version bumped, before commit, so readers never see rows without their counts.
+The rollups are then recounted once from the loaded rows (db/rollups.py `rebuild`), and the data
+version bumped, before commit, so readers never see rows without their counts: cheaper than
+applying each COPYed chunk (capturing every row for the rollups took 40% of COPY time when
+triggers did it: 220-257k rows/s with it, 400k without, 500k rows on 2 cores).
 """
 
 from collections.abc import Iterable, Sequence
@@ -36,58 +36,6 @@ select i.indexrelid::regclass::text as name,
    and not exists (select 1 from pg_constraint c where c.conindid = i.indexrelid)
  order by 1
 """
-# By name: if a rollup trigger is renamed this fails loudly instead of double counting.
-DISABLE_ROLLUP_TRIGGERS: Final = """
-alter table profiles
-      disable trigger profiles_counts_insert,
-      disable trigger profiles_probability_counts_insert,
-      disable trigger profiles_country_probability_counts_insert
-"""
-ENABLE_ROLLUP_TRIGGERS: Final = """
-alter table profiles
-      enable trigger profiles_counts_insert,
-      enable trigger profiles_probability_counts_insert,
-      enable trigger profiles_country_probability_counts_insert
-"""
-# The table was empty before the load, so its rows are exactly the delta to add.
-ADD_ROLLUP_OF_ALL_PROFILES: Final = """
-insert into profile_counts (country_id, gender, age, count)
-select country_id, gender, age, count(*)
-  from profiles
- group by country_id, gender, age
- order by country_id, gender, age
-    on conflict (country_id, gender, age)
-    do update set count = profile_counts.count + excluded.count
-"""
-ADD_PROBABILITY_COUNTS_OF_ALL_PROFILES: Final = """
-insert into profile_probability_counts (kind, bucket, gender, age, count)
-select kind, bucket, gender, age, count(*)
-  from (select 'g' as kind, probability_bucket(gender_probability) as bucket, gender, age
-          from profiles
-        union all
-        select 'c', probability_bucket(country_probability), gender, age
-          from profiles) buckets
- group by kind, bucket, gender, age
- order by kind, bucket, gender, age
-    on conflict (kind, bucket, gender, age)
-    do update set count = profile_probability_counts.count + excluded.count
-"""
-ADD_COUNTRY_PROBABILITY_COUNTS_OF_ALL_PROFILES: Final = """
-insert into profile_country_probability_counts
-       (kind, country_id, gender, age_group_start, bucket, count)
-select kind, country_id, gender, age_group_start(age), bucket, count(*)
-  from (select 'g' as kind, country_id, gender, age,
-               probability_bucket(gender_probability) as bucket
-          from profiles
-        union all
-        select 'c', country_id, gender, age, probability_bucket(country_probability)
-          from profiles) buckets
- group by 1, 2, 3, 4, 5
- order by 1, 2, 3, 4, 5
-    on conflict (kind, country_id, gender, age_group_start, bucket)
-    do update set count = profile_country_probability_counts.count + excluded.count
-"""
-BUMP_DATA_VERSION: Final = "update data_version set version = version + 1, changed_at = now()"
 DISABLE_STATEMENT_TIMEOUT: Final = "set local statement_timeout = 0"
 # Index builds sort in memory up to this much; PostgreSQL's 64 MB default spills at 1M rows.
 SET_BUILD_MEMORY: Final = "set local maintenance_work_mem = '512MB'"
@@ -118,22 +66,6 @@ async def lock_profiles(conn: Connection) -> None:
 
 async def is_profiles_empty(conn: Connection) -> bool:
     return bool(await conn.fetchval(IS_PROFILES_EMPTY))
-
-
-async def pause_rollup_triggers(conn: Connection) -> None:
-    await conn.execute(DISABLE_ROLLUP_TRIGGERS)
-
-
-async def resume_rollup_triggers_with_counts(conn: Connection) -> None:
-    """Add the loaded rows to the rollups, bump the data version, switch the triggers back on.
-
-    profile_totals follows profile_counts by its own triggers, which stay on throughout.
-    """
-    await conn.execute(ADD_ROLLUP_OF_ALL_PROFILES)
-    await conn.execute(ADD_PROBABILITY_COUNTS_OF_ALL_PROFILES)
-    await conn.execute(ADD_COUNTRY_PROBABILITY_COUNTS_OF_ALL_PROFILES)
-    await conn.execute(BUMP_DATA_VERSION)
-    await conn.execute(ENABLE_ROLLUP_TRIGGERS)
 
 
 async def drop_secondary_indexes(
@@ -169,13 +101,12 @@ async def copy_profiles(conn: Connection, rows: Iterable[tuple[Any, ...]]) -> No
 
 
 async def insert_new_profiles(conn: Connection, rows: Iterable[tuple[Any, ...]]) -> int:
-    """COPY rows into staging, then insert those whose name is new (the rollup triggers count
-    them). Returns how many were inserted. Inside the bulk transaction."""
+    """COPY rows into staging, then insert those whose name is new, into the rollups too.
+    Returns how many were inserted. Inside the bulk transaction."""
     await conn.execute(CREATE_STAGING_TABLE)
     await conn.execute(EMPTY_STAGING)
     await conn.copy_records_to_table("profiles_staging", records=rows, columns=STAGING_COLUMNS)
-    status = await conn.execute(INSERT_PROFILES_FROM_STAGING)
-    return int(status.split()[-1])
+    return int(await conn.fetchval(INSERT_PROFILES_FROM_STAGING))
 
 
 async def analyze_profiles(conn: Connection, *, vacuum: bool) -> None:

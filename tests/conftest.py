@@ -16,6 +16,7 @@ import asyncpg
 import httpx
 import pytest
 
+from db import rollups as rollups_db
 from db.embedded import EmbeddedPostgres
 from db.pool import create_pool
 from server.app import create_app
@@ -126,7 +127,7 @@ async def pool(database_dsn: str, sql_log: StatementLog) -> AsyncIterator[asyncp
 @pytest.fixture
 async def empty_profiles(pool: asyncpg.Pool) -> None:
     async with pool.acquire() as conn:
-        await conn.execute("truncate profiles")
+        await rollups_db.delete_all_profiles(conn)
 
 
 _seeded_version: list[int] = []
@@ -139,7 +140,7 @@ async def demo_profiles(pool: asyncpg.Pool) -> None:
         version = await conn.fetchval("select version from data_version")
         if _seeded_version and _seeded_version[0] == version:
             return
-        await conn.execute("truncate profiles")
+        await rollups_db.delete_all_profiles(conn)
     await seed_demo_profiles(pool)
     async with pool.acquire() as conn:
         _seeded_version[:] = [await conn.fetchval("select version from data_version")]

@@ -1,4 +1,4 @@
-"""The data version: a number every committed write to profiles bumps (db triggers).
+"""The data version: a number every committed write to profiles bumps (db/rollups.py).
 
 Cached answers are keyed by it, so an answer is never older than the last committed write, from
 this process or any other (ingestion workers, `insighta seed`, other servers).

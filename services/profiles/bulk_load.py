@@ -2,10 +2,10 @@
 
 Three paths, chosen by what is already stored:
 - into an empty table, one transaction drops the secondary indexes, COPYs every row straight
-  in (rollup triggers paused, counts added once) and rebuilds the indexes by sorting;
+  in, rebuilds the indexes by sorting and counts the rollups once;
 - into a table with fewer rows than the load (the demo profiles, say), one transaction drops
   the secondary indexes but the unique name index, and inserts chunks from staging with
-  `on conflict do nothing` (names already stored are skipped, the triggers count the rest),
+  `on conflict do nothing` (names already stored are skipped, the rest go into the rollups),
   then rebuilds the indexes;
 - into a table at least as big as the load, batches go through the normal write path, each
   committed on its own, and the table is never locked.
@@ -23,13 +23,13 @@ from typing import Final
 import asyncpg
 
 from db import profiles as profiles_db
-from db import profiles_bulk
+from db import profiles_bulk, rollups
 from db.pool import Connection
 from services.profiles.synthetic import DEFAULT_SEED, SyntheticProfiles
 
 logger = logging.getLogger(__name__)
 
-# Big enough that per-statement costs (the rollup trigger, a round trip) vanish, small enough
+# Big enough that per-statement costs (the rollup upkeep, a round trip) vanish, small enough
 # that progress moves and the client holds ~50 MB at most.
 BULK_BATCH_ROWS: Final = 100_000
 INCREMENTAL_BATCH_ROWS: Final = 20_000
@@ -112,7 +112,6 @@ async def _load_into_empty_table(
 ) -> float:
     """Returns the seconds spent in COPY."""
     indexes = await profiles_bulk.drop_secondary_indexes(conn)
-    await profiles_bulk.pause_rollup_triggers(conn)
     rows = generator.rows(count)
     started = time.perf_counter()
     for done in range(0, count, BULK_BATCH_ROWS):
@@ -121,7 +120,7 @@ async def _load_into_empty_table(
         progress(done + size)
     copy_seconds = time.perf_counter() - started
     await profiles_bulk.create_indexes(conn, indexes)
-    await profiles_bulk.resume_rollup_triggers_with_counts(conn)
+    await rollups.rebuild(conn)
     return copy_seconds
 
 

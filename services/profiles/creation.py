@@ -8,8 +8,8 @@ or a sample of 0, age null, no country), nothing at all is stored and the error 
 BAD_USER_INPUT naming the service and the names: asking again will not change the answer, a
 different name will. A service that fails (down, timing out, over its limit, answering
 nonsense) is UPSTREAM_UNAVAILABLE, from the retry policy. The new profiles are inserted by one
-statement, whose rollup triggers keep every total exact and bump the data version, so no cached
-answer outlives the write.
+statement and added to the rollups in the same transaction (db/rollups.py), which keeps every
+total exact and bumps the data version, so no cached answer outlives the write.
 """
 
 import logging

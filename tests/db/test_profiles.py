@@ -6,6 +6,7 @@ import asyncpg
 import pytest
 
 from db import profiles as profiles_db
+from db import rollups as rollups_db
 from db.migrations import apply_migrations
 from db.pool import Connection
 from services.platform.ids import uuid7
@@ -55,7 +56,16 @@ async def actual(conn: Connection) -> dict[tuple[str, str, int], int]:
     return {(r["country_id"], r["gender"], r["age"]): r["count"] for r in rows}
 
 
-async def test_rollup_follows_inserts_deletes_and_updates(pool: asyncpg.Pool) -> None:
+async def delete_where(conn: Connection, condition: str) -> int:
+    """Delete through the write path, one profile at a time, as deleteProfile does."""
+    # `condition` is one of this module's constants, never input.
+    ids = await conn.fetch(f"select id from profiles where {condition}")  # noqa: S608
+    for record in ids:
+        assert await profiles_db.delete_profile(conn, record["id"])
+    return len(ids)
+
+
+async def test_rollup_follows_inserts_and_deletes(pool: asyncpg.Pool) -> None:
     async with pool.acquire() as conn:
         async with conn.transaction():
             inserted = await profiles_db.insert_profiles(
@@ -69,12 +79,11 @@ async def test_rollup_follows_inserts_deletes_and_updates(pool: asyncpg.Pool) ->
         assert inserted == 3
         assert await rollup(conn) == await actual(conn)
         assert await totals(conn) == await actual_totals(conn)
-        await conn.execute("update profiles set age = 61 where name = 'Ada Obi'")
+        assert await delete_where(conn, "country_id = 'KE'") == 1
         assert await rollup(conn) == await actual(conn)
         assert await totals(conn) == await actual_totals(conn)
-        await conn.execute("delete from profiles where country_id = 'KE'")
-        assert await rollup(conn) == await actual(conn)
-        assert await totals(conn) == await actual_totals(conn)
+        assert not await profiles_db.delete_profile(conn, uuid7())
+        assert await rollups_db.select_differences(conn, limit=10) == []
         assert (
             await profiles_db.count_profiles(
                 conn, profiles_db.ProfileFilterValues(None, None, 0, 150)
@@ -83,13 +92,41 @@ async def test_rollup_follows_inserts_deletes_and_updates(pool: asyncpg.Pool) ->
         )
 
 
-async def test_totals_follow_truncate(pool: asyncpg.Pool) -> None:
+async def test_delete_all_profiles_empties_every_rollup(pool: asyncpg.Pool) -> None:
     async with pool.acquire() as conn:
         async with conn.transaction():
             await profiles_db.insert_profiles(conn, [row("Ada Obi"), row("Eme Uko", age=70)])
         assert await totals(conn) == {("female", 30): 1, ("female", 70): 1}
-        await conn.execute("truncate profiles")
+        await rollups_db.delete_all_profiles(conn)
         assert await totals(conn) == {}
+        assert await histogram(conn) == {}
+        assert await histogram_by_country(conn) == {}
+
+
+async def test_check_finds_a_write_that_bypassed_the_path_and_rebuild_mends_it(
+    pool: asyncpg.Pool,
+) -> None:
+    async with pool.acquire() as conn:
+        async with conn.transaction():
+            await profiles_db.insert_profiles(
+                conn, [row("Ada Obi"), row("Eme Uko", age=70, country="KE")]
+            )
+        before = await profiles_db.get_data_version(conn)
+        await conn.execute("update profiles set age = 12 where name = 'Ada Obi'")
+        await conn.execute("delete from profiles where name = 'Eme Uko'")
+        differences = await rollups_db.select_differences(conn, limit=100)
+        assert {d.rollup for d in differences} == {
+            "profile_counts",
+            "profile_totals",
+            "profile_probability_counts",
+            "profile_country_probability_counts",
+        }
+        assert rollups_db.RollupDifference("profile_counts", "KE/female/70", 1, 0, 3) in differences
+        assert rollups_db.RollupDifference("profile_totals", "female/12", 0, 1, 3) in differences
+        assert len(await rollups_db.select_differences(conn, limit=1)) == 4
+        assert await rollups_db.rebuild(conn) == 1
+        assert await rollups_db.select_differences(conn, limit=100) == []
+        assert await profiles_db.get_data_version(conn) > before
 
 
 async def test_counts_use_the_totals_without_a_country_and_agree_with_rows(
@@ -253,13 +290,9 @@ async def test_threshold_counts_are_exact_whichever_table_answers(pool: asyncpg.
             "rows",
         }
         await assert_histograms_match_rows(conn)
-        await conn.execute("update profiles set gender_probability = 0.5 where age < 20")
-        await conn.execute("update profiles set country_id = 'GH' where age between 30 and 40")
-        await conn.execute("delete from profiles where age > 70")
+        assert await delete_where(conn, "age > 70 or (age between 30 and 40 and age % 2 = 0)")
         await assert_histograms_match_rows(conn)
-        await conn.execute("truncate profiles")
-        assert await histogram(conn) == {}
-        assert await histogram_by_country(conn) == {}
+        assert await rollups_db.select_differences(conn, limit=10) == []
 
 
 async def test_page_totals_from_the_country_histogram_equal_counting_rows(
@@ -312,9 +345,11 @@ async def test_every_committed_write_bumps_the_data_version(pool: asyncpg.Pool) 
         async with conn.transaction():
             await profiles_db.insert_profiles(conn, [row("Ada Obi")])
         after_insert = await profiles_db.get_data_version(conn)
-        await conn.execute("delete from profiles")
+        await delete_where(conn, "true")
         after_delete = await profiles_db.get_data_version(conn)
-    assert before < after_insert < after_delete
+        await rollups_db.delete_all_profiles(conn)
+        after_delete_all = await profiles_db.get_data_version(conn)
+    assert before < after_insert < after_delete < after_delete_all
 
 
 async def test_age_group_is_derived_from_age(pool: asyncpg.Pool) -> None:

@@ -12,12 +12,16 @@ import asyncio
 import random
 from collections import Counter
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from typing import Any, Final
 
 import asyncpg
 import httpx
 import pytest
 
+from db import profiles as profiles_db
+from services.platform.ids import uuid7
+from services.profiles.names import name_key
 from tests.conftest import GraphQLCall
 from tests.graph.ingestion.support import (
     assert_accounted,
@@ -299,8 +303,9 @@ async def test_batches_cancelled_mid_write_leave_exact_rows_counts_and_rollups(
     async with pool.acquire() as blocker:
         for _ in range(2):
             async with blocker.transaction():
-                # Readers of data_version are not blocked; the trigger's update is, and with it
-                # every batch's commit (each inserts rows): nothing commits until this ends.
+                # Readers of data_version are not blocked; the rollup upkeep's update is
+                # (db/rollups.py), and with it every batch's commit (each inserts rows):
+                # nothing commits until this ends.
                 await blocker.execute("lock table data_version in exclusive mode")
                 pid = await eventually(
                     lambda: pool.fetchval(WAITING_BATCH), message="a batch waiting on the lock"
@@ -334,11 +339,11 @@ async def test_a_name_taken_by_another_writer_after_the_lookup_is_a_duplicate_on
     prefix = unique_prefix()
     rows = 300
     taken = f"{prefix}150"
+    now = datetime.now(UTC)
     async with pool.acquire() as other, other.transaction():
-        await other.execute(
-            "insert into profiles (name, name_key, gender, age, country_id, country_name)"
-            " values ($1, lower($1), 'female', 30, 'NG', 'Nigeria')",
-            taken,
+        await profiles_db.insert_profiles(
+            other,
+            [(uuid7(), taken, name_key(taken), "female", None, 30, "NG", "Nigeria", None, now)],
         )
         job = await submit(client, ingestion_file(prefix, rows))
         await eventually(

@@ -18,6 +18,7 @@ import asyncpg
 import httpx
 import pytest
 
+from db.rollups import written_then_applied
 from server.app import create_app
 from services.auth.tokens import Role
 from services.platform.cache import ResultCache
@@ -39,11 +40,15 @@ query Total($filter: ProfileFilter, $first: Int) {
 STATS = """
 query Stats($groupBy: [ProfileDimension!]!) { profileStats(groupBy: $groupBy) { key count } }
 """
-INSERT = """
+# A write through the write path (db/rollups.py): the profile, its rollups, the data version.
+INSERT = written_then_applied(
+    """
 insert into profiles (name, name_key, gender, gender_probability, age, country_id, country_name,
                       country_probability, created_at)
 values ($1, $2, 'female', 0.9, 30, 'NG', 'Nigeria', 0.5, $3)
-"""
+""",
+    sign=1,
+)
 
 
 @pytest.fixture(params=BACKENDS)

@@ -1,10 +1,14 @@
 """Loading generated profiles: the bulk path into an empty table and the batch path after it
 leave the same exact rollup, every index in place, and a new data version."""
 
+from datetime import UTC, datetime
+
 import asyncpg
 import pytest
 
+from db import profiles as profiles_db
 from db.profiles_bulk import SELECT_SECONDARY_INDEXES
+from services.platform.ids import uuid7
 from services.profiles.bulk_load import load_synthetic_profiles
 from services.profiles.seed import seed_demo_profiles
 from tests.db.test_profiles import (
@@ -40,11 +44,10 @@ async def test_empty_table_takes_the_bulk_path_and_keeps_everything_exact(
         assert await totals(conn) == await actual_totals(conn)
         await assert_histograms_match_rows(conn)
         assert await conn.fetchval("select version from data_version") > version_before
-        # The rollup triggers are back on: a later insert is counted as usual.
-        await conn.execute(
-            "insert into profiles (name, name_key, gender, age, country_id, country_name)"
-            " values ('Late Comer', 'late comer', 'male', 40, 'KE', 'Kenya')"
-        )
+        # A later insert through the write path is counted as usual.
+        late = (uuid7(), "Late Comer", "late comer", "male", None, 40, "KE", "Kenya", None)
+        async with conn.transaction():
+            await profiles_db.insert_profiles(conn, [(*late, datetime.now(UTC))])
         assert await rollup(conn) == await actual(conn)
         await assert_histograms_match_rows(conn)
 
