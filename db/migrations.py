@@ -2,6 +2,7 @@
 
 A file whose first line is `-- no-transaction` runs outside a transaction (for
 `create index concurrently`); every other file runs in one transaction with its record.
+On a Citus coordinator with workers, the distributed layout follows (db/citus.py).
 """
 
 import logging
@@ -9,6 +10,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Final
 
+from db import citus
 from db.pool import Connection
 
 logger = logging.getLogger(__name__)
@@ -64,6 +66,7 @@ async def apply_migrations(conn: Connection, directory: Path = MIGRATIONS_DIR) -
                 await conn.execute(INSERT_APPLIED_VERSION, migration.version)
             logger.info("applied migration", extra={"version": migration.version})
             newly_applied.append(migration.version)
+        await citus.lay_out(conn)
         return newly_applied
     finally:
         await conn.execute("select pg_advisory_unlock($1)", _ADVISORY_LOCK_KEY)

@@ -50,11 +50,16 @@ drop function notify_data_version();
 create function data_version_bump() returns text
 language plpgsql as $$
 declare
-    token text;
+    new_epoch   uuid;
+    new_version bigint;
+    token       text;
 begin
+    -- RETURNING only columns: Citus allows no non-immutable function there on a reference
+    -- table, and text || bigint is stable.
     update data_version
        set version = version + 1, changed_at = now()
-    returning epoch::text || ':' || version into token;
+    returning epoch, version into new_epoch, new_version;
+    token := new_epoch::text || ':' || new_version::text;
     perform pg_notify('data_version', token);
     return token;
 end
@@ -214,71 +219,6 @@ begin
     perform data_version_bump();
     return applied;
 end
-$$;
-
--- Every rollup row that differs from a recount of `profiles` (a stored zero equals an absent
--- row): `insighta rollups check`. Reads a snapshot; a full scan of profiles.
-create function profile_rollups_differences()
-returns table (rollup text, key text, stored bigint, recounted bigint)
-language sql stable as $$
-    with recount as (
-        select country_id, gender, age,
-               probability_bucket(gender_probability) as gender_bucket,
-               probability_bucket(country_probability) as country_bucket,
-               count(*) as count
-          from profiles
-         group by 1, 2, 3, 4, 5
-    )
-    select 'profile_counts', concat_ws('/', coalesce(s.country_id, r.country_id),
-                                       coalesce(s.gender, r.gender), coalesce(s.age, r.age)),
-           coalesce(s.count, 0), coalesce(r.count, 0)
-      from profile_counts s
-      full join (select country_id, gender, age, sum(count) as count
-                   from recount group by 1, 2, 3) r
-        on (s.country_id, s.gender, s.age) = (r.country_id, r.gender, r.age)
-     where coalesce(s.count, 0) <> coalesce(r.count, 0)
-    union all
-    select 'profile_totals', concat_ws('/', coalesce(s.gender, r.gender), coalesce(s.age, r.age)),
-           coalesce(s.count, 0), coalesce(r.count, 0)
-      from profile_totals s
-      full join (select gender, age, sum(count) as count from recount group by 1, 2) r
-        on (s.gender, s.age) = (r.gender, r.age)
-     where coalesce(s.count, 0) <> coalesce(r.count, 0)
-    union all
-    select 'profile_probability_counts',
-           concat_ws('/', coalesce(s.kind, r.kind), coalesce(s.bucket, r.bucket),
-                     coalesce(s.gender, r.gender), coalesce(s.age, r.age)),
-           coalesce(s.count, 0), coalesce(r.count, 0)
-      from profile_probability_counts s
-      full join (select kind, bucket, gender, age, sum(count) as count
-                   from (select 'g'::char(1) as kind, gender_bucket as bucket, gender, age, count
-                           from recount
-                         union all
-                         select 'c', country_bucket, gender, age, count from recount) b
-                  group by 1, 2, 3, 4) r
-        on (s.kind, s.bucket, s.gender, s.age) = (r.kind, r.bucket, r.gender, r.age)
-     where coalesce(s.count, 0) <> coalesce(r.count, 0)
-    union all
-    select 'profile_country_probability_counts',
-           concat_ws('/', coalesce(s.kind, r.kind), coalesce(s.country_id, r.country_id),
-                     coalesce(s.gender, r.gender),
-                     coalesce(s.age_group_start, r.age_group_start),
-                     coalesce(s.bucket, r.bucket)),
-           coalesce(s.count, 0), coalesce(r.count, 0)
-      from profile_country_probability_counts s
-      full join (select kind, country_id, gender, age_group_start(age) as age_group_start,
-                        bucket, sum(count) as count
-                   from (select 'g'::char(1) as kind, country_id, gender, age,
-                                gender_bucket as bucket, count
-                           from recount
-                         union all
-                         select 'c', country_id, gender, age, country_bucket, count
-                           from recount) b
-                  group by 1, 2, 3, 4, 5) r
-        on (s.kind, s.country_id, s.gender, s.age_group_start, s.bucket)
-         = (r.kind, r.country_id, r.gender, r.age_group_start, r.bucket)
-     where coalesce(s.count, 0) <> coalesce(r.count, 0)
-     order by 1, 2
 $$;
 
 -- Recounts every rollup from `profiles` and bumps the data version: `insighta rollups

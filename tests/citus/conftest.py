@@ -3,8 +3,10 @@ started once per session, stopped at its end."""
 
 from collections.abc import Iterator
 
+import asyncpg
 import pytest
 
+from db.migrations import apply_migrations
 from tests.citus.cluster import CitusServers, citus_is_installed, citus_servers, form_cluster
 
 # Building Citus takes about 90 s on a 2-core machine, in the setup of the first test that
@@ -32,3 +34,16 @@ async def citus_dsn(citus_nodes: CitusServers) -> str:
     """The coordinator's DSN (database `postgres`), with both workers added."""
     await form_cluster(citus_nodes)
     return citus_nodes.coordinator.dsn
+
+
+@pytest.fixture(scope="session")
+async def database_dsn(citus_dsn: str) -> str:
+    """The suite's database for tests under tests/citus: the cluster's, migrated, so laid out
+    (db/citus.py). Every fixture of tests/conftest.py built on it (pool, app, gql, live
+    server) then runs on Citus."""
+    conn = await asyncpg.connect(citus_dsn)
+    try:
+        await apply_migrations(conn)
+    finally:
+        await conn.close()
+    return citus_dsn

@@ -1,0 +1,81 @@
+"""The distributed layout on Citus, laid out by `apply_migrations` when the database is a Citus
+coordinator with workers (docs/operations.md, "Past one node: Citus").
+
+- `profiles` is distributed by `name_key`: Citus enforces a unique index only when it holds the
+  distribution column, and the unique name is what ingestion's `ON CONFLICT (name_key)` rests
+  on. Its primary key becomes `(name_key, id)` for the same reason, with a plain index on `id`
+  for `profile(id)`; ids stay unique by construction (UUIDv7 made by the server).
+- The rollups and `data_version` become reference tables (a copy on every node): totals are
+  answered on the coordinator without touching a shard.
+- Everything else stays local to the coordinator.
+
+The number of shards is Citus's own setting, `citus.shard_count` (32 by default; about twice
+the workers' cores is right for a small cluster). Idempotent: a database already laid out is
+left as it is, and a Citus database without workers stays a single node.
+"""
+
+import logging
+from typing import Final
+
+from db.pool import Connection
+
+logger = logging.getLogger(__name__)
+
+HAS_CITUS: Final = "select exists (select 1 from pg_extension where extname = 'citus')"
+# Only asked when the extension exists: these functions and catalogs come with it.
+CLUSTER_STATE: Final = """
+select citus_is_coordinator() as coordinator,
+       (select count(*) from pg_dist_node
+         where noderole = 'primary' and isactive and groupid <> 0) as workers,
+       exists (select 1 from pg_dist_partition
+                where logicalrelid = 'profiles'::regclass) as laid_out
+"""
+REFERENCE_TABLES: Final = (
+    "data_version",
+    "profile_counts",
+    "profile_totals",
+    "profile_probability_counts",
+    "profile_country_probability_counts",
+)
+_DISTRIBUTE_PROFILES: Final = (
+    # Functions that statements over profiles call: the shards run them on the workers (a
+    # database migrated before Citus came has them on the coordinator only).
+    "select create_distributed_function('probability_bucket(double precision)')",
+    "select create_distributed_function('age_group_start(smallint)')",
+    "alter table profiles drop constraint profiles_pkey",
+    "alter table profiles add primary key (name_key, id)",
+    "create index profiles_id_idx on profiles (id)",
+    "select create_distributed_table('profiles', 'name_key')",
+    # The rows were copied into the shards; the coordinator's own copy is then dead weight.
+    "select truncate_local_data_after_distributing_table('profiles')",
+)
+_MAKE_REFERENCE: Final = "select create_reference_table($1::regclass)"
+_TRUNCATE_LOCAL: Final = "select truncate_local_data_after_distributing_table($1::regclass)"
+
+
+async def is_distributed(conn: Connection) -> bool:
+    """Whether `profiles` is a distributed table (this database is laid out on Citus)."""
+    if not await conn.fetchval(HAS_CITUS):
+        return False
+    state = await conn.fetchrow(CLUSTER_STATE)
+    assert state is not None
+    return bool(state["laid_out"])
+
+
+async def lay_out(conn: Connection) -> bool:
+    """Distribute `profiles` and make the rollups reference tables, when this database is a
+    Citus coordinator with workers and is not laid out yet. Returns whether it did."""
+    if not await conn.fetchval(HAS_CITUS):
+        return False
+    state = await conn.fetchrow(CLUSTER_STATE)
+    assert state is not None
+    if not state["coordinator"] or state["workers"] == 0 or state["laid_out"]:
+        return False
+    async with conn.transaction():
+        for statement in _DISTRIBUTE_PROFILES:
+            await conn.execute(statement)
+        for table in REFERENCE_TABLES:
+            await conn.execute(_MAKE_REFERENCE, table)
+            await conn.execute(_TRUNCATE_LOCAL, table)
+    logger.info("laid out on citus", extra={"workers": state["workers"]})
+    return True

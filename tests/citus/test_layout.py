@@ -1,0 +1,109 @@
+"""`apply_migrations` on a Citus coordinator with workers lays out the tables (db/citus.py):
+profiles distributed by name_key, the rollups and data_version as reference tables, the rest
+local; a second run changes nothing; a single-node database moves onto Citus with its rows."""
+
+import uuid
+
+import asyncpg
+import pytest
+
+from db import citus
+from db import profiles as profiles_db
+from db import rollups as rollups_db
+from db.migrations import apply_migrations
+from db.pool import create_pool
+from services.profiles.seed import seed_demo_profiles
+from tests.citus.cluster import CitusServers, form_cluster
+from tests.databases import with_database
+
+pytestmark = pytest.mark.citus
+
+
+async def test_profiles_are_distributed_and_the_rollups_are_reference_tables(
+    database_dsn: str,
+) -> None:
+    conn = await asyncpg.connect(database_dsn)
+    try:
+        tables = {
+            row["table_name"]: (row["citus_table_type"], row["distribution_column"])
+            for row in await conn.fetch(
+                "select table_name::text, citus_table_type, distribution_column from citus_tables"
+            )
+        }
+        primary_key = await conn.fetchval(
+            "select pg_get_constraintdef(oid) from pg_constraint"
+            " where conrelid = 'profiles'::regclass and contype = 'p'"
+        )
+        shards = await conn.fetchval(
+            "select count(*) from pg_dist_shard where logicalrelid = 'profiles'::regclass"
+        )
+        assert await citus.is_distributed(conn)
+        assert not await citus.lay_out(conn)  # already laid out
+        assert await apply_migrations(conn) == []
+    finally:
+        await conn.close()
+    assert tables == {
+        "profiles": ("distributed", "name_key"),
+        **{name: ("reference", "<none>") for name in citus.REFERENCE_TABLES},
+    }
+    assert primary_key == "PRIMARY KEY (name_key, id)"
+    assert shards == 4
+
+
+async def test_a_single_node_database_moves_onto_citus_with_its_profiles(
+    citus_nodes: CitusServers, database_dsn: str
+) -> None:
+    """As docs/operations.md says: a database made without Citus, with its profiles, becomes
+    distributed when the extension and the workers are added and `insighta migrate` runs."""
+    name = f"moved_{uuid.uuid4().hex[:8]}"
+    nodes = (citus_nodes.coordinator, *citus_nodes.workers)
+    for node in nodes:
+        admin = await asyncpg.connect(node.dsn)
+        try:
+            await admin.execute(f'create database "{name}"')
+        finally:
+            await admin.close()
+    dsn = with_database(citus_nodes.coordinator.dsn, name)
+    try:
+        pool = await create_pool(dsn, max_size=2)
+        try:
+            async with pool.acquire() as conn:
+                await apply_migrations(conn)  # no citus extension in this database yet
+                assert not await citus.is_distributed(conn)
+            seeded = await seed_demo_profiles(pool)
+            async with pool.acquire() as conn:
+                before = await conn.fetch("select * from profile_counts order by 1, 2, 3")
+                women = profiles_db.ProfileFilterValues("female", "NG", 20, 45)
+                nigerian_women = await profiles_db.count_profiles(conn, women)
+        finally:
+            await pool.close()
+
+        await form_cluster(citus_nodes, database=name)
+        pool = await create_pool(dsn, max_size=2)
+        try:
+            async with pool.acquire() as conn:
+                assert await apply_migrations(conn) == []
+                assert await citus.is_distributed(conn)
+                shards = await conn.fetchval(
+                    "select count(distinct nodeport) from pg_dist_shard_placement p"
+                    " join pg_dist_shard s using (shardid)"
+                    " where s.logicalrelid = 'profiles'::regclass"
+                )
+                assert shards == 2  # the rows live on both workers
+                assert await conn.fetchval("select count(*) from profiles") == seeded.total
+                assert await conn.fetch("select * from profile_counts order by 1, 2, 3") == before
+                assert await profiles_db.count_profiles(conn, women) == nigerian_women
+                assert await rollups_db.select_differences(conn, limit=5) == []
+                # The write path goes on: a delete takes the row out of every rollup.
+                some = await conn.fetchval("select id from profiles limit 1")
+                assert await profiles_db.delete_profile(conn, some)
+                assert await rollups_db.select_differences(conn, limit=5) == []
+        finally:
+            await pool.close()
+    finally:
+        for node in nodes:
+            admin = await asyncpg.connect(node.dsn)
+            try:
+                await admin.execute(f'drop database if exists "{name}" with (force)')
+            finally:
+                await admin.close()
