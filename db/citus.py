@@ -1,5 +1,5 @@
 """The distributed layout on Citus, laid out by `apply_migrations` when the database is a Citus
-coordinator with workers (docs/operations.md, "Past one node: Citus").
+coordinator with workers (docs/operations.md, "Hundreds of millions of profiles: Citus").
 
 - `profiles` is distributed by `name_key`: Citus enforces a unique index only when it holds the
   distribution column, and the unique name is what ingestion's `ON CONFLICT (name_key)` rests

@@ -11,8 +11,8 @@ pytestmark = citus_marks(single_node)  # type: ignore[assignment]
 
 # Not on Citus: the first holds every answer read during a write to one committed state, and
 # Citus has no distributed snapshot: a read may see a batch on some shards (and in the rollups
-# on the coordinator) before others (docs/operations.md, "Past one node: Citus"). The other two
-# find a batch waiting on a lock in the coordinator's pg_stat_activity, where Citus shows no
+# on the coordinator) before others (docs/operations.md, "Hundreds of millions of profiles:
+# Citus"). The other two find a batch waiting on a lock in the coordinator's pg_stat_activity, where Citus shows no
 # lock wait (the batch waits on a worker). Once writes commit, rows, totals and rollups are
 # exact, as the tests kept here check (concurrent overlapping jobs, keyset walks meanwhile),
 # and tests/citus/test_ingestion_server_on_citus.py resumes a job after a SIGKILL.
