@@ -39,7 +39,7 @@ _FIELDS: Final = (
 )
 CREATE_PROFILES: Final = f"""
 mutation CliCreateProfiles($names: [String!]!) {{
-  createProfiles(names: $names) {{ created profile {{ {_FIELDS} }} }}
+  createProfiles(names: $names) {{ created offline profile {{ {_FIELDS} }} }}
 }}
 """
 GET_PROFILE: Final = f"query CliProfile($id: ID!) {{ profile(id: $id) {{ {_FIELDS} }} }}"
@@ -143,7 +143,7 @@ def _print_creations(creations: list[dict[str, Any]]) -> None:
         profile = creation["profile"]
         table.add_row(
             inert(profile["name"]),
-            inert("created" if creation["created"] else "existing"),
+            inert(_made(creation)),
             inert(profile["gender"].lower()),
             inert(profile["age"]),
             inert(f"{profile['countryName']} ({profile['countryId']})"),
@@ -153,6 +153,18 @@ def _print_creations(creations: list[dict[str, Any]]) -> None:
     stdout.print(table)
     made = sum(1 for creation in creations if creation["created"])
     print_inert(stderr, f"{made} created, {len(creations) - made} existing")
+    if any(creation["offline"] for creation in creations):
+        print_inert(
+            stderr,
+            "offline: the server has no base URL for Genderize, Agify or Nationalize, so the"
+            " values of the profiles created now are made up from the names",
+        )
+
+
+def _made(creation: dict[str, Any]) -> str:
+    if not creation["created"]:
+        return "existing"
+    return "created (offline)" if creation["offline"] else "created"
 
 
 def _shown(value: object) -> str:

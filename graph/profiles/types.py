@@ -147,7 +147,16 @@ class ProfileCreation:
     created: bool = strawberry.field(
         description="False: a profile with that name already existed, and is returned"
     )
+    offline: bool = strawberry.field(
+        description="True: made just now by the server's offline provider (no base URL is set"
+        " for Genderize, Agify or Nationalize), so its values are made up from the name, not"
+        " any service's data. False for an existing profile."
+    )
 
     @classmethod
     def from_domain(cls, creation: DomainProfileCreation) -> Self:
-        return cls(profile=Profile.from_domain(creation.profile), created=creation.created)
+        return cls(
+            profile=Profile.from_domain(creation.profile),
+            created=creation.created,
+            offline=creation.offline,
+        )

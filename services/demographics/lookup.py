@@ -55,6 +55,12 @@ class NameLookup:
         self.agify = agify
         self.nationalize = nationalize
 
+    @property
+    def offline(self) -> bool:
+        """True when any of the three is the offline twin (its base URL unset): guesses from it
+        are made up from the name, not any service's data."""
+        return any(guesser.offline for guesser in (self.genderize, self.agify, self.nationalize))
+
     async def lookup(
         self, names: Sequence[str], *, cache: ResultCache | None
     ) -> dict[str, NameGuesses]:

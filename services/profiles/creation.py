@@ -42,6 +42,8 @@ _MAX_QUOTED_NAMES: Final = 5
 class ProfileCreation:
     profile: Profile
     created: bool
+    # Made just now with guesses from the offline provider (services/demographics/offline.py).
+    offline: bool = False
 
 
 def clean_name(raw: str, *, field: str) -> str:
@@ -98,7 +100,13 @@ async def create_profiles(
     for key in keys:
         is_new = key in created and key not in reported
         reported.add(key)
-        results.append(ProfileCreation(profile=created.get(key) or stored[key], created=is_new))
+        results.append(
+            ProfileCreation(
+                profile=created.get(key) or stored[key],
+                created=is_new,
+                offline=is_new and lookup.offline,
+            )
+        )
     return results
 
 

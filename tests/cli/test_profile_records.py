@@ -30,14 +30,20 @@ async def test_create_get_and_delete_one_profile(run_cli: RunCli, pool: asyncpg.
     assert created.exit_code == 0, created.output
     (creation,) = orjson.loads(created.stdout)
     assert creation["created"] is True
+    assert creation["offline"] is True  # the live server has no base URLs: offline provider
     profile = creation["profile"]
     assert (profile["name"], profile["sampleSize"]) == ("Cli Ella", None)
 
-    again = run_cli("profiles", "create", "--name", "CLI ELLA")
+    again = run_cli("profiles", "create", "--name", "CLI ELLA", "--name", "Cli Offline Bo")
     assert again.exit_code == 0, again.output
     assert "existing" in again.stdout
+    assert "created (offline)" in again.stdout
     assert profile["id"] in again.stdout
-    assert "0 created, 1 existing" in again.stderr
+    assert "1 created, 1 existing" in again.stderr
+    assert "made up from the names" in again.stderr
+    bo = run_cli("profiles", "create", "--name", "cli offline bo", "--json")
+    assert orjson.loads(bo.stdout)[0]["offline"] is False  # stored already: not made now
+    assert run_cli("profiles", "delete", orjson.loads(bo.stdout)[0]["profile"]["id"]).exit_code == 0
 
     shown = run_cli("profiles", "get", profile["id"])
     assert shown.exit_code == 0, shown.output

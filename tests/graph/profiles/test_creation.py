@@ -24,12 +24,12 @@ sampleSize
 """
 CREATE = f"""
 mutation Create($name: String!) {{
-  createProfile(name: $name) {{ created profile {{ {PROFILE_FIELDS} }} }}
+  createProfile(name: $name) {{ created offline profile {{ {PROFILE_FIELDS} }} }}
 }}
 """
 CREATE_MANY = f"""
 mutation CreateMany($names: [String!]!) {{
-  createProfiles(names: $names) {{ created profile {{ {PROFILE_FIELDS} }} }}
+  createProfiles(names: $names) {{ created offline profile {{ {PROFILE_FIELDS} }} }}
 }}
 """
 DELETE = "mutation Delete($id: ID!) { deleteProfile(id: $id) }"
@@ -128,6 +128,7 @@ async def test_a_name_becomes_a_profile_from_the_three_services(
     assert "errors" not in body, body
     creation = body["data"]["createProfile"]
     assert creation["created"] is True
+    assert creation["offline"] is False  # the three services answered, not the local provider
     profile = creation["profile"]
     assert {key: value for key, value in profile.items() if key != "id"} == {
         "name": "Ella",
@@ -154,7 +155,7 @@ async def test_an_existing_name_returns_its_profile_not_an_error(
     for fake in fake_names.all:
         fake.lookups.clear()
     second = (await api.gql(CREATE, {"name": "NKECHI   obi"}))["data"]["createProfile"]
-    assert second == {"created": False, "profile": first["profile"]}
+    assert second == {"created": False, "offline": False, "profile": first["profile"]}
     assert [fake.lookups for fake in fake_names.all] == [[], [], []]  # nothing asked
     await api.gql(DELETE, {"id": first["profile"]["id"]})
 
@@ -287,8 +288,11 @@ async def test_offline_the_local_provider_answers_the_same_every_time(
 ) -> None:
     first = (await gql(CREATE, {"name": "Offline Ada"}))["data"]["createProfile"]
     assert first["created"] is True
+    assert first["offline"] is True
     profile = first["profile"]
-    assert profile["sampleSize"] is None  # the mark of an offline guess
+    assert profile["sampleSize"] is None  # no sample stands behind an offline guess
+    existing = (await gql(CREATE, {"name": "OFFLINE ada"}))["data"]["createProfile"]
+    assert (existing["created"], existing["offline"]) == (False, False)
     await gql(DELETE, {"id": profile["id"]})
     again = (await gql(CREATE, {"name": "offline ADA"}))["data"]["createProfile"]["profile"]
     same = ("gender", "genderProbability", "age", "countryId", "countryProbability")
