@@ -16,7 +16,8 @@ from typer.testing import CliRunner, Result
 from cli import bench as cli_bench
 from cli.bench import CHECKOUT, bench_command
 from cli.exit_codes import ExitCode
-from cli.main import _browsable, app
+from cli.main import app
+from cli.serve import browsable
 from services.auth.tokens import verify_token
 from tests.conftest import TEST_SECRET, GraphQLCall
 from tests.graph.accounts.helpers import sign_up, unique_email
@@ -33,7 +34,7 @@ from tests.live_server import free_port
     ],
 )
 def test_the_graphiql_link_names_an_address_a_browser_can_open(host: str, shown: str) -> None:
-    assert _browsable(host) == shown
+    assert browsable(host) == shown
 
 
 @pytest.mark.parametrize("hours", ["0", "-1", "inf", "nan", "1e12"])
