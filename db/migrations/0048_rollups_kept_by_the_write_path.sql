@@ -5,7 +5,8 @@
 -- (docs/architecture.md, "Rollups"). One path on plain PostgreSQL and on Citus, where a table
 -- with transition-table triggers cannot be distributed and a table with triggers cannot be a
 -- reference table. A write that bypasses it (psql by hand) leaves the rollups behind:
--- `insighta rollups check` finds that and `insighta rollups rebuild` mends it.
+-- `insighta rollups check` finds that and `insighta rollups rebuild` mends it. So does a
+-- process of an earlier version that still writes after this migration commits.
 
 drop trigger profiles_counts_insert on profiles;
 drop trigger profiles_counts_delete on profiles;
