@@ -72,16 +72,12 @@ $$;
 -- It is callable by hand with any arrays, and a decrease would otherwise skip, without a word,
 -- the rows whose key is NULL (unnest pads a short array with NULLs), and still answer them as
 -- applied.
--- The rows are grouped once by every column a rollup keys on, their buckets and age groups
--- worked out in the same pass (one unnest of the five arrays, where each bucket and the age
--- group took a numbered unnest and a sort of their own), and the NULL keys are looked for in
--- the groups; the statements on the rollups then read the groups and call no function of ours
--- (on Citus they run on every node of a reference table). With real probabilities there are
--- about as many groups as rows.
 -- Rollup rows are changed in key order: increases by upserts ordered by key, decreases by
 -- UPDATE after locking the rows in key order (CHECK (count >= 0) is tested on the row an
 -- INSERT proposes, before ON CONFLICT turns it into an update, so a decrease cannot be an
 -- upsert). Two writers therefore never wait for each other in opposite directions.
+-- Buckets and age groups are worked out first, in the function, so that the statements on
+-- the rollups call no function of ours (on Citus they run on every node of a reference table).
 -- Returns how many profiles were applied.
 create function profile_rollups_apply(
     sign                  integer,
@@ -94,14 +90,9 @@ create function profile_rollups_apply(
 language plpgsql as $$
 declare
     applied         bigint := coalesce(cardinality(country_ids), 0);
-    -- One element per group of rows alike in every rollup key, with its number of rows.
-    countries       char(2)[];
-    sexes           text[];
-    years           smallint[];
-    group_starts    smallint[];
     gender_buckets  smallint[];
     country_buckets smallint[];
-    counts          bigint[];
+    group_starts    smallint[];
 begin
     if sign is null or sign not in (1, -1) then
         raise exception 'profile_rollups_apply: sign must be 1 or -1, not %', sign;
@@ -118,47 +109,45 @@ begin
     if applied = 0 then
         return 0;
     end if;
-
-    select array_agg(country_id), array_agg(gender), array_agg(age),
-           array_agg(age_group_start(age)), array_agg(gender_bucket), array_agg(country_bucket),
-           array_agg(n)
-      into countries, sexes, years, group_starts, gender_buckets, country_buckets, counts
-      from (select country_id, gender, age,
-                   probability_bucket(gender_probability) as gender_bucket,
-                   probability_bucket(country_probability) as country_bucket,
-                   count(*) as n
-              from unnest(country_ids, genders, ages, gender_probabilities,
-                          country_probabilities)
-                   as f(country_id, gender, age, gender_probability, country_probability)
-             group by 1, 2, 3, 4, 5) g;
-    if array_position(countries, null) is not null
-       or array_position(sexes, null) is not null
-       or array_position(years, null) is not null then
+    if array_position(country_ids, null) is not null
+       or array_position(genders, null) is not null
+       or array_position(ages, null) is not null then
         raise exception 'profile_rollups_apply: a country id, gender or age is NULL';
     end if;
+    gender_buckets := array(select probability_bucket(p)
+                              from unnest(gender_probabilities) with ordinality as u(p, n)
+                             order by n);
+    country_buckets := array(select probability_bucket(p)
+                               from unnest(country_probabilities) with ordinality as u(p, n)
+                              order by n);
+    group_starts := array(select age_group_start(a)
+                            from unnest(ages) with ordinality as u(a, n)
+                           order by n);
 
     if sign > 0 then
         insert into profile_counts (country_id, gender, age, count)
-        select country_id, gender, age, sum(n)
-          from unnest(countries, sexes, years, counts) as f(country_id, gender, age, n)
+        select country_id, gender, age, count(*)
+          from unnest(country_ids, genders, ages) as f(country_id, gender, age)
          group by 1, 2, 3
          order by 1, 2, 3
             on conflict (country_id, gender, age)
             do update set count = profile_counts.count + excluded.count;
 
         insert into profile_totals (gender, age, count)
-        select gender, age, sum(n)
-          from unnest(sexes, years, counts) as f(gender, age, n)
+        select gender, age, count(*)
+          from unnest(genders, ages) as f(gender, age)
          group by 1, 2
          order by 1, 2
             on conflict (gender, age)
             do update set count = profile_totals.count + excluded.count;
 
         insert into profile_probability_counts (kind, bucket, gender, age, count)
-        select k.kind, k.bucket, f.gender, f.age, sum(f.n)
-          from unnest(sexes, years, gender_buckets, country_buckets, counts)
-               as f(gender, age, gender_bucket, country_bucket, n),
-               lateral (values ('g', f.gender_bucket), ('c', f.country_bucket)) as k(kind, bucket)
+        select kind, bucket, gender, age, count(*)
+          from (select 'g' as kind, bucket, gender, age
+                  from unnest(gender_buckets, genders, ages) as f(bucket, gender, age)
+                union all
+                select 'c', bucket, gender, age
+                  from unnest(country_buckets, genders, ages) as f(bucket, gender, age)) b
          group by 1, 2, 3, 4
          order by 1, 2, 3, 4
             on conflict (kind, bucket, gender, age)
@@ -166,10 +155,14 @@ begin
 
         insert into profile_country_probability_counts
                (kind, country_id, gender, age_group_start, bucket, count)
-        select k.kind, f.country_id, f.gender, f.group_start, k.bucket, sum(f.n)
-          from unnest(countries, sexes, group_starts, gender_buckets, country_buckets, counts)
-               as f(country_id, gender, group_start, gender_bucket, country_bucket, n),
-               lateral (values ('g', f.gender_bucket), ('c', f.country_bucket)) as k(kind, bucket)
+        select kind, country_id, gender, group_start, bucket, count(*)
+          from (select 'g' as kind, country_id, gender, group_start, bucket
+                  from unnest(country_ids, genders, group_starts, gender_buckets)
+                       as f(country_id, gender, group_start, bucket)
+                union all
+                select 'c', country_id, gender, group_start, bucket
+                  from unnest(country_ids, genders, group_starts, country_buckets)
+                       as f(country_id, gender, group_start, bucket)) b
          group by 1, 2, 3, 4, 5
          order by 1, 2, 3, 4, 5
             on conflict (kind, country_id, gender, age_group_start, bucket)
@@ -178,62 +171,65 @@ begin
         perform 1
            from profile_counts c
           where (c.country_id, c.gender, c.age) in
-                (select * from unnest(countries, sexes, years))
+                (select * from unnest(country_ids, genders, ages))
           order by c.country_id, c.gender, c.age
             for update;
         update profile_counts c
-           set count = c.count - d.n
-          from (select country_id, gender, age, sum(n) as n
-                  from unnest(countries, sexes, years, counts) as f(country_id, gender, age, n)
+           set count = c.count - d.count
+          from (select country_id, gender, age, count(*) as count
+                  from unnest(country_ids, genders, ages) as f(country_id, gender, age)
                  group by 1, 2, 3) d
          where (c.country_id, c.gender, c.age) = (d.country_id, d.gender, d.age);
 
         perform 1
            from profile_totals t
-          where (t.gender, t.age) in (select * from unnest(sexes, years))
+          where (t.gender, t.age) in (select * from unnest(genders, ages))
           order by t.gender, t.age
             for update;
         update profile_totals t
-           set count = t.count - d.n
-          from (select gender, age, sum(n) as n
-                  from unnest(sexes, years, counts) as f(gender, age, n)
+           set count = t.count - d.count
+          from (select gender, age, count(*) as count
+                  from unnest(genders, ages) as f(gender, age)
                  group by 1, 2) d
          where (t.gender, t.age) = (d.gender, d.age);
 
         perform 1
            from profile_probability_counts p
           where (p.kind, p.bucket, p.gender, p.age) in
-                (select 'g', * from unnest(gender_buckets, sexes, years)
+                (select 'g', * from unnest(gender_buckets, genders, ages)
                  union all
-                 select 'c', * from unnest(country_buckets, sexes, years))
+                 select 'c', * from unnest(country_buckets, genders, ages))
           order by p.kind, p.bucket, p.gender, p.age
             for update;
         update profile_probability_counts p
-           set count = p.count - d.n
-          from (select k.kind, k.bucket, f.gender, f.age, sum(f.n) as n
-                  from unnest(sexes, years, gender_buckets, country_buckets, counts)
-                       as f(gender, age, gender_bucket, country_bucket, n),
-                       lateral (values ('g', f.gender_bucket), ('c', f.country_bucket))
-                       as k(kind, bucket)
+           set count = p.count - d.count
+          from (select kind, bucket, gender, age, count(*) as count
+                  from (select 'g' as kind, bucket, gender, age
+                          from unnest(gender_buckets, genders, ages) as f(bucket, gender, age)
+                        union all
+                        select 'c', bucket, gender, age
+                          from unnest(country_buckets, genders, ages) as f(bucket, gender, age)) b
                  group by 1, 2, 3, 4) d
          where (p.kind, p.bucket, p.gender, p.age) = (d.kind, d.bucket, d.gender, d.age);
 
         perform 1
            from profile_country_probability_counts p
           where (p.kind, p.country_id, p.gender, p.age_group_start, p.bucket) in
-                (select 'g', * from unnest(countries, sexes, group_starts, gender_buckets)
+                (select 'g', * from unnest(country_ids, genders, group_starts, gender_buckets)
                  union all
-                 select 'c', * from unnest(countries, sexes, group_starts, country_buckets))
+                 select 'c', * from unnest(country_ids, genders, group_starts, country_buckets))
           order by p.kind, p.country_id, p.gender, p.age_group_start, p.bucket
             for update;
         update profile_country_probability_counts p
-           set count = p.count - d.n
-          from (select k.kind, f.country_id, f.gender, f.group_start, k.bucket, sum(f.n) as n
-                  from unnest(countries, sexes, group_starts, gender_buckets, country_buckets,
-                              counts)
-                       as f(country_id, gender, group_start, gender_bucket, country_bucket, n),
-                       lateral (values ('g', f.gender_bucket), ('c', f.country_bucket))
-                       as k(kind, bucket)
+           set count = p.count - d.count
+          from (select kind, country_id, gender, group_start, bucket, count(*) as count
+                  from (select 'g' as kind, country_id, gender, group_start, bucket
+                          from unnest(country_ids, genders, group_starts, gender_buckets)
+                               as f(country_id, gender, group_start, bucket)
+                        union all
+                        select 'c', country_id, gender, group_start, bucket
+                          from unnest(country_ids, genders, group_starts, country_buckets)
+                               as f(country_id, gender, group_start, bucket)) b
                  group by 1, 2, 3, 4, 5) d
          where (p.kind, p.country_id, p.gender, p.age_group_start, p.bucket)
              = (d.kind, d.country_id, d.gender, d.group_start, d.bucket);
