@@ -5,7 +5,8 @@
 -- (docs/architecture.md, "Rollups"). One path on plain PostgreSQL and on Citus, where a table
 -- with transition-table triggers cannot be distributed and a table with triggers cannot be a
 -- reference table. A write that bypasses it (psql by hand) leaves the rollups behind:
--- `insighta rollups check` finds that and `insighta rollups rebuild` mends it.
+-- `insighta rollups check` finds that and `insighta rollups rebuild` mends it. So does a
+-- process of an earlier version that still writes after this migration commits.
 
 drop trigger profiles_counts_insert on profiles;
 drop trigger profiles_counts_delete on profiles;
@@ -66,7 +67,11 @@ end
 $$;
 
 -- Adds (sign 1) or removes (sign -1) profiles from every rollup and bumps the data version,
--- once, if there were any. The arrays are the written rows' columns, element by element.
+-- once, if there were any. The arrays are the written rows' columns, element by element: of
+-- one length, with no NULL country, gender or age (a probability may be NULL), or it raises.
+-- It is callable by hand with any arrays, and a decrease would otherwise skip, without a word,
+-- the rows whose key is NULL (unnest pads a short array with NULLs), and still answer them as
+-- applied.
 -- Rollup rows are changed in key order: increases by upserts ordered by key, decreases by
 -- UPDATE after locking the rows in key order (CHECK (count >= 0) is tested on the row an
 -- INSERT proposes, before ON CONFLICT turns it into an update, so a decrease cannot be an
@@ -92,8 +97,22 @@ begin
     if sign is null or sign not in (1, -1) then
         raise exception 'profile_rollups_apply: sign must be 1 or -1, not %', sign;
     end if;
+    if coalesce(cardinality(genders), 0) <> applied
+       or coalesce(cardinality(ages), 0) <> applied
+       or coalesce(cardinality(gender_probabilities), 0) <> applied
+       or coalesce(cardinality(country_probabilities), 0) <> applied then
+        raise exception 'profile_rollups_apply: the arrays must have one length, not %, %, %, %, %',
+            coalesce(cardinality(country_ids), 0), coalesce(cardinality(genders), 0),
+            coalesce(cardinality(ages), 0), coalesce(cardinality(gender_probabilities), 0),
+            coalesce(cardinality(country_probabilities), 0);
+    end if;
     if applied = 0 then
         return 0;
+    end if;
+    if array_position(country_ids, null) is not null
+       or array_position(genders, null) is not null
+       or array_position(ages, null) is not null then
+        raise exception 'profile_rollups_apply: a country id, gender or age is NULL';
     end if;
     gender_buckets := array(select probability_bucket(p)
                               from unnest(gender_probabilities) with ordinality as u(p, n)

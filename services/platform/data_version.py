@@ -88,7 +88,7 @@ class LiveVersion:
     """The data version as this process knows it, with no round trip: for the response cache
     (server/response_cache.py), whose hits must not touch the database.
 
-    It follows the `data_version` channel (db/migrations/0047_data_version_notify.sql): every
+    It follows the `data_version` channel (`data_version_bump()`, db/migrations/0048): every
     committed bump is heard within the notification delay. A write made through this process
     raises it at once (`after_write`) and then waits, bounded, for its own notification to
     come back: by then the listeners of the other processes have had it delivered too, so a

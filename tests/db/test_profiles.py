@@ -377,3 +377,48 @@ async def test_migrations_apply_once(pool: asyncpg.Pool) -> None:
         assert await apply_migrations(conn) == []
         versions = await conn.fetch("select version from schema_migrations")
     assert [r["version"] for r in versions][:1] == ["0001_profiles"]
+
+
+@pytest.mark.parametrize("sign", [1, -1])
+@pytest.mark.parametrize(
+    "arrays",
+    [
+        # One gender for two profiles: unnest pads the short array with NULL.
+        (["NG", "KE"], ["female"], [30, 40], [0.9, 0.9], [0.5, 0.5]),
+        # Two probabilities for one profile.
+        (["NG"], ["female"], [30], [0.9, 0.8], [0.5]),
+        # A NULL array beside filled ones.
+        (["NG"], None, [30], [0.9], [0.5]),
+        # A NULL key: a row no rollup key can hold.
+        (["NG"], [None], [30], [0.9], [0.5]),
+        ([None], ["female"], [30], [0.9], [0.5]),
+        (["NG"], ["female"], [None], [0.9], [0.5]),
+    ],
+)
+async def test_apply_refuses_arrays_that_are_not_whole_rows(
+    pool: asyncpg.Pool, sign: int, arrays: tuple[object, ...]
+) -> None:
+    """profile_rollups_apply is callable with any arrays; columns of different lengths or a
+    NULL key are an error for an increase and a decrease alike, never a silent miscount."""
+    async with pool.acquire() as conn:
+        async with conn.transaction():
+            await profiles_db.insert_profiles(
+                conn, [row("Ada Obi"), row("Eme Uko", age=40, country="KE")]
+            )
+        before = await profiles_db.get_data_version(conn)
+        with pytest.raises(asyncpg.RaiseError, match="profile_rollups_apply"):
+            await conn.fetchval(rollups_db.APPLY_ROLLUPS, sign, *arrays)
+        assert await rollups_db.select_differences(conn, limit=10) == []
+        assert await profiles_db.get_data_version(conn) == before
+
+
+async def test_apply_with_nothing_written_changes_nothing(pool: asyncpg.Pool) -> None:
+    async with pool.acquire() as conn:
+        before = await profiles_db.get_data_version(conn)
+        for sign in (1, -1):
+            assert await conn.fetchval(rollups_db.APPLY_ROLLUPS, sign, [], [], [], [], []) == 0
+            assert (
+                await conn.fetchval(rollups_db.APPLY_ROLLUPS, sign, None, None, None, None, None)
+                == 0
+            )
+        assert await profiles_db.get_data_version(conn) == before
