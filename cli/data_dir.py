@@ -14,8 +14,11 @@ from typing import Final
 import orjson
 import psutil
 
-DATA_DIR_NAME: Final = ".insighta"
-DATA_DIR_VARIABLE: Final = "INSIGHTA_DATA_DIR"
+from services.platform.settings import Settings, declared
+
+# The server's own declaration (docs/configuration.md), not a second copy of it.
+DATA_DIR_VARIABLE, _DEFAULT_DATA_DIR = declared(Settings, "data_dir")
+DATA_DIR_NAME: Final = str(_DEFAULT_DATA_DIR)
 SERVER_RECORD: Final = "server.json"
 # `~/.insighta/` also holds the stored login; only a folder with these is a server's.
 _SERVER_FILES: Final = ("secret_key", SERVER_RECORD)

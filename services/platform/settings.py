@@ -493,6 +493,16 @@ def declarations(cls: type[Any]) -> list[tuple[dataclasses.Field[Any], Declarati
     ]
 
 
+def declared(cls: type[Any], name: str) -> tuple[str, Any]:
+    """The variable and the default of one declared field: `declared(Settings, "data_dir")` ->
+    `("INSIGHTA_DATA_DIR", Path(".insighta"))`, for code that finds a setting without reading
+    every one (the client commands' search for a server's data dir)."""
+    for item, declaration in declarations(cls):
+        if item.name == name:
+            return declaration.env, item.default
+    raise KeyError(name)
+
+
 def value_type(item: dataclasses.Field[Any]) -> type:
     """`int` for `int`, `Secret` for `Secret | None`: the type an environment value becomes."""
     annotation = item.type

@@ -143,3 +143,13 @@ def test_cors_origins_are_exact_origins_in_lower_case() -> None:
 def test_cors_origins_that_no_browser_sends_are_refused(value: str) -> None:
     with pytest.raises(SettingsError, match="CORS_ORIGINS"):
         Settings.from_env({"CORS_ORIGINS": value})
+
+
+def test_a_declared_setting_is_found_by_its_field_name() -> None:
+    from pathlib import Path
+
+    from services.platform.settings import declared
+
+    assert declared(Settings, "data_dir") == ("INSIGHTA_DATA_DIR", Path(".insighta"))
+    with pytest.raises(KeyError):
+        declared(Settings, "no_such_setting")
