@@ -32,10 +32,15 @@ def database_dsn(server_dsn: str, name: str) -> str:
     return f"{prefix}://{authority}/{name}" + (f"?{query}" if question else "")
 
 
+def dataset_name(profiles: int) -> str:
+    """The database `ensure_dataset` fills with `profiles` profiles."""
+    return f"insighta_bench_{profiles}"
+
+
 async def ensure_dataset(
     server_dsn: str, profiles: int, *, seed: int, on_progress: Callable[[int], None]
 ) -> Dataset:
-    name = f"insighta_bench_{profiles}"
+    name = dataset_name(profiles)
     admin = await asyncpg.connect(server_dsn)
     try:
         if not await admin.fetchval("select 1 from pg_database where datname = $1", name):

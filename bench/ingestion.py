@@ -53,7 +53,7 @@ from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from datetime import timedelta
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 
 import asyncpg
 import httpx
@@ -516,8 +516,15 @@ async def follow_job(url: str, job_id: str, stop: asyncio.Event) -> int:
     return polls
 
 
+class Served(Protocol):
+    """A running server: this module's `Server`, or bench/server.py's `ServedProcess`."""
+
+    @property
+    def url(self) -> str: ...
+
+
 async def ingest_through_server(
-    server: Server, dsn: str, csv_path: Path, *, follow: bool = False
+    server: Served, dsn: str, csv_path: Path, *, follow: bool = False
 ) -> dict[str, Any]:
     """Upload (multipart, streamed) and wait for the job: seconds from upload start to end.
 

@@ -6,9 +6,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Final
 
-import orjson
-
 from bench.memory import mib
+from bench.report import write_run
 
 # Flat memory: RSS after the last window within this fraction of RSS after the first window
 # (the first window fills pools, caches and allocator arenas).
@@ -24,12 +23,7 @@ class Target:
 
 
 def write_peers_results(result: dict[str, Any], directory: Path) -> Path:
-    directory.mkdir(parents=True, exist_ok=True)
-    stem = f"peers-{result['started_at'][:19].replace(':', '')}-{result['profiles']}"
-    path = directory / f"{stem}.json"
-    path.write_bytes(orjson.dumps(result, option=orjson.OPT_INDENT_2))
-    (directory / f"{stem}.md").write_text(markdown(result))
-    return path
+    return write_run(result, directory, markdown(result), prefix="peers-")
 
 
 def ratios(result: dict[str, Any]) -> dict[str, dict[str, float]]:

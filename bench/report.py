@@ -26,13 +26,20 @@ def summary(values: list[float]) -> dict[str, float]:
 
 
 def write_results(result: dict[str, Any], directory: Path) -> Path:
+    table = markdown(result)
+    path = write_run(result, directory, table)
+    (directory / "latest.md").write_text(table)
+    return path
+
+
+def write_run(result: dict[str, Any], directory: Path, table: str, *, prefix: str = "") -> Path:
+    """`<prefix><started_at>-<profiles>.json` (the result) and `.md` (`table`) in `directory`;
+    returns the JSON file's path."""
     directory.mkdir(parents=True, exist_ok=True)
-    stem = f"{result['started_at'][:19].replace(':', '')}-{result['profiles']}"
+    stem = f"{prefix}{result['started_at'][:19].replace(':', '')}-{result['profiles']}"
     path = directory / f"{stem}.json"
     path.write_bytes(orjson.dumps(result, option=orjson.OPT_INDENT_2))
-    table = markdown(result)
     (directory / f"{stem}.md").write_text(table)
-    (directory / "latest.md").write_text(table)
     return path
 
 

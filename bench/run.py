@@ -260,7 +260,7 @@ async def _measure(
     say: Say,
 ) -> list[bytes]:
     cursors = {case.name: await deep_cursor(conn, case) for case in CASES}
-    bodies = {case.name: _body(case, cursors[case.name]) for case in CASES}
+    bodies = {case.name: case_body(case, cursors[case.name]) for case in CASES}
     baselines = {case.name: baseline_query(case, cursors[case.name]) for case in CASES}
     for case in CASES:  # warm connections, plans and pages once
         await client.post(bodies[case.name])
@@ -350,6 +350,7 @@ async def _sql_flatness(conn: asyncpg.Connection, repeats: int = 200) -> list[di
     return flatness
 
 
-def _body(case: Case, cursor: tuple[Any, Any] | None) -> bytes:
+def case_body(case: Case, cursor: tuple[Any, Any] | None) -> bytes:
+    """The case's GraphQL request; `cursor` is deep_cursor's, for a page past the first."""
     after = None if cursor is None else encode_cursor(Cursor(case.sort.name, cursor[0], cursor[1]))
     return GraphQLClient.body(PROFILES_QUERY, case.variables(after))

@@ -5,7 +5,7 @@ import os
 import signal
 import socket
 import sys
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Mapping
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -64,8 +64,10 @@ async def running_server_process(
     log_path: Path,
     workers: int = 1,
     cache_ttl_seconds: int = 300,
+    extra_environment: Mapping[str, str] | None = None,
 ) -> AsyncIterator[ServedProcess]:
-    """As `running_server`, yielding the process id too (to read its memory from /proc)."""
+    """As `running_server`, yielding the process id too (to read its memory from /proc);
+    `extra_environment` adds to (or overrides) the server's variables."""
     port = free_port()
     environment = {
         **os.environ,
@@ -74,6 +76,7 @@ async def running_server_process(
         "CACHE_TTL_SECONDS": str(cache_ttl_seconds),
         # The bench is one caller sending thousands of requests a minute on purpose.
         "RATE_LIMIT_PER_MINUTE": "0",
+        **(extra_environment or {}),
     }
     # Each worker keeps its own result cache and rate limits: one machine, no Redis, measured.
     environment.pop("REDIS_URL", None)

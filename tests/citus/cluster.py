@@ -18,7 +18,7 @@ import os
 import shutil
 import subprocess
 import tempfile
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Final
@@ -47,14 +47,18 @@ _SETTINGS: Final = """
 listen_addresses = '127.0.0.1'
 unix_socket_directories = '{sockets}'
 port = {port}
-shared_preload_libraries = 'citus'
-# Citus's 32 shards by default make every page 32 tasks: ~8x slower than 4 on 2 cores.
-citus.shard_count = 4
 shared_buffers = 32MB
 max_connections = 100
 fsync = off
 synchronous_commit = off
 full_page_writes = off
+"""
+# What makes a node a Citus node; a plain node (`postgres_nodes(..., citus=False)`, for a
+# single-node baseline beside the cluster) has the same settings without these.
+_CITUS_SETTINGS: Final = """
+shared_preload_libraries = 'citus'
+# Citus's 32 shards by default make every page 32 tasks: ~8x slower than 4 on 2 cores.
+citus.shard_count = 4
 """
 
 
@@ -124,13 +128,22 @@ def citus_servers() -> Iterator[CitusServers]:
     """A coordinator and two workers, running; all stopped (fast) and deleted afterwards,
     also when one of them fails to start."""
     ensure_citus_installed()
+    names = ["coordinator", *(f"worker{n}" for n in range(1, WORKERS + 1))]
+    with postgres_nodes(names) as nodes:
+        yield CitusServers(coordinator=nodes[0], workers=tuple(nodes[1:]))
+
+
+@contextlib.contextmanager
+def postgres_nodes(names: Sequence[str], *, citus: bool = True) -> Iterator[list[Node]]:
+    """A fresh node (initdb, started) per name, from /usr/lib/postgresql/15/bin, in one temp
+    dir; with `citus`, each loads the extension (installed beforehand). All stopped (fast) and
+    deleted afterwards, also when one of them fails to start."""
     root = Path(tempfile.mkdtemp(prefix="insighta-citus-"))
     runner = PostgresPrograms(BIN, home=root)
     started: list[Node] = []
     try:
         runner.own(root)
         ensure_prefix_permissions(root)
-        names = ["coordinator", *(f"worker{n}" for n in range(1, WORKERS + 1))]
         nodes = [Node(root / name, free_port()) for name in names]
         for node in nodes:
             runner.run(
@@ -139,14 +152,35 @@ def citus_servers() -> Iterator[CitusServers]:
             )  # fmt: skip
             with (node.data / "postgresql.conf").open("a") as conf:
                 conf.write(_SETTINGS.format(sockets=root, port=node.port))
+                if citus:
+                    conf.write(_CITUS_SETTINGS)
             runner.start(node.data)
             started.append(node)
-        yield CitusServers(coordinator=nodes[0], workers=tuple(nodes[1:]))
+        yield nodes
     finally:
         for node in reversed(started):
             with contextlib.suppress(RuntimeError, subprocess.TimeoutExpired):
                 runner.run("pg_ctl", "-D", str(node.data), "-m", "fast", "-w", "stop")
         shutil.rmtree(root, ignore_errors=True)
+
+
+async def create_database(nodes: Iterable[Node], name: str) -> None:
+    """`create database` on each node: Citus does not propagate it, and `form_cluster` needs
+    the database on every node."""
+    await _on_each(nodes, f'create database "{name}"')
+
+
+async def drop_database(nodes: Iterable[Node], name: str) -> None:
+    await _on_each(nodes, f'drop database if exists "{name}" with (force)')
+
+
+async def _on_each(nodes: Iterable[Node], statement: str) -> None:
+    for node in nodes:
+        conn = await asyncpg.connect(node.dsn)
+        try:
+            await conn.execute(statement)
+        finally:
+            await conn.close()
 
 
 async def form_cluster(servers: CitusServers, database: str = "postgres") -> None:

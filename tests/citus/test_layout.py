@@ -13,7 +13,7 @@ from db import rollups as rollups_db
 from db.migrations import apply_migrations
 from db.pool import create_pool
 from services.profiles.seed import seed_demo_profiles
-from tests.citus.cluster import CitusServers, form_cluster
+from tests.citus.cluster import CitusServers, create_database, drop_database, form_cluster
 from tests.databases import with_database
 
 pytestmark = pytest.mark.citus
@@ -57,12 +57,7 @@ async def test_a_single_node_database_moves_onto_citus_with_its_profiles(
     distributed when the extension and the workers are added and `insighta migrate` runs."""
     name = f"moved_{uuid.uuid4().hex[:8]}"
     nodes = (citus_nodes.coordinator, *citus_nodes.workers)
-    for node in nodes:
-        admin = await asyncpg.connect(node.dsn)
-        try:
-            await admin.execute(f'create database "{name}"')
-        finally:
-            await admin.close()
+    await create_database(nodes, name)
     dsn = with_database(citus_nodes.coordinator.dsn, name)
     try:
         pool = await create_pool(dsn, max_size=2)
@@ -101,9 +96,4 @@ async def test_a_single_node_database_moves_onto_citus_with_its_profiles(
         finally:
             await pool.close()
     finally:
-        for node in nodes:
-            admin = await asyncpg.connect(node.dsn)
-            try:
-                await admin.execute(f'drop database if exists "{name}" with (force)')
-            finally:
-                await admin.close()
+        await drop_database(nodes, name)
