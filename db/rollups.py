@@ -111,14 +111,21 @@ truncate profiles, profile_counts, profile_totals, profile_probability_counts,
 BUMP_DATA_VERSION: Final = "select data_version_bump()"
 
 
-def written_then_applied(statement: str, *, sign: int) -> str:
+def written_then_applied(statement: str, *, sign: int, keep_ids_in: str | None = None) -> str:
     """`statement` (an INSERT or DELETE on profiles, without RETURNING) as one statement that
-    also applies what it wrote to the rollups, and answers how many profiles that was."""
+    also applies what it wrote to the rollups, and answers how many profiles that was. With
+    `keep_ids_in`, the ids written also go into that table (a temporary one of the caller's)."""
     if sign not in (1, -1):
         raise ValueError("sign must be 1 or -1")
+    # `keep_ids_in` is a table name from a module constant of the caller, never input.
+    kept = (
+        f", kept as (insert into {keep_ids_in} (id) select id from written)\n"  # noqa: S608
+        if keep_ids_in
+        else "\n"
+    )
     return (
-        f"with written as ({statement.strip()}\nreturning {ROLLUP_COLUMNS})"
-        + _APPLY_FROM_WRITTEN.format(sign=sign)
+        f"with written as ({statement.strip()}\nreturning id, {ROLLUP_COLUMNS}){kept}"
+        + _APPLY_FROM_WRITTEN.format(sign=sign).lstrip("\n")
     )
 
 
