@@ -179,6 +179,10 @@ async def _until_fresh(http: httpx.AsyncClient, accept: Callable[[int | None], b
             body = (await _post(http, PAGE, NIGERIAN_WOMEN)).json()
             if accept(body["data"]["profiles"]["totalCount"]):
                 return
+            # A cache hit in memory never suspends: without a real pause this loop would hold
+            # the event loop, and the listener could never deliver the notification it awaits
+            # (nor the timeout fire). Seen in CI: 120 s, then pytest-timeout.
+            await asyncio.sleep(0.01)
 
 
 async def test_a_write_from_outside_the_api_is_served_once_its_notification_arrives(
