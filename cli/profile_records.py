@@ -138,7 +138,13 @@ def _progress(total: int) -> Iterator[tuple[Progress, TaskID]]:
 def _print_creations(creations: list[dict[str, Any]]) -> None:
     table = Table(show_edge=False, pad_edge=False)
     for column in ("name", "", "gender", "age", "country", "sample", "id"):
-        table.add_column(column, justify="right" if column in {"age", "sample"} else "left")
+        table.add_column(
+            column,
+            justify="right" if column in {"age", "sample"} else "left",
+            # The id whole, whatever the width (80 columns off a terminal): `get` takes it.
+            no_wrap=column == "id",
+            min_width=36 if column == "id" else None,
+        )
     for creation in creations:
         profile = creation["profile"]
         table.add_row(

@@ -29,6 +29,7 @@ rollups_app = typer.Typer(
 def check() -> None:
     """Compare every rollup with a recount of the profiles (a full scan); exit 1 on a
     difference."""
+    from db.rollups import KEY_SHAPES
     from services.profiles import rollups
 
     async def work(pool: "ConnectionPool") -> "list[RollupDifference]":
@@ -42,7 +43,13 @@ def check() -> None:
     for difference in differences:
         if difference.rollup not in differing:
             differing[difference.rollup] = difference.differing
-            print_inert(stdout, f"{difference.rollup}: {difference.differing:,} rows differ")
+            rows = (
+                "1 row differs"
+                if difference.differing == 1
+                else f"{difference.differing:,} rows differ"
+            )
+            shape = KEY_SHAPES.get(difference.rollup, "key")
+            print_inert(stdout, f"{difference.rollup} ({shape}): {rows}")
         print_inert(
             stdout,
             f"  {difference.key}: stored {difference.stored}, recounted {difference.recounted}",

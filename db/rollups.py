@@ -101,6 +101,14 @@ select rollup, key, stored, recounted, differing
  where position <= $1
  order by rollup, position
 """
+# What the parts of SELECT_DIFFERENCES's `key` are, per rollup (kind: g gender probability,
+# c country probability; bucket b: b/100 <= p < (b+1)/100, -1 for none).
+KEY_SHAPES: Final = {
+    "profile_counts": "country/gender/age",
+    "profile_totals": "gender/age",
+    "profile_probability_counts": "kind/bucket/gender/age",
+    "profile_country_probability_counts": "kind/country/gender/age group start/bucket",
+}
 REBUILD: Final = "select profile_rollups_rebuild()"
 # Profiles and every rollup at once (tests, benchmarks): TRUNCATE is not a write the
 # rollups see, so it takes them along.

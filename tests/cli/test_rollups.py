@@ -29,8 +29,8 @@ async def test_check_is_clean_after_the_write_path_then_finds_and_rebuild_mends_
     assert kenyan_men > 0
     broken = await _run(database_dsn, tmp_path, "rollups", "check")
     assert broken.exit_code == ExitCode.FAILED, broken.output
-    assert "profile_totals: " in broken.stdout
-    assert "\nprofile_counts: " in broken.stdout
+    assert "profile_totals (gender/age): " in broken.stdout
+    assert "\nprofile_counts (country/gender/age): " in broken.stdout
     assert "  KE/male/" in broken.stdout
     assert "recounted 0" in broken.stdout
     assert "in 4 of the 4 rollups" in broken.stderr
