@@ -209,10 +209,11 @@ class Settings:
         " connection (the ingestion pool's size).",
         minimum=1,
     )
-    ingestion_batch_rows: int = setting(
+    ingestion_batch_rows: int | None = setting(
         "INGESTION_BATCH_ROWS",
-        50_000,
+        None,
         "Rows per committed batch: the unit of progress and of resuming.",
+        unset="50,000 on one node, 150,000 on a Citus cluster (docs/ingestion.md)",
         minimum=1,
     )
     # Accounts; a lifetime of zero would issue tokens that are dead on arrival.

@@ -12,6 +12,7 @@ from db import profiles as profiles_db
 from db import rollups as rollups_db
 from db.migrations import apply_migrations
 from db.pool import create_pool
+from services.ingestion.runner import BATCH_ROWS, CITUS_BATCH_ROWS, default_batch_rows
 from services.profiles.seed import seed_demo_profiles
 from tests.citus.cluster import CitusServers, create_database, drop_database, form_cluster
 from tests.databases import with_database
@@ -97,3 +98,26 @@ async def test_a_single_node_database_moves_onto_citus_with_its_profiles(
             await pool.close()
     finally:
         await drop_database(nodes, name)
+
+
+async def test_ingestion_batches_are_bigger_on_citus_unless_set(
+    citus_nodes: CitusServers, database_dsn: str
+) -> None:
+    """INGESTION_BATCH_ROWS unset: 150,000-row batches on the cluster's laid-out database,
+    50,000 on a database of the same server that is not laid out."""
+    conn = await asyncpg.connect(database_dsn)
+    try:
+        assert await default_batch_rows(conn) == CITUS_BATCH_ROWS
+    finally:
+        await conn.close()
+    name = f"plain_{uuid.uuid4().hex[:8]}"
+    await create_database((citus_nodes.coordinator,), name)
+    try:
+        conn = await asyncpg.connect(with_database(citus_nodes.coordinator.dsn, name))
+        try:
+            await apply_migrations(conn)
+            assert await default_batch_rows(conn) == BATCH_ROWS
+        finally:
+            await conn.close()
+    finally:
+        await drop_database((citus_nodes.coordinator,), name)

@@ -63,5 +63,6 @@ async def test_a_client_polling_its_job_does_not_slow_ingestion(
     assert polls > 1
     [completed] = [r for r in caplog.records if r.getMessage() == "ingestion job completed"]
     # Every batch as large as the setting allows (none capped by pacing), and no rest taken.
+    assert settings.ingestion_batch_rows is not None  # the suite sets it (tests/conftest.py)
     assert completed.__dict__["batches"] == -(-ROWS // settings.ingestion_batch_rows)
     assert completed.__dict__["rest_seconds"] == 0.0

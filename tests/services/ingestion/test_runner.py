@@ -213,3 +213,10 @@ async def test_stored_uploads_of_ended_jobs_are_removed_at_start(
         assert await own_pool.fetchval(CHUNK_COUNT, [held]) == 1
     finally:
         await holder.close()
+
+
+async def test_batches_are_the_one_node_default_unless_set(pool: asyncpg.Pool) -> None:
+    from services.ingestion.runner import BATCH_ROWS, default_batch_rows
+
+    async with pool.acquire() as conn:
+        assert await default_batch_rows(conn) == BATCH_ROWS == 50_000
