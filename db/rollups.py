@@ -173,7 +173,7 @@ async def rebuild(conn: Connection) -> int:
 
 async def delete_all_profiles(conn: Connection) -> None:
     await conn.execute(DELETE_ALL_PROFILES)
-    await conn.execute(BUMP_DATA_VERSION)
+    await bump_data_version(conn)
 
 
 async def bump_data_version(conn: Connection) -> None:
