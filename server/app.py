@@ -365,7 +365,7 @@ def create_app(
     persisted_queries = build_persisted_queries(settings)
     graphql = InsightaGraphQL(settings, secret_key, persisted_queries)
     responses = build_response_store(settings)
-    response_cache = ResponseCache(graphql, responses)
+    response_cache = ResponseCache(graphql, responses, graphql.get_context)
 
     async def close_shared_clients() -> None:
         """The caches, counters and stores (Redis clients with REDIS_URL)."""

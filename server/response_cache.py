@@ -20,15 +20,23 @@ import asyncio
 import hashlib
 import time
 from collections import OrderedDict
-from dataclasses import dataclass
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
 from typing import Any, Final
 from urllib.parse import parse_qsl
 
 import orjson
 from starlette.datastructures import Headers
+from starlette.requests import Request
+from starlette.responses import Response
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from graph.core.authorization import PERMISSIONS
+from graph.core.context import Context
+from graph.extensions.metrics import describe_operation, finish_operation
+from graph.extensions.prepared import PreparedOperation, Unprepared
+from graph.extensions.query_load import profile_reads
+from graph.extensions.rate_limits import admit
 from graph.extensions.response_cache import Reach, ResponseSlot
 from graph.schema import schema
 from server.access_log import request_record
@@ -36,8 +44,8 @@ from server.bearer import bearer_token
 from server.graphql_over_http import CONTENT_TYPES, response_media_type
 from services.accounts.authentication import authenticate
 from services.auth.tokens import Principal
+from services.platform import tracing
 from services.platform.data_version import LiveVersion, is_older
-from services.platform.metrics import record_operation
 from services.platform.rate_limit import RateLimit, RateLimited
 from services.platform.response_cache import ResponseStore, StoredResponse, etag_of
 
@@ -50,13 +58,18 @@ MAX_KNOWN_OPERATIONS: Final = 10_000
 MAX_OPERATION_NAME: Final = 256
 _HEX: Final = frozenset("0123456789abcdef")
 
+# The view's own context for a request (server/app.py, InsightaGraphQL.get_context).
+ContextFactory = Callable[[Request, Response], Awaitable[Context]]
+
 
 @dataclass(frozen=True, slots=True)
 class _Known:
-    """What the first execution of an operation taught: who may share its answer, its name."""
+    """What the first execution of an operation taught: who may share its answer, its name,
+    and its plan when it has one (graph/extensions/prepared.py)."""
 
     reach: Reach
     name: str | None
+    prepared: PreparedOperation | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -67,6 +80,9 @@ class _Request:
     operation_name: str | None
     variables: bytes  # canonical JSON
     hash_only: bool = False  # no text: answered only while the hash is registered
+    # The variables as sent; a text sent with its hash goes to the view, which registers it.
+    values: dict[str, Any] | None = field(default=None, compare=False)
+    registers: bool = field(default=False, compare=False)
 
     @property
     def operation(self) -> tuple[str, str | None]:
@@ -116,7 +132,14 @@ def _parse(params: Any) -> _Request | None:
     except TypeError:
         return None
     # "" is no operation's name (execution refuses it), not the absent one: kept apart.
-    return _Request(document, name, canonical, hash_only=query is None)
+    return _Request(
+        document,
+        name,
+        canonical,
+        hash_only=query is None,
+        values=variables,
+        registers=digest is not None and query is not None,
+    )
 
 
 def _parse_query_string(raw: bytes) -> _Request | None:
@@ -132,22 +155,27 @@ def _parse_query_string(raw: bytes) -> _Request | None:
 
 
 class ResponseCache:
-    """ASGI: in front of the GraphQL view (server/app.py). `store` None passes everything on."""
+    """ASGI: in front of the GraphQL view (server/app.py). With `store` None nothing is stored,
+    but prepared operations are still answered here."""
 
     def __init__(
         self,
         app: ASGIApp,
         store: ResponseStore | None,
+        context_for: ContextFactory,
         *,
         max_known_operations: int = MAX_KNOWN_OPERATIONS,
     ) -> None:
         self.app = app
         self.store = store
+        self.context_for = context_for
+        # Answers made from a prepared operation's plan, for tests and the curious.
+        self.prepared_answers = 0
         self.max_known_operations = max_known_operations
         self._known: OrderedDict[tuple[str, str | None], _Known] = OrderedDict()
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if self.store is None or scope["type"] != "http" or scope["method"] not in ("GET", "POST"):
+        if scope["type"] != "http" or scope["method"] not in ("GET", "POST"):
             await self.app(scope, receive, send)
             return
         headers = Headers(scope=scope)
@@ -173,19 +201,86 @@ class ResponseCache:
             await _deliver_pending_notifications()
         version = live.known() if live is not None else None
         known = self._known.get(request.operation)
-        if known is not None and version is not None and await _registered(scope, request):
-            started = time.perf_counter()
-            caller = await _caller(scope, headers, known.reach)
-            if caller is not None:
-                stored = await self.store.get(_key(request, caller.audience, version))
-                # Counted only when answered here: a miss is counted by the view it goes to.
-                if stored is not None and await _admitted(scope, caller.principal):
-                    self._known.move_to_end(request.operation)
-                    await _send(send, stored, media_type, headers, scope["method"])
-                    record_operation(known.name, "query", time.perf_counter() - started)
-                    _fill_record(scope, known.name, caller.principal)
+        if known is not None and await _registered(scope, request):
+            if self.store is not None and version is not None:
+                started = time.perf_counter()
+                caller = await _caller(scope, headers, known.reach)
+                if caller is not None:
+                    stored = await self.store.get(_key(request, caller.audience, version))
+                    # Counted only when answered here: a miss is counted by the view it goes to.
+                    if stored is not None and await _admitted(scope, caller.principal):
+                        self._known.move_to_end(request.operation)
+                        await _send(send, stored, media_type, headers, scope["method"])
+                        seconds = time.perf_counter() - started
+                        finish_operation(
+                            request_record(scope),
+                            caller.principal,
+                            known.name,
+                            "query",
+                            [],
+                            seconds,
+                        )
+                        return
+            if known.prepared is not None and not request.registers:
+                answered = await self._answer_prepared(
+                    scope, receive, send, request, known, version, headers, media_type
+                )
+                if answered:
                     return
-        await self._execute(scope, receive, send, request, version, headers)
+        await self._execute(scope, receive, send, request, version, headers, learning=known is None)
+
+    async def _answer_prepared(
+        self,
+        scope: Scope,
+        receive: Receive,
+        send: Send,
+        request: _Request,
+        known: _Known,
+        version: str | None,
+        headers: Headers,
+        media_type: str,
+    ) -> bool:
+        """Answer with the operation's plan, without Strawberry's view or graphql-core's
+        executor; False (nothing sent) sends the request down the ordinary path, which answers
+        whatever departs from the plain case (graph/extensions/prepared.py)."""
+        assert known.prepared is not None
+        started = time.perf_counter()
+        slot = ResponseSlot()
+        scope[SLOT_KEY] = slot
+        context = await self.context_for(Request(scope, receive), Response())
+        try:
+            await admit(context, 0)
+        except RateLimited:
+            return False  # the view answers the 429 with the verdict kept on the record
+        with tracing.span("graphql.operation") as span:
+            with profile_reads(context.query_load if known.prepared.reads_profiles else None):
+                try:
+                    data = await known.prepared.execute(context, request.values)
+                except Unprepared:
+                    return False
+            describe_operation(span, known.name, "query", [])
+        self.prepared_answers += 1
+        body = orjson.dumps({"data": data})
+        content_type = CONTENT_TYPES[media_type].encode()
+        self._known.move_to_end(request.operation)
+        audience = _audience(known.reach, context.principal)
+        if self.store is None:
+            await _send_plain(send, body, content_type)
+        else:
+            stored = StoredResponse(body=body, etag=etag_of(body))
+            if audience is not None and _fresh(version, slot):
+                assert version is not None
+                await self.store.put(_key(request, audience, version), stored)
+            await _send_raw(send, stored, content_type, headers, scope["method"])
+        finish_operation(
+            request_record(scope),
+            context.principal,
+            known.name,
+            "query",
+            [],
+            time.perf_counter() - started,
+        )
+        return True
 
     async def _execute(
         self,
@@ -195,9 +290,12 @@ class ResponseCache:
         request: _Request,
         version: str | None,
         headers: Headers,
+        *,
+        learning: bool,
     ) -> None:
-        """Run the view; keep its answer when it may be stored, and tag it for revalidation."""
-        slot = ResponseSlot()
+        """Run the view; learn the operation, keep its answer when it may be stored, and tag it
+        for revalidation."""
+        slot = ResponseSlot(learning=learning)
         scope[SLOT_KEY] = slot
         start: Message | None = None
         chunks: list[bytes] = []
@@ -231,18 +329,19 @@ class ResponseCache:
         headers: Headers,
         method: str,
     ) -> None:
-        stored = StoredResponse(body=body, etag=etag_of(body))
         reach, audience = slot.reach, slot.audience
         assert reach is not None
-        assert self.store is not None
         name = slot.operation_name
         remembered = name is None or len(name) <= MAX_OPERATION_NAME
-        if remembered:
-            self._remember(request.operation, _Known(reach, name))
-        fresh = version is not None and not any(
-            is_older(read, version) for read in slot.read_versions
-        )
-        if audience is not None and fresh and remembered:
+        if remembered and (slot.learning or request.operation not in self._known):
+            self._remember(request.operation, _Known(reach, name, slot.prepared))
+        if self.store is None:
+            # Nothing is stored and no answer is tagged: the view's answer as it was.
+            await send(start)
+            await send({"type": "http.response.body", "body": body})
+            return
+        stored = StoredResponse(body=body, etag=etag_of(body))
+        if audience is not None and _fresh(version, slot) and remembered:
             assert version is not None
             await self.store.put(_key(request, audience, version), stored)
         content_type = dict(start.get("headers", [])).get(b"content-type", b"application/json")
@@ -326,6 +425,18 @@ async def _caller(scope: Scope, headers: Headers, reach: Reach) -> _Caller | Non
     return _Caller(f"role:{principal.role.value}", principal)
 
 
+def _audience(reach: Reach, principal: Principal | None) -> str | None:
+    """For whom an answer is stored: as graph/extensions/response_cache.py decides it."""
+    if reach is Reach.PUBLIC:
+        return "public"
+    return f"role:{principal.role.value}" if principal is not None else None
+
+
+def _fresh(version: str | None, slot: ResponseSlot) -> bool:
+    """Whether every read of the answer was at least at the version of its key."""
+    return version is not None and not any(is_older(read, version) for read in slot.read_versions)
+
+
 async def _admitted(scope: Scope, principal: Principal | None) -> bool:
     """Counts the request against its caller as the view would (graph/extensions/
     rate_limits.py); False over the limit: the view then answers the 429."""
@@ -335,20 +446,14 @@ async def _admitted(scope: Scope, principal: Principal | None) -> bool:
         return True
     client = scope.get("client")
     caller = f"sub:{principal.subject}" if principal else f"ip:{client[0] if client else 'unknown'}"
+    record = request_record(scope)
     try:
         await limiter.check("api", caller, RateLimit(state.settings.rate_limit_per_minute))
-    except RateLimited:
+    except RateLimited as refusal:
+        if record is not None:
+            record.admission = refusal  # the view answers the 429 without counting again
         return False
     return True
-
-
-def _fill_record(scope: Scope, name: str | None, principal: Principal | None) -> None:
-    record = request_record(scope)
-    if record is None:
-        return
-    record.operation, record.operation_type = name, "query"
-    if principal is not None:
-        record.user, record.role = principal.subject, principal.role.value
 
 
 async def _read_body(receive: Receive) -> tuple[bytes, Receive]:
@@ -378,6 +483,21 @@ async def _send(
     send: Send, stored: StoredResponse, media_type: str, headers: Headers, method: str
 ) -> None:
     await _send_raw(send, stored, CONTENT_TYPES[media_type].encode(), headers, method)
+
+
+async def _send_plain(send: Send, body: bytes, content_type: bytes) -> None:
+    """An answer as the view sends it with the response cache off: no ETag."""
+    await send(
+        {
+            "type": "http.response.start",
+            "status": 200,
+            "headers": [
+                (b"content-length", str(len(body)).encode()),
+                (b"content-type", content_type),
+            ],
+        }
+    )
+    await send({"type": "http.response.body", "body": body})
 
 
 async def _send_raw(

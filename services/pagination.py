@@ -12,6 +12,8 @@ import orjson
 from services.errors import bad_input
 
 MAX_PAGE_SIZE: Final = 100
+# base64.urlsafe_b64encode's alphabet, without its per-call wrapper (one cursor per row).
+_URL_SAFE: Final = bytes.maketrans(b"+/", b"-_")
 
 CursorValue = int | float | str | datetime
 
@@ -46,7 +48,7 @@ def encode_cursor(cursor: Cursor) -> str:
     )
     kind = "t" if isinstance(cursor.value, datetime) else "v"
     raw = orjson.dumps([cursor.sort, kind, value, str(cursor.id)])
-    return base64.urlsafe_b64encode(raw).decode().rstrip("=")
+    return binascii.b2a_base64(raw, newline=False).translate(_URL_SAFE).decode().rstrip("=")
 
 
 def decode_cursor(text: str) -> Cursor:

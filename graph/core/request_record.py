@@ -6,6 +6,8 @@ graph/extensions/metrics.py fills in the operation, its caller and its error cod
 
 from dataclasses import dataclass, field
 
+from services.platform.rate_limit import RateLimited
+
 
 @dataclass(slots=True)
 class RequestRecord:
@@ -15,3 +17,7 @@ class RequestRecord:
     user: str | None = None
     role: str | None = None
     error_codes: list[str] = field(default_factory=list)
+    # Whether the request was counted against its caller's rate limit yet: None not yet, True
+    # admitted, or the refusal. Several paths may look at one request (the response cache,
+    # a prepared operation, the view): it is counted once (graph/extensions/rate_limits.py).
+    admission: "bool | RateLimited | None" = None

@@ -9,6 +9,8 @@ from typing import Any
 from graphql.error import GraphQLError
 from strawberry.extensions import SchemaExtension
 
+from graph.core.request_record import RequestRecord
+from services.auth.tokens import Principal
 from services.platform import tracing
 from services.platform.metrics import GRAPHQL_ERRORS, error_code_label, record_operation
 
@@ -23,17 +25,46 @@ class OperationObserver(SchemaExtension):
             context = self.execution_context
             name, kind = context.operation_name, _operation_type(context)
             codes = [_code(error) for error in _errors(context)]
-            span.set_attributes(
-                {
-                    "graphql.operation.name": name or "",
-                    "graphql.operation.type": kind,
-                    "insighta.error_codes": codes,
-                }
-            )
-        record_operation(name, kind, time.perf_counter() - started)
-        for code in codes:
-            GRAPHQL_ERRORS.labels(code=code).inc()
-        _fill_request_record(context.context, name, kind, codes)
+            describe_operation(span, name, kind, codes)
+        finish_operation(
+            getattr(context.context, "record", None),
+            getattr(context.context, "principal", None),
+            name,
+            kind,
+            codes,
+            time.perf_counter() - started,
+        )
+
+
+def describe_operation(span: Any, name: str | None, kind: str, codes: list[str]) -> None:
+    """The operation's span attributes, however it was answered."""
+    span.set_attributes(
+        {
+            "graphql.operation.name": name or "",
+            "graphql.operation.type": kind,
+            "insighta.error_codes": codes,
+        }
+    )
+
+
+def finish_operation(
+    record: RequestRecord | None,
+    principal: Principal | None,
+    name: str | None,
+    kind: str,
+    codes: list[str],
+    seconds: float,
+) -> None:
+    """An answered operation's metrics and access-log fields, however it was answered."""
+    record_operation(name, kind, seconds)
+    for code in codes:
+        GRAPHQL_ERRORS.labels(code=code).inc()
+    if record is None:
+        return
+    record.operation, record.operation_type = name, kind
+    record.error_codes.extend(codes)
+    if principal is not None:
+        record.user, record.role = principal.subject, principal.role.value
 
 
 def _operation_type(context: Any) -> str:
@@ -51,14 +82,3 @@ def _errors(context: Any) -> list[GraphQLError]:
 
 def _code(error: GraphQLError) -> str:
     return error_code_label((error.extensions or {}).get("code"))
-
-
-def _fill_request_record(context: Any, name: str | None, kind: str, codes: list[str]) -> None:
-    record = getattr(context, "record", None)
-    if record is None:
-        return
-    record.operation, record.operation_type = name, kind
-    record.error_codes.extend(codes)
-    principal = getattr(context, "principal", None)
-    if principal is not None:
-        record.user, record.role = principal.subject, principal.role.value

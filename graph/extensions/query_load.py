@@ -7,12 +7,14 @@ made a followed job take twice as long (a poll five times a second kept ingestio
 mode for the whole file).
 """
 
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Iterator
+from contextlib import contextmanager
 from typing import Final
 
 from strawberry.extensions import SchemaExtension
 
 from graph.extensions.document_cache import root_field_count
+from services.ingestion.pacing import QueryActivity
 
 # Root fields that read the profiles table.
 PROFILE_READS: Final = frozenset({"profiles", "profile", "profileStats"})
@@ -25,8 +27,18 @@ class ProfileReadLoad(SchemaExtension):
         if activity is None or not root_field_count(execution, PROFILE_READS):
             yield
             return
-        ticket = activity.started()
-        try:
+        with profile_reads(activity):
             yield
-        finally:
-            activity.finished(ticket)
+
+
+@contextmanager
+def profile_reads(activity: QueryActivity | None) -> Iterator[None]:
+    """Tells ingestion that profiles are being read for the time of the block."""
+    if activity is None:
+        yield
+        return
+    ticket = activity.started()
+    try:
+        yield
+    finally:
+        activity.finished(ticket)

@@ -33,15 +33,36 @@ class RateLimits(SchemaExtension):
     async def on_execute(self) -> AsyncIterator[None]:
         execution = self.execution_context
         context = execution.context
-        if isinstance(context, Context) and context.rate_limiter is not None:
+        if isinstance(context, Context):
             try:
-                await _check(context, root_field_count(execution, AUTH_OPERATIONS))
+                await admit(context, root_field_count(execution, AUTH_OPERATIONS))
             except RateLimited as error:
                 if context.response is not None:
                     context.response.status_code = 429
                     context.response.headers["Retry-After"] = str(error.retry_after_seconds)
                 raise GraphQLError(str(error), extensions=error.extensions) from None
         yield
+
+
+async def admit(context: Context, auth_operations: int) -> None:
+    """Counts the request against its caller, once: raises RateLimited over a limit. A request
+    another path already counted (the response cache, a prepared operation) gets that verdict
+    again without being counted twice."""
+    if context.rate_limiter is None:
+        return
+    record = context.record
+    if record is not None and record.admission is not None:
+        if isinstance(record.admission, RateLimited):
+            raise record.admission
+        return
+    try:
+        await _check(context, auth_operations)
+    except RateLimited as refusal:
+        if record is not None:
+            record.admission = refusal
+        raise
+    if record is not None:
+        record.admission = True
 
 
 async def _check(context: Context, auth_operations: int) -> None:

@@ -28,6 +28,7 @@ from graphql.utilities import get_operation_ast
 from strawberry.extensions import SchemaExtension
 
 from graph.core.context import Context
+from graph.extensions.prepared import PreparedOperation, prepare
 
 
 class Reach(Enum):
@@ -60,6 +61,10 @@ class ResponseSlot:
     operation_name: str | None = None
     # Data versions the profile reads were answered at (a replica may trail the primary).
     read_versions: list[str] = field(default_factory=list)
+    # Set by the response cache when it does not know the operation yet: a cacheable one is
+    # then prepared (graph/extensions/prepared.py) for its next requests.
+    learning: bool = False
+    prepared: PreparedOperation | None = None
 
 
 def operation_reach(document: DocumentNode, operation_name: str | None) -> Reach | None:
@@ -111,6 +116,8 @@ class CacheableOperations(SchemaExtension):
             name = getattr(execution, "_provided_operation_name", None)
             slot.reach = operation_reach(execution.graphql_document, name)
             slot.operation_name = execution.operation_name
+            if slot.learning and slot.reach is not None:
+                slot.prepared = prepare(execution.schema._schema, execution.graphql_document, name)
             if slot.reach is Reach.PUBLIC:
                 slot.audience = "public"
             elif slot.reach is Reach.SHARED and context.principal is not None:

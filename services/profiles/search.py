@@ -204,14 +204,19 @@ def _group_value(dimension: ProfileDimension, value: Any) -> str | int:
     return str(value)
 
 
+# Members by stored value: a dict lookup, not an Enum call, for each row.
+_GENDERS: Final = {gender.value: gender for gender in Gender}
+_AGE_GROUPS: Final = {group.value: group for group in AgeGroup}
+
+
 def profile_from_row(row: asyncpg.Record) -> Profile:
     return Profile(
         id=row["id"],
         name=row["name"],
-        gender=Gender(row["gender"]),
+        gender=_GENDERS[row["gender"]],
         gender_probability=row["gender_probability"],
         age=row["age"],
-        age_group=AgeGroup(row["age_group"]),
+        age_group=_AGE_GROUPS[row["age_group"]],
         country_id=row["country_id"],
         country_name=row["country_name"],
         country_probability=row["country_probability"],

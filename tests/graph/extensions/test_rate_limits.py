@@ -152,3 +152,19 @@ async def test_auth_operations_count_once_per_expanded_copy(limited: httpx.Async
     refused = await limited.post("/graphql", json={"query": document})
     assert refused.status_code == 429
     assert refused.json()["errors"][0]["extensions"]["code"] == "RATE_LIMITED"
+
+
+async def test_a_request_is_counted_once_whichever_paths_look_at_it(
+    limited: httpx.AsyncClient,
+) -> None:
+    """A prepared operation (graph/extensions/prepared.py) that steps aside for the view, here
+    on a cursor that is no cursor, was counted once: five requests, then the refusal."""
+    headers = {"Authorization": f"Bearer {make_token()}"}
+    query = "query($after: String) { profiles(first: 1, after: $after) { totalCount } }"
+    learned = await limited.post("/graphql", json={"query": query}, headers=headers)
+    assert learned.status_code == 200
+    bad = {"query": query, "variables": {"after": "nope"}}
+    answers = [await limited.post("/graphql", json=bad, headers=headers) for _ in range(5)]
+    codes = [answer.json()["errors"][0]["extensions"]["code"] for answer in answers]
+    assert codes == ["BAD_USER_INPUT"] * 4 + ["RATE_LIMITED"]
+    assert answers[4].status_code == 429

@@ -1,0 +1,379 @@
+"""Prepared operations: a query's plan made once, then answered without graphql-core's executor.
+
+graphql-core completes every field of every row the same general way: a path, a resolve info,
+the field's resolver, `complete_value` and its checks. For a 20-row profiles page that was
+most of the Python time of an uncached request (docs/performance.md, "The lean path"). A query
+whose every field below its root fields is a plain attribute (strawberry's basic field: no
+resolver, arguments or extensions) of an object type, a list of them, a scalar or an enum has
+a fixed shape, known once its document is validated: `prepare` turns it into a tree of small
+completers, and `PreparedOperation.execute` calls the root fields' own resolvers (strawberry's
+argument conversion and permission classes included, with the resolve info graphql-core would
+build) and completes their results along that tree.
+
+It answers only what it answers exactly as graphql-core would: every value is serialised by
+the same scalar or enum, in the same field order. Anything else raises `Unprepared` before an
+answer exists: a null where the schema says non-null, a value a scalar will not serialise, a
+resolver raising (a permission refusal, bad input), a variable that does not coerce. The
+caller then runs the request the ordinary way, where graphql-core reports it with its usual
+errors, nulls and paths (a query reads and writes nothing, so running it twice changes
+nothing). Documents with directives (`@include`, `@skip`), abstract types, or fields that
+resolve, take arguments or carry extensions below the root are not prepared at all.
+tests/graph/extensions/test_prepared.py compares both paths' bytes on generated documents.
+"""
+
+import asyncio
+import math
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from typing import Any, Final
+
+from graphql import (
+    DirectiveNode,
+    DocumentNode,
+    FieldNode,
+    FragmentDefinitionNode,
+    FragmentSpreadNode,
+    GraphQLBoolean,
+    GraphQLEnumType,
+    GraphQLField,
+    GraphQLFloat,
+    GraphQLID,
+    GraphQLInt,
+    GraphQLLeafType,
+    GraphQLList,
+    GraphQLNonNull,
+    GraphQLObjectType,
+    GraphQLOutputType,
+    GraphQLSchema,
+    GraphQLString,
+    InlineFragmentNode,
+    OperationType,
+    SelectionSetNode,
+    Visitor,
+    get_operation_ast,
+    is_abstract_type,
+    is_leaf_type,
+    is_object_type,
+    type_from_ast,
+    visit,
+)
+from graphql.execution.values import get_argument_values
+from graphql.pyutils import Path, Undefined, gather_with_cancel
+from strawberry.schema.schema_converter import GraphQLCoreConverter
+
+from graph.extensions.query_load import PROFILE_READS
+from graph.extensions.scalar_fast_path import PlainFieldExecutionContext
+
+# Root fields a prepared operation may call: the cacheable reads (graph/extensions/
+# response_cache.py) whose answers are plain data. Introspection is left to graphql-core.
+PREPARABLE_ROOT_FIELDS: Final = frozenset(
+    {"__typename", "profiles", "profile", "profileStats", "interpretQuery"}
+)
+# Deeper selections are left to graphql-core: a plan's size stays that of ordinary documents.
+MAX_PLAN_FIELDS: Final = 2_000
+
+Completer = Callable[[Any], Any]
+
+
+class Unprepared(Exception):
+    """This answer departs from the plain case: the caller runs the ordinary path."""
+
+
+_UNPREPARED: Final = Unprepared()
+_INT_MIN: Final = -(2**31)
+_INT_MAX: Final = 2**31 - 1
+
+
+@dataclass(frozen=True, slots=True)
+class _RootField:
+    response_name: str
+    field: GraphQLField | None  # None: __typename
+    nodes: list[FieldNode]
+    complete: Completer
+
+
+@dataclass(frozen=True, slots=True)
+class PreparedOperation:
+    schema: GraphQLSchema
+    document: DocumentNode
+    operation_name: str | None
+    root_fields: tuple[_RootField, ...]
+
+    # Whether it reads the profiles: ingestion yields to such reads (graph/extensions/
+    # query_load.py).
+    reads_profiles: bool
+
+    async def execute(self, context: Any, variables: Mapping[str, Any] | None) -> dict[str, Any]:
+        """The operation's `data` as graphql-core would answer it, or `Unprepared`."""
+        executor = PlainFieldExecutionContext.build(
+            self.schema,
+            self.document,
+            None,
+            context,
+            dict(variables) if variables else None,
+            self.operation_name,
+        )
+        if isinstance(executor, list):  # variables that do not coerce: graphql-core says so
+            raise _UNPREPARED
+        root_type = self.schema.query_type
+        assert root_type is not None
+        values: list[Any] = []
+        awaited: list[int] = []
+        try:
+            for root in self.root_fields:
+                if root.field is None:
+                    values.append(root_type.name)
+                    continue
+                info = executor.build_resolve_info(
+                    root.field,
+                    root.nodes,
+                    root_type,
+                    Path(None, root.response_name, root_type.name),
+                )
+                arguments = get_argument_values(root.field, root.nodes[0], executor.variable_values)
+                value = root.field.resolve(None, info, **arguments)  # type: ignore[misc]
+                if executor.is_awaitable(value):
+                    awaited.append(len(values))
+                values.append(value)
+            if len(awaited) == 1:
+                values[awaited[0]] = await values[awaited[0]]
+            elif awaited:
+                results = await gather_with_cancel(*(values[index] for index in awaited))
+                for index, result in zip(awaited, results, strict=True):
+                    values[index] = result
+            return {
+                root.response_name: root.complete(value)
+                for root, value in zip(self.root_fields, values, strict=True)
+            }
+        except Exception:
+            # A resolver refused (permission, bad input) or a value is not plain: the
+            # ordinary path answers with graphql-core's own error. Coroutines never awaited
+            # are closed, not left to warn.
+            for index in awaited:
+                if asyncio.iscoroutine(values[index]):
+                    values[index].close()
+            raise _UNPREPARED from None
+
+
+def prepare(
+    schema: GraphQLSchema,
+    document: DocumentNode,
+    operation_name: str | None,
+    root_fields: frozenset[str] = PREPARABLE_ROOT_FIELDS,
+) -> PreparedOperation | None:
+    """The plan of a validated query whose root fields are all among `root_fields`, or None
+    when it must run the ordinary way."""
+    operation = get_operation_ast(document, operation_name)
+    root_type = schema.query_type
+    if (
+        operation is None
+        or operation.operation is not OperationType.QUERY
+        or root_type is None
+        or _has_directives(document)
+    ):
+        return None
+    fragments = {
+        definition.name.value: definition
+        for definition in document.definitions
+        if isinstance(definition, FragmentDefinitionNode)
+    }
+    planner = _Planner(schema, fragments)
+    try:
+        grouped = planner.collect(root_type, [operation.selection_set])
+        roots = []
+        for response_name, nodes in grouped.items():
+            name = nodes[0].name.value
+            if name not in root_fields:
+                return None
+            if name == "__typename":
+                roots.append(_RootField(response_name, None, nodes, _identity))
+                continue
+            field = root_type.fields[name]
+            complete = planner.completer(field.type, nodes)
+            roots.append(_RootField(response_name, field, nodes, complete))
+    except _NotPreparable:
+        return None
+    reads_profiles = any(root.nodes[0].name.value in PROFILE_READS for root in roots)
+    return PreparedOperation(schema, document, operation_name, tuple(roots), reads_profiles)
+
+
+class _NotPreparable(Exception):
+    pass
+
+
+class _Planner:
+    def __init__(self, schema: GraphQLSchema, fragments: dict[str, FragmentDefinitionNode]):
+        self.schema = schema
+        self.fragments = fragments
+        self.fields = 0
+
+    def collect(
+        self, type_: GraphQLObjectType, selection_sets: list[SelectionSetNode]
+    ) -> dict[str, list[FieldNode]]:
+        """graphql-core's field collection for a document without directives: response names
+        in first-seen order, each with its field nodes."""
+        grouped: dict[str, list[FieldNode]] = {}
+        visited: set[str] = set()
+
+        def visit_set(selection_set: SelectionSetNode) -> None:
+            for selection in selection_set.selections:
+                if isinstance(selection, FieldNode):
+                    name = selection.alias.value if selection.alias else selection.name.value
+                    grouped.setdefault(name, []).append(selection)
+                elif isinstance(selection, InlineFragmentNode):
+                    if self._applies(selection.type_condition, type_):
+                        visit_set(selection.selection_set)
+                elif isinstance(selection, FragmentSpreadNode):
+                    name = selection.name.value
+                    fragment = self.fragments.get(name)
+                    if name in visited or fragment is None:
+                        continue
+                    visited.add(name)
+                    if self._applies(fragment.type_condition, type_):
+                        visit_set(fragment.selection_set)
+
+        for selection_set in selection_sets:
+            visit_set(selection_set)
+        self.fields += len(grouped)
+        if self.fields > MAX_PLAN_FIELDS:
+            raise _NotPreparable
+        return grouped
+
+    def _applies(self, condition: Any, type_: GraphQLObjectType) -> bool:
+        if condition is None:
+            return True
+        conditional = type_from_ast(self.schema, condition)
+        if conditional is type_:
+            return True
+        return is_abstract_type(conditional) and self.schema.is_sub_type(conditional, type_)
+
+    def completer(self, type_: GraphQLOutputType, nodes: list[FieldNode]) -> Completer:
+        """Completes a value of `type_`: None where the type allows it, else Unprepared."""
+        if isinstance(type_, GraphQLNonNull):
+            return _non_null(self._core(type_.of_type, nodes))
+        return _nullable(self._core(type_, nodes))
+
+    def _core(self, type_: GraphQLOutputType, nodes: list[FieldNode]) -> Completer:
+        """Completes a value of `type_` that is not None."""
+        if isinstance(type_, GraphQLList):
+            return _list(self.completer(type_.of_type, nodes))
+        if is_leaf_type(type_):
+            return _leaf(type_)
+        if is_object_type(type_):
+            return self._object(type_, nodes)
+        raise _NotPreparable  # interfaces and unions: the runtime type decides
+
+    def _object(self, type_: GraphQLObjectType, nodes: list[FieldNode]) -> Completer:
+        grouped = self.collect(type_, [node.selection_set for node in nodes if node.selection_set])
+        entries: list[tuple[str, str | None, Completer]] = []
+        for response_name, field_nodes in grouped.items():
+            name = field_nodes[0].name.value
+            if name == "__typename":
+                entries.append((response_name, None, _constant(type_.name)))
+                continue
+            field = type_.fields[name]
+            attribute = _plain_attribute(field)
+            if attribute is None or any(node.arguments for node in field_nodes):
+                raise _NotPreparable
+            entries.append((response_name, attribute, self.completer(field.type, field_nodes)))
+        plan = tuple(entries)
+
+        def complete_object(source: Any) -> dict[str, Any]:
+            answer = {}
+            for response_name, attribute, complete in plan:
+                # strawberry's default resolver is getattr: a missing attribute raises, and
+                # execute() sends the request down the ordinary path.
+                answer[response_name] = complete(
+                    source if attribute is None else getattr(source, attribute)
+                )
+            return answer
+
+        return complete_object
+
+
+def _plain_attribute(field: GraphQLField) -> str | None:
+    """The Python attribute a basic strawberry field reads (no resolver, arguments or
+    extensions), else None."""
+    definition = (field.extensions or {}).get(GraphQLCoreConverter.DEFINITION_BACKREF)
+    if (
+        definition is None
+        or definition.extensions
+        or not getattr(field.resolve, "_is_default", False)
+        or field.args
+    ):
+        return None
+    return str(definition.python_name)
+
+
+def _has_directives(document: DocumentNode) -> bool:
+    class Finder(Visitor):
+        found = False
+
+        def enter_directive(self, node: DirectiveNode, *_: Any) -> Any:
+            self.found = True
+            return Visitor.BREAK
+
+    finder = Finder()
+    visit(document, finder)
+    return finder.found
+
+
+def _identity(value: Any) -> Any:
+    return value
+
+
+def _constant(value: str) -> Completer:
+    return lambda _: value
+
+
+def _non_null(core: Completer) -> Completer:
+    def complete_non_null(value: Any) -> Any:
+        if value is None:
+            raise _UNPREPARED
+        return core(value)
+
+    return complete_non_null
+
+
+def _nullable(core: Completer) -> Completer:
+    return lambda value: None if value is None else core(value)
+
+
+def _list(item: Completer) -> Completer:
+    def complete_list(value: Any) -> list[Any]:
+        if not isinstance(value, list | tuple):
+            raise _UNPREPARED
+        return [item(element) for element in value]
+
+    return complete_list
+
+
+def _leaf(type_: GraphQLLeafType) -> Completer:
+    """The type's own serialisation, with the common exact-type case answered first; a value
+    it would refuse, or serialise to nothing, is Unprepared (graphql-core reports it)."""
+    coerce = type_.coerce_output_value
+
+    def serialise(value: Any) -> Any:
+        serialised = coerce(value)
+        if serialised is None or serialised is Undefined:
+            raise _UNPREPARED
+        return serialised
+
+    if type_ is GraphQLString or type_ is GraphQLID:
+        return lambda value: value if type(value) is str else serialise(value)
+    if type_ is GraphQLInt:
+        return lambda value: (
+            value if type(value) is int and _INT_MIN <= value <= _INT_MAX else serialise(value)
+        )
+    if type_ is GraphQLFloat:
+        return lambda value: (
+            value if type(value) is float and math.isfinite(value) else serialise(value)
+        )
+    if type_ is GraphQLBoolean:
+        return lambda value: value if type(value) is bool else serialise(value)
+    wrapped = getattr(type_, "wrapped_cls", None)  # a strawberry enum: its Python enum
+    if isinstance(type_, GraphQLEnumType) and wrapped is not None:
+        # The GraphQL name strawberry's coerce_output_value finds for each member, looked up.
+        names = {member: coerce(member) for member in wrapped}
+        return lambda value: names[value] if type(value) is wrapped else serialise(value)
+    return serialise
