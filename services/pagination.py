@@ -43,11 +43,14 @@ class PageRequest:
 
 
 def encode_cursor(cursor: Cursor) -> str:
-    value: int | float | str = (
-        cursor.value.isoformat() if isinstance(cursor.value, datetime) else cursor.value
-    )
-    kind = "t" if isinstance(cursor.value, datetime) else "v"
-    raw = orjson.dumps([cursor.sort, kind, value, str(cursor.id)])
+    return encode_position(cursor.sort, cursor.value, cursor.id)
+
+
+def encode_position(sort: str, value: CursorValue, id: UUID) -> str:
+    """`encode_cursor` of Cursor(sort, value, id), without making the Cursor (one per row)."""
+    # orjson writes a datetime as isoformat() would, in a third of the time.
+    kind = "t" if isinstance(value, datetime) else "v"
+    raw = orjson.dumps([sort, kind, value, str(id)])
     return binascii.b2a_base64(raw, newline=False).translate(_URL_SAFE).decode().rstrip("=")
 
 

@@ -1,7 +1,7 @@
 """Thin GraphQL views of profile results: plain attributes, built by `from_domain`/`from_page`."""
 
 from datetime import datetime
-from typing import Self
+from typing import Self, cast
 
 import strawberry
 from strawberry.scalars import JSON
@@ -113,10 +113,11 @@ class ProfileConnection:
 
     @classmethod
     def from_page(cls, page: ProfilePage) -> Self:
-        edges = [
-            ProfileEdge(cursor=edge.cursor, node=Profile.from_domain(edge.node))
-            for edge in page.edges
-        ]
+        # The page's own edges, not a copy per row: strawberry reads fields as attributes, and
+        # every field of ProfileEdge and Profile is an attribute of the same name on the
+        # domain's edge and profile (tests/graph/profiles/test_types.py); a UUID id serialises
+        # as the ID str() makes of it.
+        edges = cast(list[ProfileEdge], page.edges)
         return cls(
             edges=edges,
             page_info=PageInfo(

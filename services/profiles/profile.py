@@ -1,14 +1,16 @@
 """A stored demographic profile, as services hand it out."""
 
-from dataclasses import dataclass
 from datetime import datetime
+from typing import NamedTuple
 from uuid import UUID
 
 from services.profiles.enums import AgeGroup, Gender
 
 
-@dataclass(frozen=True, slots=True)
-class Profile:
+class Profile(NamedTuple):
+    """Immutable (cached pages share them). A named tuple rather than a frozen dataclass: a
+    page makes one per row, and a tuple is made in a third of the time."""
+
     id: UUID
     name: str
     gender: Gender

@@ -11,7 +11,7 @@ import asyncpg
 from db import profiles as profiles_db
 from db.pool import Connection, run_read
 from services.errors import ErrorCode, ServiceError, bad_input
-from services.pagination import Cursor, PageRequest, encode_cursor
+from services.pagination import Cursor, PageRequest, encode_position
 from services.platform.cache import ResultCache
 from services.profiles.age_groups import MAX_AGE, MIN_AGE
 from services.profiles.enums import AgeGroup, Gender, ProfileDimension, ProfileSortField, SortOrder
@@ -109,10 +109,7 @@ async def _read_page(
     )
     first, sort_name = search.page.first, search.sort.name
     edges = [
-        ProfileEdge(
-            cursor=encode_cursor(Cursor(sort_name, row["sort_value"], row["id"])),
-            node=profile_from_row(row),
-        )
+        ProfileEdge(encode_position(sort_name, row["sort_value"], row["id"]), profile_from_row(row))
         for row in found.rows[:first]
     ]
     return ProfilePage(
@@ -211,17 +208,17 @@ _AGE_GROUPS: Final = {group.value: group for group in AgeGroup}
 
 def profile_from_row(row: asyncpg.Record) -> Profile:
     return Profile(
-        id=row["id"],
-        name=row["name"],
-        gender=_GENDERS[row["gender"]],
-        gender_probability=row["gender_probability"],
-        age=row["age"],
-        age_group=_AGE_GROUPS[row["age_group"]],
-        country_id=row["country_id"],
-        country_name=row["country_name"],
-        country_probability=row["country_probability"],
-        created_at=row["created_at"],
-        sample_size=row["sample_size"],
+        row["id"],
+        row["name"],
+        _GENDERS[row["gender"]],
+        row["gender_probability"],
+        row["age"],
+        _AGE_GROUPS[row["age_group"]],
+        row["country_id"],
+        row["country_name"],
+        row["country_probability"],
+        row["created_at"],
+        row["sample_size"],
     )
 
 

@@ -27,6 +27,7 @@ profiles = st.builds(
     created_at=st.datetimes(
         min_value=datetime(2000, 1, 1), max_value=datetime(2100, 1, 1), timezones=st.just(UTC)
     ).map(lambda moment: moment + timedelta(microseconds=0)),
+    sample_size=st.none() | st.integers(min_value=0, max_value=10**9),
 )
 filters = st.builds(
     CanonicalFilter,
