@@ -9,8 +9,8 @@ Paths are logged without their query string: export links carry tokens there.
 
 import logging
 import re
+import secrets
 import time
-import uuid
 from typing import Any, Final
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
@@ -33,7 +33,7 @@ def request_record(scope: Scope) -> RequestRecord | None:
 def request_id_of(scope: Scope) -> str:
     """The request id the access log uses (a fresh one outside the middleware)."""
     record = request_record(scope)
-    return record.request_id if record else uuid.uuid4().hex
+    return record.request_id if record else secrets.token_hex(16)
 
 
 class AccessLogMiddleware:
@@ -44,7 +44,7 @@ class AccessLogMiddleware:
         if scope["type"] not in {"http", "websocket"}:
             await self.app(scope, receive, send)
             return
-        record = RequestRecord(request_id=_incoming_request_id(scope) or uuid.uuid4().hex)
+        record = RequestRecord(request_id=_incoming_request_id(scope) or secrets.token_hex(16))
         scope[RECORD_KEY] = record
         started = time.perf_counter()
         status = 0
@@ -70,10 +70,25 @@ class AccessLogMiddleware:
             seconds = time.perf_counter() - started
             route = _route_label(scope)
             if scope["type"] == "http":
-                HTTP_REQUEST_SECONDS.labels(
-                    method=scope["method"], route=route, status=f"{status // 100}xx"
-                ).observe(seconds)
+                _request_histogram(scope["method"], route, status).observe(seconds)
             logger.info("request", extra=_fields(scope, record, route, status, seconds))
+
+
+# Each (method, route, status class)'s histogram, looked up once (`labels()` checks and locks
+# on every call). Methods are the few httptools parses, routes the app's own.
+_request_histograms: dict[tuple[str, str, int], Any] = {}
+
+
+def _request_histogram(method: str, route: str, status: int) -> Any:
+    key = (method, route, status // 100)
+    histogram = _request_histograms.get(key)
+    if histogram is None:
+        histogram = HTTP_REQUEST_SECONDS.labels(
+            method=method, route=route, status=f"{status // 100}xx"
+        )
+        if len(_request_histograms) < 1_000:
+            _request_histograms[key] = histogram
+    return histogram
 
 
 def _incoming_request_id(scope: Scope) -> str | None:
