@@ -9,6 +9,7 @@ with its usual errors, counted once against the rate limit.
 """
 
 import random
+from datetime import UTC, datetime, timedelta, timezone
 from enum import Enum
 from typing import Any, Final
 
@@ -37,6 +38,7 @@ class Item:
     colour: Colour
     count: int
     tags: list[str]
+    moment: datetime
     child: "Item | None" = None
 
     @strawberry.field
@@ -44,8 +46,20 @@ class Item:
         return self.name.upper() * times
 
 
+# Datetimes as asyncpg gives them (UTC, with and without microseconds), with an offset, naive.
+MOMENTS: Final = [
+    datetime(2026, 1, 2, 3, 4, 5, 678000, tzinfo=UTC),
+    datetime(2026, 1, 2, 3, 4, 5, tzinfo=UTC),
+    datetime(2026, 1, 2, 3, 4, 5, 1, tzinfo=timezone(timedelta(hours=5, minutes=30))),
+    datetime(2026, 1, 2),
+]
+
+
 def _item(index: int, name: Any, score: Any, colour: Any, count: Any) -> Any:
-    return Item(name=name, score=score, colour=colour, count=count, tags=[f"t{index}"])
+    moment = MOMENTS[index % len(MOMENTS)]
+    return Item(
+        name=name, score=score, colour=colour, count=count, tags=[f"t{index}"], moment=moment
+    )
 
 
 GOOD: list[Any] = [_item(0, "a", None, Colour.RED, 1), _item(1, "b", 0.5, Colour.BLUE, 2)]
@@ -75,7 +89,7 @@ class Query:
 
 SCHEMA = strawberry.Schema(query=Query, execution_context_class=PlainFieldExecutionContext)
 ROOTS: Final = frozenset({"items", "bad", "first", "__typename"})
-LEAVES: Final = ["name", "score", "colour", "count", "tags", "__typename"]
+LEAVES: Final = ["name", "score", "colour", "count", "tags", "moment", "__typename"]
 
 
 def _selection(rng: random.Random, depth: int = 0) -> str:
