@@ -68,6 +68,7 @@ class Options:
     workers: int
     memory_requests: int
     memory_interval: float
+    memory_case: str = "cached_page"
 
 
 async def run_peers(settings: Settings, options: Options, say: Callable[[str], None]) -> Path:
@@ -171,12 +172,13 @@ async def run_peers(settings: Settings, options: Options, say: Callable[[str], N
         }
         result["cases"] = [_case_result(case, runs[case.key]) for case in cases]
         if options.memory_requests > 0:
+            case = next(case for case in cases if case.key == options.memory_case)
             say(
-                f"memory: {options.memory_requests:,} cached pages at {CONNECTIONS} connections,"
-                f" RSS every {options.memory_interval:g} s"
+                f"memory: {options.memory_requests:,} requests of {case.label!r} at"
+                f" {CONNECTIONS} connections, RSS every {options.memory_interval:g} s"
             )
             result["memory"] = await _memory_run(
-                servers["insighta"], scripts["cached_page"], options
+                servers[case.server], scripts[case.key], options, case
             )
     json_path = write_peers_results(result, RESULTS)
     say(
@@ -281,7 +283,9 @@ def _case_result(case: Case, runs: list[dict[str, Any]]) -> dict[str, Any]:
     }
 
 
-async def _memory_run(served: ServedProcess, script: Path, options: Options) -> dict[str, Any]:
+async def _memory_run(
+    served: ServedProcess, script: Path, options: Options, case: Case
+) -> dict[str, Any]:
     samples = [{"seconds": 0.0, "requests": 0, "rss": tree_rss_bytes(served.pid), "non_2xx": 0}]
     requests = non_2xx = 0
     seconds = 0.0
@@ -305,8 +309,9 @@ async def _memory_run(served: ServedProcess, script: Path, options: Options) -> 
             }
         )
     return {
-        "server": "insighta",
-        "case": "cached_page",
+        "server": case.server,
+        "case": case.key,
+        "label": case.label,
         "interval": options.memory_interval,
         "samples": samples,
     }
@@ -317,6 +322,8 @@ def _command(options: Options) -> str:
     parts += ["--quick"] if options.quick else []
     parts += [f"--rounds {options.rounds}", f"--seconds {options.seconds:g}"]
     parts += [f"--workers {options.workers}", f"--memory-requests {options.memory_requests}"]
+    if options.memory_case != "cached_page":
+        parts += [f"--memory-case {options.memory_case}"]
     return " ".join(parts)
 
 
@@ -374,6 +381,12 @@ def parse_options(argv: list[str] | None = None) -> Options:
         default=5.0,
         help="seconds between RSS samples in the memory run [default: 5]",
     )
+    parser.add_argument(
+        "--memory-case",
+        choices=["cached_page", "uncached_total", "uncached_page"],
+        default="cached_page",
+        help="what the memory run sends, to one worker [default: cached_page]",
+    )
     args = parser.parse_args(argv)
     memory = args.memory_requests
     if memory is None:
@@ -386,6 +399,7 @@ def parse_options(argv: list[str] | None = None) -> Options:
         workers=args.workers,
         memory_requests=max(0, memory),
         memory_interval=args.memory_interval,
+        memory_case=args.memory_case,
     )
 
 

@@ -43,6 +43,11 @@ def ratios(result: dict[str, Any]) -> dict[str, dict[str, float]]:
     }
 
 
+def _memory_label(memory: dict[str, Any]) -> str:
+    """What the memory run sent; runs recorded before it could vary sent the cached page."""
+    return str(memory.get("label", "Insighta page cached + totalCount"))
+
+
 def memory_growth(memory: dict[str, Any]) -> dict[str, float]:
     samples = memory["samples"]
     loaded = samples[1:] or samples
@@ -124,8 +129,8 @@ def targets(result: dict[str, Any]) -> list[Target]:
         growth = memory_growth(memory)
         found.append(
             Target(
-                f"flat memory (cached page, RSS growth <= {FLAT_MEMORY_GROWTH:.0%} after the first"
-                " window)",
+                f"flat memory ({_memory_label(memory)}, RSS growth <= {FLAT_MEMORY_GROWTH:.0%}"
+                " after the first window)",
                 f"{growth['growth']:+.1%} ({growth['growth_mib']:+.1f} MiB over"
                 f" {growth['requests']:,} requests)",
                 "",
@@ -193,7 +198,7 @@ def markdown(result: dict[str, Any]) -> str:
         growth = memory_growth(memory)
         lines += [
             "",
-            f"Memory run: Insighta's cached page at {result['connections']} connections,"
+            f"Memory run: {_memory_label(memory)} at {result['connections']} connections,"
             f" {growth['requests']:,} requests in {growth['seconds']:.0f} s, RSS every"
             f" {memory['interval']:g} s: idle {growth['idle_mib']:.1f} MiB, after the first"
             f" window {growth['first_mib']:.1f}, peak {growth['peak_mib']:.1f}, last"

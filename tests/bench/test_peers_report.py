@@ -133,3 +133,12 @@ def test_a_rate_under_ten_requests_per_second_keeps_a_decimal() -> None:
     assert "| req/s, 32 conn: page + totalCount | 0.0 | 1,100 | 1,300 | 20,000 |" in markdown(
         result
     )
+
+
+def test_the_memory_run_names_what_it_sent() -> None:
+    result = _result([80 * MIB, 100 * MIB, 101 * MIB])
+    assert "Memory run: Insighta page cached + totalCount at" in markdown(result)
+    result["memory"]["label"] = "Insighta page uncached + totalCount"
+    text = markdown(result)
+    assert "Memory run: Insighta page uncached + totalCount at" in text
+    assert "flat memory (Insighta page uncached + totalCount, RSS growth" in text
