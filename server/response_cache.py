@@ -54,6 +54,9 @@ CACHE_CONTROL: Final = b"private, no-cache"
 VARY: Final = b"Accept, Authorization"
 # Operations whose cacheability is known; beyond this the least recently used is learned again.
 MAX_KNOWN_OPERATIONS: Final = 10_000
+# What the known operations' plans may hold together (their estimated cost, graph/extensions/
+# prepared.py); beyond it the least recently used are forgotten, learned again when they come.
+MAX_PREPARED_BYTES: Final = 16 << 20
 # Longer operation names are executed every time: remembered names must stay small.
 MAX_OPERATION_NAME: Final = 256
 _HEX: Final = frozenset("0123456789abcdef")
@@ -165,6 +168,7 @@ class ResponseCache:
         context_for: ContextFactory,
         *,
         max_known_operations: int = MAX_KNOWN_OPERATIONS,
+        max_prepared_bytes: int = MAX_PREPARED_BYTES,
     ) -> None:
         self.app = app
         self.store = store
@@ -172,6 +176,8 @@ class ResponseCache:
         # Answers made from a prepared operation's plan, for tests and the curious.
         self.prepared_answers = 0
         self.max_known_operations = max_known_operations
+        self.max_prepared_bytes = max_prepared_bytes
+        self._prepared_bytes = 0
         self._known: OrderedDict[tuple[str, str | None], _Known] = OrderedDict()
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
@@ -209,7 +215,7 @@ class ResponseCache:
                     stored = await self.store.get(_key(request, caller.audience, version))
                     # Counted only when answered here: a miss is counted by the view it goes to.
                     if stored is not None and await _admitted(scope, caller.principal):
-                        self._known.move_to_end(request.operation)
+                        self._touch(request.operation)
                         await _send(send, stored, media_type, headers, scope["method"])
                         seconds = time.perf_counter() - started
                         finish_operation(
@@ -257,12 +263,14 @@ class ResponseCache:
                 try:
                     data = await known.prepared.execute(context, request.values)
                 except Unprepared:
+                    # The view answers, in a span of its own.
+                    span.set_attributes({"insighta.stepped_aside": True})
                     return False
             describe_operation(span, known.name, "query", [])
         self.prepared_answers += 1
         body = orjson.dumps({"data": data})
         content_type = CONTENT_TYPES[media_type].encode()
-        self._known.move_to_end(request.operation)
+        self._touch(request.operation)
         audience = _audience(known.reach, context.principal)
         if self.store is None:
             await _send_plain(send, body, content_type)
@@ -352,10 +360,29 @@ class ResponseCache:
         return len(self._known)
 
     def _remember(self, operation: tuple[str, str | None], known: _Known) -> None:
+        self._forget(self._known.get(operation))
         self._known[operation] = known
         self._known.move_to_end(operation)
-        while len(self._known) > self.max_known_operations:
-            self._known.popitem(last=False)
+        self._prepared_bytes += _plan_cost(known)
+        while self._known and (
+            len(self._known) > self.max_known_operations
+            or self._prepared_bytes > self.max_prepared_bytes
+        ):
+            self._forget(self._known.popitem(last=False)[1])
+
+    def _forget(self, known: "_Known | None") -> None:
+        if known is not None:
+            self._prepared_bytes -= _plan_cost(known)
+
+    def _touch(self, operation: tuple[str, str | None]) -> None:
+        """Marks it recently used, unless it was forgotten meanwhile (other requests learned
+        enough operations while this one was answered)."""
+        if operation in self._known:
+            self._known.move_to_end(operation)
+
+    @property
+    def prepared_bytes(self) -> int:
+        return self._prepared_bytes
 
 
 def _fingerprint() -> str:
@@ -423,6 +450,10 @@ async def _caller(scope: Scope, headers: Headers, reach: Reach) -> _Caller | Non
         return _Caller("public", principal)
     assert principal is not None
     return _Caller(f"role:{principal.role.value}", principal)
+
+
+def _plan_cost(known: _Known) -> int:
+    return known.prepared.cost if known.prepared is not None else 0
 
 
 def _audience(reach: Reach, principal: Principal | None) -> str | None:

@@ -52,11 +52,13 @@ from graphql import (
     InlineFragmentNode,
     OperationType,
     SelectionSetNode,
+    TokenKind,
     Visitor,
     get_operation_ast,
     is_abstract_type,
     is_leaf_type,
     is_object_type,
+    parse,
     type_from_ast,
     visit,
 )
@@ -74,6 +76,12 @@ PREPARABLE_ROOT_FIELDS: Final = frozenset(
 )
 # Deeper selections are left to graphql-core: a plan's size stays that of ordinary documents.
 MAX_PLAN_FIELDS: Final = 2_000
+# A plan keeps its document, parsed again without locations (no token chain, no source text:
+# comments and padding cost nothing); tracemalloc measured ~190 bytes per token of a profiles
+# page that way (370 with locations). Estimated per token, bounded per plan; the response
+# cache bounds the sum (server/response_cache.py).
+PLAN_BYTES_PER_TOKEN: Final = 256
+MAX_PLAN_BYTES: Final = 1 << 20
 
 Completer = Callable[[Any], Any]
 
@@ -82,7 +90,6 @@ class Unprepared(Exception):
     """This answer departs from the plain case: the caller runs the ordinary path."""
 
 
-_UNPREPARED: Final = Unprepared()
 # Leaf types whose values of this exact Python type serialise to themselves.
 _EXACT_TYPES: Final[dict[GraphQLLeafType, type]] = {
     GraphQLString: str,
@@ -108,7 +115,8 @@ class PreparedOperation:
     document: DocumentNode
     operation_name: str | None
     root_fields: tuple[_RootField, ...]
-
+    # What keeping it costs, estimated (PLAN_BYTES_PER_TOKEN).
+    cost: int
     # Whether it reads the profiles: ingestion yields to such reads (graph/extensions/
     # query_load.py).
     reads_profiles: bool
@@ -124,7 +132,7 @@ class PreparedOperation:
             self.operation_name,
         )
         if isinstance(executor, list):  # variables that do not coerce: graphql-core says so
-            raise _UNPREPARED
+            raise Unprepared
         root_type = self.schema.query_type
         assert root_type is not None
         values: list[Any] = []
@@ -162,7 +170,7 @@ class PreparedOperation:
             for index in awaited:
                 if asyncio.iscoroutine(values[index]):
                     values[index].close()
-            raise _UNPREPARED from None
+            raise Unprepared from None
 
 
 def prepare(
@@ -173,6 +181,11 @@ def prepare(
 ) -> PreparedOperation | None:
     """The plan of a validated query whose root fields are all among `root_fields`, or None
     when it must run the ordinary way."""
+    tokens = _tokens(document)
+    if tokens * PLAN_BYTES_PER_TOKEN > MAX_PLAN_BYTES:
+        return None
+    if document.loc is not None:  # kept without its locations, token chain and source text
+        document = parse(document.loc.source, no_location=True)
     operation = get_operation_ast(document, operation_name)
     root_type = schema.query_type
     if (
@@ -204,7 +217,31 @@ def prepare(
     except _NotPreparable:
         return None
     reads_profiles = any(root.nodes[0].name.value in PROFILE_READS for root in roots)
-    return PreparedOperation(schema, document, operation_name, tuple(roots), reads_profiles)
+    cost = tokens * PLAN_BYTES_PER_TOKEN
+    return PreparedOperation(schema, document, operation_name, tuple(roots), cost, reads_profiles)
+
+
+def _tokens(document: DocumentNode) -> int:
+    """The document's tokens, comments left out (a document made without locations: its
+    nodes, a close enough count)."""
+    if document.loc is None:
+        counter = _NodeCounter()
+        visit(document, counter)
+        return counter.nodes
+    count, token = 0, document.loc.start_token
+    while True:
+        if token.kind is not TokenKind.COMMENT:
+            count += 1
+        if token.next is None:
+            return count
+        token = token.next
+
+
+class _NodeCounter(Visitor):
+    nodes = 0
+
+    def enter(self, *_: Any) -> None:
+        self.nodes += 1
 
 
 class _NotPreparable(Exception):
@@ -355,7 +392,7 @@ def _constant(value: str) -> Completer:
 def _non_null(core: Completer) -> Completer:
     def complete_non_null(value: Any) -> Any:
         if value is None:
-            raise _UNPREPARED
+            raise Unprepared
         return core(value)
 
     return complete_non_null
@@ -368,7 +405,7 @@ def _nullable(core: Completer) -> Completer:
 def _list(item: Completer) -> Completer:
     def complete_list(value: Any) -> list[Any]:
         if not isinstance(value, list | tuple):
-            raise _UNPREPARED
+            raise Unprepared
         return [item(element) for element in value]
 
     return complete_list
@@ -382,7 +419,7 @@ def _leaf(type_: GraphQLLeafType) -> Completer:
     def serialise(value: Any) -> Any:
         serialised = coerce(value)
         if serialised is None or serialised is Undefined:
-            raise _UNPREPARED
+            raise Unprepared
         return serialised
 
     if type_ is GraphQLString:

@@ -50,7 +50,9 @@ async def admit(context: Context, auth_operations: int) -> None:
     again without being counted twice."""
     if context.rate_limiter is None:
         return
-    record = context.record
+    # An HTTP request is one operation; a websocket's record is the connection's, whose every
+    # operation counts.
+    record = None if context.over_websocket else context.record
     if record is not None and record.admission is not None:
         if isinstance(record.admission, RateLimited):
             raise record.admission

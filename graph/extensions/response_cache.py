@@ -116,12 +116,16 @@ class CacheableOperations(SchemaExtension):
             name = getattr(execution, "_provided_operation_name", None)
             slot.reach = operation_reach(execution.graphql_document, name)
             slot.operation_name = execution.operation_name
-            if slot.learning and slot.reach is not None:
-                slot.prepared = prepare(execution.schema._schema, execution.graphql_document, name)
             if slot.reach is Reach.PUBLIC:
                 slot.audience = "public"
             elif slot.reach is Reach.SHARED and context.principal is not None:
                 slot.audience = f"role:{context.principal.role.value}"
         yield
-        if slot is not None and (execution.result is None or execution.result.errors):
-            slot.reach = None  # an answer with errors is never stored
+        if slot is None:
+            return
+        if execution.result is None or execution.result.errors:
+            slot.reach = None  # an answer with errors is never stored, nor its plan made
+        elif slot.learning and slot.reach is not None and execution.graphql_document is not None:
+            # Once, for an operation answered cleanly: the response cache then knows it.
+            name = getattr(execution, "_provided_operation_name", None)
+            slot.prepared = prepare(execution.schema._schema, execution.graphql_document, name)

@@ -12,6 +12,7 @@ import random
 from datetime import UTC, datetime, timedelta, timezone
 from enum import Enum
 from typing import Any, Final
+from unittest.mock import patch
 
 import httpx
 import orjson
@@ -285,3 +286,41 @@ async def test_what_departs_from_the_plain_case_is_answered_by_the_view(
     assert _prepared_answers(client) == before
     assert orjson.loads(await _post(client, {"query": query}, token))["data"]["profiles"]
     assert _prepared_answers(client) == before + 1
+
+
+async def test_each_step_aside_is_its_own_exception() -> None:
+    """One exception object raised again would gather every frame it passed through, and with
+    them every request's context, for good."""
+    prepared = prepare(SCHEMA._schema, parse("{ bad { name } }"), None, ROOTS)
+    assert prepared is not None
+    raised = []
+    for _ in range(3):
+        with pytest.raises(Unprepared) as caught:
+            await prepared.execute(None, None)
+        raised.append(caught.value)
+    assert len({id(error) for error in raised}) == 3
+
+
+def test_a_plan_keeps_no_text_and_costs_its_tokens_not_its_comments() -> None:
+    query = "{ items { name count } }"
+    plain = prepare(SCHEMA._schema, parse(query), None, ROOTS)
+    padded = prepare(SCHEMA._schema, parse("#" + "x" * 50_000 + "\n" + query), None, ROOTS)
+    assert plain is not None
+    assert padded is not None
+    assert padded.document.loc is None
+    assert padded.cost == plain.cost < 10_000
+
+
+@pytest.mark.usefixtures("demo_profiles")
+async def test_a_plan_is_made_once_and_never_for_an_answer_with_errors(
+    client: httpx.AsyncClient,
+) -> None:
+    body = {"query": "query OncePlanned { profiles(first: 1) { totalCount } }"}
+    with patch("graph.extensions.response_cache.prepare", wraps=prepare) as planned:
+        for _ in range(3):
+            refused = orjson.loads(await _post(client, body, None))
+            assert refused["errors"][0]["extensions"]["code"] == "UNAUTHENTICATED"
+        assert planned.call_count == 0
+        for _ in range(3):
+            await _post(client, body, make_token(Role.ANALYST))
+        assert planned.call_count == 1

@@ -10,6 +10,7 @@ from datetime import timedelta
 import asyncpg
 import httpx
 import pytest
+from starlette.testclient import TestClient
 
 from server.app import create_app
 from services.auth.tokens import Role, issue_token
@@ -168,3 +169,27 @@ async def test_a_request_is_counted_once_whichever_paths_look_at_it(
     codes = [answer.json()["errors"][0]["extensions"]["code"] for answer in answers]
     assert codes == ["BAD_USER_INPUT"] * 4 + ["RATE_LIMITED"]
     assert answers[4].status_code == 429
+
+
+def test_every_operation_over_a_websocket_counts(settings: Settings, pool: asyncpg.Pool) -> None:
+    """A websocket's access-log record lives as long as the connection: the once-per-request
+    rule of HTTP must not let its later operations (logins included) go uncounted."""
+    app = create_app(replace(settings, rate_limit_per_minute=5), pool=pool)
+    codes = []
+    with (
+        TestClient(app) as client,
+        client.websocket_connect("/graphql", subprotocols=["graphql-transport-ws"]) as socket,
+    ):
+        socket.send_json({"type": "connection_init"})
+        assert socket.receive_json()["type"] == "connection_ack"
+        for index in range(6):
+            payload = {"query": "{ __typename }"}
+            socket.send_json({"id": str(index), "type": "subscribe", "payload": payload})
+            message = socket.receive_json()
+            if message["type"] == "error":  # refused before execution: no `complete` follows
+                codes.append(message["payload"][0]["extensions"]["code"])
+                continue
+            errors = message["payload"].get("errors")
+            codes.append(errors[0]["extensions"]["code"] if errors else "ok")
+            assert socket.receive_json()["type"] == "complete"
+    assert codes == ["ok"] * 5 + ["RATE_LIMITED"]
