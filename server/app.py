@@ -31,7 +31,7 @@ from graph.interviews.dataloaders import InterviewLoaders
 from graph.schema import schema
 from server.access_log import AccessLogMiddleware, request_id_of, request_record
 from server.bearer import bearer_token
-from server.collector import tune_for_serving
+from server.collector import collect_periodically, tune_for_serving
 from server.cors import cors_middleware
 from server.errors import error_response, request_errors_status, service_error_response
 from server.exports import EXPORT_ROUTE_NAME, export_routes
@@ -421,7 +421,13 @@ def create_app(
                         app, settings, database.pool, database.dsn.reveal()
                     ):
                         tune_for_serving()  # started: what exists now lives as long
-                        yield
+                        collector = asyncio.create_task(
+                            collect_periodically(), name="garbage-collection"
+                        )
+                        try:
+                            yield
+                        finally:
+                            collector.cancel()
                 finally:
                     sampler.cancel()
                     await interviews.aclose()
