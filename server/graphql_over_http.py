@@ -20,6 +20,11 @@ CONTENT_TYPES: Final[Mapping[str, str]] = {
 }
 
 _WILDCARDS: Final[Mapping[str, int]] = {"*/*": 0, "application/*": 1}
+# A client sends the same Accept header with every request: its answer is remembered, for a
+# bounded number of short headers (anything else is ranked each time, as before).
+_REMEMBERED_ACCEPTS: Final = 256
+_MAX_REMEMBERED_ACCEPT: Final = 256
+_chosen: dict[str, str | None] = {}
 
 
 def response_media_type(accept: str | None) -> str | None:
@@ -34,7 +39,20 @@ def response_media_type(accept: str | None) -> str | None:
     header, or a wildcard alone, means `application/json`: clients written before the new
     type (ours included) send no `Accept` or `*/*`, and keep their 200s.
     """
-    if accept is None or not accept.strip():
+    if accept is None:
+        return JSON
+    try:
+        return _chosen[accept]
+    except KeyError:
+        pass
+    chosen = _rank(accept)
+    if len(accept) <= _MAX_REMEMBERED_ACCEPT and len(_chosen) < _REMEMBERED_ACCEPTS:
+        _chosen[accept] = chosen
+    return chosen
+
+
+def _rank(accept: str) -> str | None:
+    if not accept.strip():
         return JSON
     best: tuple[float, int, int, bool, str] | None = None
     for media_type in (GRAPHQL_RESPONSE_JSON, JSON):

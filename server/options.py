@@ -2,6 +2,7 @@
 
 from typing import Any
 
+from server.http_protocol import CoalescingHttpToolsProtocol
 from services.platform.settings import Settings
 
 
@@ -13,4 +14,6 @@ def uvicorn_options(settings: Settings) -> dict[str, Any]:
         # A websocket message is held to the request body's limit, as an HTTP request is
         # (uvicorn's default is 16 MiB).
         "ws_max_size": settings.max_request_bytes,
+        # httptools, each response written in one piece (server/http_protocol.py).
+        "http": CoalescingHttpToolsProtocol,
     }

@@ -26,6 +26,7 @@ import math
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from enum import Enum
 from operator import methodcaller
 from typing import Any, Final
 from uuid import UUID
@@ -41,6 +42,8 @@ from graphql import (
     GraphQLField,
     GraphQLFloat,
     GraphQLID,
+    GraphQLInputObjectType,
+    GraphQLInputType,
     GraphQLInt,
     GraphQLLeafType,
     GraphQLList,
@@ -50,6 +53,7 @@ from graphql import (
     GraphQLSchema,
     GraphQLString,
     InlineFragmentNode,
+    OperationDefinitionNode,
     OperationType,
     SelectionSetNode,
     TokenKind,
@@ -62,12 +66,13 @@ from graphql import (
     type_from_ast,
     visit,
 )
-from graphql.execution.values import get_argument_values
+from graphql.execution.values import VariableValues, get_argument_values, get_variable_values
 from graphql.pyutils import Path, Undefined, gather_with_cancel
+from graphql.pyutils import is_awaitable as default_is_awaitable
+from strawberry.schema.schema import _OperationContextAwareGraphQLResolveInfo as ResolveInfo
 from strawberry.schema.schema_converter import GraphQLCoreConverter
 
 from graph.extensions.query_load import PROFILE_READS
-from graph.extensions.scalar_fast_path import PlainFieldExecutionContext
 
 # Root fields a prepared operation may call: the cacheable reads (graph/extensions/
 # response_cache.py) whose answers are plain data. Introspection is left to graphql-core.
@@ -82,6 +87,8 @@ MAX_PLAN_FIELDS: Final = 2_000
 # cache bounds the sum (server/response_cache.py).
 PLAN_BYTES_PER_TOKEN: Final = 256
 MAX_PLAN_BYTES: Final = 1 << 20
+# As graphql-core's Executor.build: at most this many variable errors are gathered.
+MAX_COERCION_ERRORS: Final = 50
 
 Completer = Callable[[Any], Any]
 
@@ -107,6 +114,10 @@ class _RootField:
     field: GraphQLField | None  # None: __typename
     nodes: list[FieldNode]
     complete: Completer
+    # The field's arguments, coerced once, when the document writes them out in full (no
+    # variables) and every value in them is immutable: shared by every request, no resolver
+    # can change them. None: coerced for each request.
+    arguments: dict[str, Any] | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -120,19 +131,24 @@ class PreparedOperation:
     # Whether it reads the profiles: ingestion yields to such reads (graph/extensions/
     # query_load.py).
     reads_profiles: bool
+    operation: OperationDefinitionNode
+    fragments: dict[str, FragmentDefinitionNode]
+    # The coerced variables of an operation that declares none, made once.
+    no_variables: VariableValues | None
 
     async def execute(self, context: Any, variables: Mapping[str, Any] | None) -> dict[str, Any]:
         """The operation's `data` as graphql-core would answer it, or `Unprepared`."""
-        executor = PlainFieldExecutionContext.build(
-            self.schema,
-            self.document,
-            None,
-            context,
-            dict(variables) if variables else None,
-            self.operation_name,
-        )
-        if isinstance(executor, list):  # variables that do not coerce: graphql-core says so
-            raise Unprepared
+        variable_values = self.no_variables
+        if variable_values is None:
+            coerced = get_variable_values(
+                self.schema,
+                self.operation.variable_definitions or (),
+                dict(variables) if variables else {},
+                max_errors=MAX_COERCION_ERRORS,
+            )
+            if isinstance(coerced, list):  # they do not coerce: graphql-core says so
+                raise Unprepared
+            variable_values = coerced
         root_type = self.schema.query_type
         assert root_type is not None
         values: list[Any] = []
@@ -142,15 +158,31 @@ class PreparedOperation:
                 if root.field is None:
                     values.append(root_type.name)
                     continue
-                info = executor.build_resolve_info(
-                    root.field,
+                # As strawberry's executor builds it (build_resolve_info), without building
+                # an executor for each request. No async helpers: a resolver that would use
+                # them fails here, and the ordinary path answers.
+                info = ResolveInfo(
+                    root.nodes[0].name.value,
                     root.nodes,
+                    root.field.type,
                     root_type,
                     Path(None, root.response_name, root_type.name),
+                    self.schema,
+                    self.fragments,
+                    None,
+                    self.operation,
+                    variable_values.coerced,
+                    context,
+                    default_is_awaitable,
+                    None,
+                    None,
+                    {},  # no operation extensions: none of these fields reads them
                 )
-                arguments = get_argument_values(root.field, root.nodes[0], executor.variable_values)
+                arguments = root.arguments
+                if arguments is None:
+                    arguments = get_argument_values(root.field, root.nodes[0], variable_values)
                 value = root.field.resolve(None, info, **arguments)  # type: ignore[misc]
-                if executor.is_awaitable(value):
+                if default_is_awaitable(value):
                     awaited.append(len(values))
                 values.append(value)
             if len(awaited) == 1:
@@ -213,12 +245,75 @@ def prepare(
                 continue
             field = root_type.fields[name]
             complete = planner.completer(field.type, nodes)
-            roots.append(_RootField(response_name, field, nodes, complete))
+            roots.append(
+                _RootField(response_name, field, nodes, complete, _literal_arguments(field, nodes))
+            )
     except _NotPreparable:
         return None
     reads_profiles = any(root.nodes[0].name.value in PROFILE_READS for root in roots)
     cost = tokens * PLAN_BYTES_PER_TOKEN
-    return PreparedOperation(schema, document, operation_name, tuple(roots), cost, reads_profiles)
+    no_variables = None
+    if not operation.variable_definitions:
+        coerced = get_variable_values(schema, (), {})
+        assert not isinstance(coerced, list)
+        no_variables = coerced
+    return PreparedOperation(
+        schema,
+        document,
+        operation_name,
+        tuple(roots),
+        cost,
+        reads_profiles,
+        operation,
+        fragments,
+        no_variables,
+    )
+
+
+# What a coerced argument may hold to be shared between requests: values nobody can change.
+_IMMUTABLE: Final = (str, int, float, bool, UUID, datetime, Enum, type(None))
+
+
+def _literal_arguments(field: GraphQLField, nodes: list[FieldNode]) -> dict[str, Any] | None:
+    """The field's coerced arguments when they cannot differ between requests, else None."""
+    if _has_variables(nodes[0]):
+        return None
+    try:
+        arguments = get_argument_values(field, nodes[0], None)
+    except Exception:  # the ordinary path reports it, with graphql-core's error
+        return None
+    frozen = all(_frozen(value, field.args[name].type) for name, value in arguments.items())
+    return arguments if frozen else None
+
+
+def _has_variables(node: FieldNode) -> bool:
+    found = False
+
+    class Finder(Visitor):
+        def enter_variable(self, *_: Any) -> None:
+            nonlocal found
+            found = True
+
+    for argument in node.arguments or ():
+        visit(argument, Finder())
+    return found
+
+
+def _frozen(value: Any, type_: GraphQLInputType) -> bool:
+    """Whether `value` holds only immutable leaves. Input objects and lists are rebuilt by
+    strawberry's argument conversion for each call; a scalar's value (a JSON object) is handed
+    on as it is, so it must be immutable itself."""
+    if isinstance(type_, GraphQLNonNull):
+        type_ = type_.of_type
+    if value is None:
+        return True
+    if isinstance(type_, GraphQLList):
+        return isinstance(value, list) and all(_frozen(item, type_.of_type) for item in value)
+    if isinstance(type_, GraphQLInputObjectType):
+        return isinstance(value, dict) and all(
+            _frozen(item, type_.fields[name].type) for name, item in value.items()
+        )
+    return isinstance(value, _IMMUTABLE)
 
 
 def _tokens(document: DocumentNode) -> int:

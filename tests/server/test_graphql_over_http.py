@@ -12,6 +12,7 @@ import httpx
 import orjson
 import pytest
 
+from server import graphql_over_http
 from server.app import create_app
 from server.graphql_over_http import (
     GRAPHQL_RESPONSE_JSON,
@@ -69,6 +70,17 @@ def test_the_response_type_is_the_supported_type_ranked_highest(
     accept: str | None, expected: str | None
 ) -> None:
     assert response_media_type(accept) == expected
+    assert response_media_type(accept) == expected  # remembered, the same
+
+
+def test_remembered_accept_headers_are_bounded_and_short() -> None:
+    for index in range(2_000):
+        accept = f"text/x-{index}, application/json;q=0.{index % 9 + 1}"
+        assert response_media_type(accept) == JSON
+    long = "text/html, " * 100 + "application/graphql-response+json"
+    assert response_media_type(long) == GRAPHQL_RESPONSE_JSON
+    assert len(graphql_over_http._chosen) <= graphql_over_http._REMEMBERED_ACCEPTS
+    assert long not in graphql_over_http._chosen
 
 
 def test_only_errors_without_a_path_and_without_data_are_request_errors() -> None:

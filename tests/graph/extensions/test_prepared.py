@@ -18,6 +18,7 @@ import httpx
 import orjson
 import pytest
 import strawberry
+from strawberry.scalars import JSON
 from graphql import parse, validate
 
 from graph.extensions.prepared import Unprepared, prepare
@@ -73,6 +74,12 @@ BAD: list[Any] = [
 ]
 
 
+@strawberry.input
+class Pick:
+    index: int = 0
+    names: list[str] | None = None
+
+
 @strawberry.type
 class Query:
     @strawberry.field
@@ -87,9 +94,19 @@ class Query:
     async def first(self, index: int = 0) -> Item | None:
         return (GOOD + BAD)[index] if index >= 0 else None
 
+    @strawberry.field
+    def picked(self, pick: Pick) -> Item | None:
+        return GOOD[pick.index] if pick.names != ["none"] else None
+
+    @strawberry.field
+    def noted(self, note: JSON) -> int:
+        # A resolver that changes its argument: what it is given must be its own.
+        note["seen"] = note.get("seen", 0) + 1
+        return int(note["seen"])
+
 
 SCHEMA = strawberry.Schema(query=Query, execution_context_class=PlainFieldExecutionContext)
-ROOTS: Final = frozenset({"items", "bad", "first", "__typename"})
+ROOTS: Final = frozenset({"items", "bad", "first", "picked", "noted", "__typename"})
 LEAVES: Final = ["name", "score", "colour", "count", "tags", "moment", "__typename"]
 
 
@@ -143,6 +160,33 @@ async def test_generated_documents_answer_graphql_cores_data_or_step_aside() -> 
         answered += 1
     assert answered > 50
     assert stepped_aside > 50
+
+
+async def test_arguments_written_out_are_coerced_once_and_mutable_ones_each_time() -> None:
+    def plan(query: str) -> Any:
+        prepared = prepare(SCHEMA._schema, parse(query), None, ROOTS)
+        assert prepared is not None
+        return prepared
+
+    written_out = plan('{ picked(pick: {index: 1, names: ["a", "b"]}) { name } }')
+    assert written_out.root_fields[0].arguments == {"pick": {"index": 1, "names": ["a", "b"]}}
+    defaulted = plan("{ first { name } }")
+    assert defaulted.root_fields[0].arguments == {"index": 0}
+    for prepared, name in ((written_out, "b"), (defaulted, "a")):
+        for _ in range(2):
+            (data,) = (await prepared.execute(None, None)).values()
+            assert data == {"name": name}
+    with_variable = plan("query ($i: Int!) { picked(pick: {index: $i}) { name } }")
+    assert with_variable.root_fields[0].arguments is None
+    for index, name in ((0, "a"), (1, "b")):
+        assert await with_variable.execute(None, {"i": index}) == {"picked": {"name": name}}
+    # A JSON object is handed to the resolver as it is: never shared between requests.
+    mutable = plan("{ noted(note: {seen: 0}) }")
+    assert mutable.root_fields[0].arguments is None
+    for _ in range(3):
+        assert await mutable.execute(None, None) == {"noted": 1}
+    reference = await SCHEMA.execute("{ noted(note: {seen: 0}) }")
+    assert reference.data == {"noted": 1}
 
 
 @pytest.mark.parametrize(

@@ -1,0 +1,83 @@
+"""uvicorn's httptools protocol, writing each response in one piece.
+
+uvicorn writes a response's status line and headers when the app sends `http.response.start`,
+and its body when the app sends `http.response.body`: two `send()` system calls, two TCP
+segments, and on the client's side often two reads, for every small answer. Here a
+connection's writes within one turn of the event loop are joined and written together at the
+end of that turn: a page answer leaves in one segment, as PostGraphile's (Node's) do. Large
+bodies are not held back (`FLUSH_BYTES`), and nothing is held across a turn, so streaming
+answers and flow control behave as before. docs/performance.md ("The lean path") has the
+figures.
+"""
+
+import asyncio
+from typing import Any, Final
+
+from uvicorn.protocols.http.httptools_impl import HttpToolsProtocol
+
+# Pending writes at least this large are written at once: coalescing is for small answers.
+FLUSH_BYTES: Final = 64 * 1024
+
+
+class CoalescingTransport:
+    """A transport whose writes are held until the end of the event loop's turn, then written
+    as one; every other call goes to the transport it wraps (flushing first where order
+    matters)."""
+
+    __slots__ = ("_loop", "_pending", "_pending_bytes", "_transport")
+
+    def __init__(self, transport: asyncio.Transport, loop: asyncio.AbstractEventLoop) -> None:
+        self._transport = transport
+        self._loop = loop
+        self._pending: list[bytes] | None = None
+        self._pending_bytes = 0
+
+    def write(self, data: bytes | bytearray | memoryview) -> None:
+        if self._pending is None:
+            self._pending = [bytes(data)]
+            self._pending_bytes = len(data)
+            self._loop.call_soon(self.flush)
+        else:
+            self._pending.append(bytes(data))
+            self._pending_bytes += len(data)
+        if self._pending_bytes >= FLUSH_BYTES:
+            self.flush()
+
+    def flush(self) -> None:
+        pending, self._pending = self._pending, None
+        if pending and not self._transport.is_closing():
+            self._transport.write(pending[0] if len(pending) == 1 else b"".join(pending))
+
+    def get_write_buffer_size(self) -> int:
+        return self._transport.get_write_buffer_size() + (
+            self._pending_bytes if self._pending is not None else 0
+        )
+
+    def close(self) -> None:
+        self.flush()
+        self._transport.close()
+
+    def abort(self) -> None:
+        self._pending = None
+        self._transport.abort()
+
+    def write_eof(self) -> None:
+        self.flush()
+        self._transport.write_eof()
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._transport, name)
+
+
+class CoalescingHttpToolsProtocol(HttpToolsProtocol):
+    def connection_made(self, transport: asyncio.Transport) -> None:  # type: ignore[override]
+        self.real_transport = transport
+        super().connection_made(CoalescingTransport(transport, self.loop))  # type: ignore[arg-type]
+
+    def handle_websocket_upgrade(self) -> None:
+        # The websocket protocol gets the socket's own transport: nothing is pending yet (the
+        # upgrade answer is the websocket protocol's to write).
+        assert isinstance(self.transport, CoalescingTransport)
+        self.transport.flush()
+        self.transport = self.real_transport
+        super().handle_websocket_upgrade()
