@@ -14,6 +14,8 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
+from server.http_protocol import CoalescingHttpToolsProtocol
+
 
 def floor_app(body: bytes, media_type: str) -> Starlette:
     async def graphql(request: Request) -> Response:
@@ -35,7 +37,8 @@ def main() -> None:
     parser.add_argument("--media-type", default="application/json")
     args = parser.parse_args()
     app = floor_app(args.body.read_bytes(), args.media_type)
-    # As server/options.py: no access log, no logging config, no proxy headers.
+    # As server/options.py: no access log, no logging config, no proxy headers, and each
+    # response written in one piece.
     uvicorn.run(
         app,
         host="127.0.0.1",
@@ -43,6 +46,7 @@ def main() -> None:
         log_config=None,
         access_log=False,
         proxy_headers=False,
+        http=CoalescingHttpToolsProtocol,
     )
 
 

@@ -21,7 +21,7 @@ CONTENT_TYPES: Final[Mapping[str, str]] = {
 
 _WILDCARDS: Final[Mapping[str, int]] = {"*/*": 0, "application/*": 1}
 # A client sends the same Accept header with every request: its answer is remembered, for a
-# bounded number of short headers (anything else is ranked each time, as before).
+# bounded number of short headers (longer ones are ranked each time).
 _REMEMBERED_ACCEPTS: Final = 256
 _MAX_REMEMBERED_ACCEPT: Final = 256
 _chosen: dict[str, str | None] = {}
@@ -46,7 +46,9 @@ def response_media_type(accept: str | None) -> str | None:
     except KeyError:
         pass
     chosen = _rank(accept)
-    if len(accept) <= _MAX_REMEMBERED_ACCEPT and len(_chosen) < _REMEMBERED_ACCEPTS:
+    if len(accept) <= _MAX_REMEMBERED_ACCEPT:
+        if len(_chosen) >= _REMEMBERED_ACCEPTS:
+            _chosen.clear()  # full (many clients, or one sending odd headers): start again
         _chosen[accept] = chosen
     return chosen
 

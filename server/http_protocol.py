@@ -11,6 +11,7 @@ figures.
 """
 
 import asyncio
+from collections.abc import Iterable
 from typing import Any, Final
 
 from uvicorn.protocols.http.httptools_impl import HttpToolsProtocol
@@ -33,6 +34,12 @@ class CoalescingTransport:
         self._pending_bytes = 0
 
     def write(self, data: bytes | bytearray | memoryview) -> None:
+        if len(data) >= FLUSH_BYTES:
+            # Large: what is held goes first, then this as it is (joining would copy it).
+            self.flush()
+            if not self._transport.is_closing():
+                self._transport.write(data)
+            return
         if self._pending is None:
             self._pending = [bytes(data)]
             self._pending_bytes = len(data)
@@ -42,6 +49,10 @@ class CoalescingTransport:
             self._pending_bytes += len(data)
         if self._pending_bytes >= FLUSH_BYTES:
             self.flush()
+
+    def writelines(self, chunks: Iterable[bytes | bytearray | memoryview]) -> None:
+        for chunk in chunks:
+            self.write(chunk)
 
     def flush(self) -> None:
         pending, self._pending = self._pending, None

@@ -87,6 +87,25 @@ MAX_PLAN_FIELDS: Final = 2_000
 # cache bounds the sum (server/response_cache.py).
 PLAN_BYTES_PER_TOKEN: Final = 256
 MAX_PLAN_BYTES: Final = 1 << 20
+# The resolve info is built as strawberry's executor builds it, field by field in this order;
+# a strawberry release that changes it must fail here, not answer with misplaced fields.
+assert ResolveInfo._fields == (
+    "field_name",
+    "field_nodes",
+    "return_type",
+    "parent_type",
+    "path",
+    "schema",
+    "fragments",
+    "root_value",
+    "operation",
+    "variable_values",
+    "context",
+    "is_awaitable",
+    "abort_signal",
+    "async_helpers",
+    "operation_extensions",
+), ResolveInfo._fields
 # As graphql-core's Executor.build: at most this many variable errors are gathered.
 MAX_COERCION_ERRORS: Final = 50
 
@@ -139,6 +158,8 @@ class PreparedOperation:
     async def execute(self, context: Any, variables: Mapping[str, Any] | None) -> dict[str, Any]:
         """The operation's `data` as graphql-core would answer it, or `Unprepared`."""
         variable_values = self.no_variables
+        # What the resolver sees: its own dict for each request, as from the view.
+        coerced_values: dict[str, Any] = {}
         if variable_values is None:
             coerced = get_variable_values(
                 self.schema,
@@ -148,7 +169,7 @@ class PreparedOperation:
             )
             if isinstance(coerced, list):  # they do not coerce: graphql-core says so
                 raise Unprepared
-            variable_values = coerced
+            variable_values, coerced_values = coerced, coerced.coerced
         root_type = self.schema.query_type
         assert root_type is not None
         values: list[Any] = []
@@ -171,12 +192,12 @@ class PreparedOperation:
                     self.fragments,
                     None,
                     self.operation,
-                    variable_values.coerced,
+                    coerced_values,
                     context,
                     default_is_awaitable,
                     None,
                     None,
-                    {},  # no operation extensions: none of these fields reads them
+                    None,  # type: ignore[arg-type]  # no extensions, as the view for most requests
                 )
                 arguments = root.arguments
                 if arguments is None:
@@ -280,9 +301,9 @@ def _literal_arguments(field: GraphQLField, nodes: list[FieldNode]) -> dict[str,
         return None
     try:
         arguments = get_argument_values(field, nodes[0], None)
+        frozen = all(_frozen(value, field.args[name].type) for name, value in arguments.items())
     except Exception:  # the ordinary path reports it, with graphql-core's error
         return None
-    frozen = all(_frozen(value, field.args[name].type) for name, value in arguments.items())
     return arguments if frozen else None
 
 

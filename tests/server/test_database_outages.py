@@ -48,7 +48,10 @@ select count(pg_terminate_backend(pid)) from pg_stat_activity
 """
 ADMIN: Final = make_token(Role.ADMIN)
 CLIENTS: Final = 8
+# Each client reads at least this often, and on until the cuts have come this often: a faster
+# server must not finish its reads before the database was cut enough times.
 READS_PER_CLIENT: Final = 150
+ROUNDS_OF_CUTS: Final = 5
 CUT_EVERY_SECONDS: Final = 0.25
 
 
@@ -113,8 +116,10 @@ async def test_reads_answer_while_backends_are_terminated_under_load(
     reading = True
 
     async def client(index: int) -> None:
-        for n in range(READS_PER_CLIENT):
-            outcomes[await read_profiles(http, index * READS_PER_CLIENT + n)] += 1
+        n = 0
+        while n < READS_PER_CLIENT or cuts < ROUNDS_OF_CUTS:
+            outcomes[await read_profiles(http, index * 1_000_000 + n)] += 1
+            n += 1
 
     async def terminate_repeatedly() -> None:
         nonlocal cuts
@@ -133,10 +138,10 @@ async def test_reads_answer_while_backends_are_terminated_under_load(
         reading = False
         await terminator
     retried = sum("reading again" in record.getMessage() for record in caplog.records)
-    assert sum(outcomes.values()) == CLIENTS * READS_PER_CLIENT
+    assert sum(outcomes.values()) >= CLIENTS * READS_PER_CLIENT
     assert outcomes["INTERNAL"] == 0, outcomes
     assert set(outcomes) <= {"ok", "UPSTREAM_UNAVAILABLE"}, outcomes
-    assert cuts >= 5, f"only {cuts} rounds of cuts terminated a backend"
+    assert cuts >= ROUNDS_OF_CUTS
     assert retried >= 5, f"only {retried} reads were run again: the cuts missed the load"
     # Only a read cut on its first and then on its fresh second connection fails: rare with
     # the cuts this far apart, even when the retry waits long for a connection (a busy CPU).

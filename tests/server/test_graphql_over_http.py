@@ -81,6 +81,10 @@ def test_remembered_accept_headers_are_bounded_and_short() -> None:
     assert response_media_type(long) == GRAPHQL_RESPONSE_JSON
     assert len(graphql_over_http._chosen) <= graphql_over_http._REMEMBERED_ACCEPTS
     assert long not in graphql_over_http._chosen
+    # A burst of odd headers does not end remembering for good.
+    common = "application/graphql-response+json, application/json;q=0.9"
+    assert response_media_type(common) == GRAPHQL_RESPONSE_JSON
+    assert graphql_over_http._chosen[common] == GRAPHQL_RESPONSE_JSON
 
 
 def test_only_errors_without_a_path_and_without_data_are_request_errors() -> None:

@@ -3,6 +3,7 @@ with uvicorn's own protocol."""
 
 import asyncio
 import socket
+import tracemalloc
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import Any, ClassVar
@@ -68,14 +69,48 @@ async def test_large_writes_and_closing_are_not_held_back() -> None:
     socket_side = RecordingTransport()
     transport = CoalescingTransport(socket_side, asyncio.get_running_loop())
     transport.write(b"head")
-    transport.write(b"x" * FLUSH_BYTES)
-    assert socket_side.writes == [b"head" + b"x" * FLUSH_BYTES]
+    large = b"x" * FLUSH_BYTES
+    transport.write(large)
+    assert socket_side.writes == [b"head", large]
     transport.write(b"last words")
     transport.close()
     assert socket_side.writes[-1] == b"last words"
     assert socket_side.closed
     await _next_turn()  # the turn's flush finds nothing left
-    assert len(socket_side.writes) == 2
+    assert len(socket_side.writes) == 3
+
+
+async def test_small_writes_adding_up_to_a_large_one_leave_at_once() -> None:
+    socket_side = RecordingTransport()
+    transport = CoalescingTransport(socket_side, asyncio.get_running_loop())
+    piece = b"y" * (FLUSH_BYTES // 4)
+    for _ in range(4):
+        transport.write(piece)
+    assert socket_side.writes == [piece * 4]
+
+
+async def test_a_large_body_is_passed_on_without_being_copied() -> None:
+    socket_side = RecordingTransport()
+    transport = CoalescingTransport(socket_side, asyncio.get_running_loop())
+    body = b"x" * (16 * FLUSH_BYTES)
+    tracemalloc.start()
+    try:
+        transport.write(b"HTTP/1.1 200 OK\r\ncontent-length: 1048576\r\n\r\n")
+        transport.write(body)
+        _, peak = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
+    assert socket_side.writes[-1] is body
+    assert peak < len(body) // 2, peak
+
+
+async def test_writelines_keeps_the_order_of_what_is_held() -> None:
+    socket_side = RecordingTransport()
+    transport = CoalescingTransport(socket_side, asyncio.get_running_loop())
+    transport.write(b"first ")
+    transport.writelines([b"second ", b"third"])
+    await _next_turn()
+    assert socket_side.writes == [b"first second third"]
 
 
 async def test_an_aborted_connection_writes_nothing_more() -> None:

@@ -18,8 +18,9 @@ import httpx
 import orjson
 import pytest
 import strawberry
-from strawberry.scalars import JSON
 from graphql import parse, validate
+from strawberry.scalars import JSON
+from strawberry.types import Info
 
 from graph.extensions.prepared import Unprepared, prepare
 from graph.extensions.scalar_fast_path import PlainFieldExecutionContext
@@ -99,6 +100,17 @@ class Query:
         return GOOD[pick.index] if pick.names != ["none"] else None
 
     @strawberry.field
+    def counted(self, info: Info) -> int:
+        # A resolver that writes to what it is given of the request: never shared.
+        values = info.variable_values
+        values["_seen"] = values.get("_seen", 0) + 1
+        return int(values["_seen"])
+
+    @strawberry.field
+    def extensions(self, info: Info) -> str:
+        return repr(info.input_extensions)
+
+    @strawberry.field
     def noted(self, note: JSON) -> int:
         # A resolver that changes its argument: what it is given must be its own.
         note["seen"] = note.get("seen", 0) + 1
@@ -106,7 +118,9 @@ class Query:
 
 
 SCHEMA = strawberry.Schema(query=Query, execution_context_class=PlainFieldExecutionContext)
-ROOTS: Final = frozenset({"items", "bad", "first", "picked", "noted", "__typename"})
+ROOTS: Final = frozenset(
+    {"items", "bad", "first", "picked", "noted", "counted", "extensions", "__typename"}
+)
 LEAVES: Final = ["name", "score", "colour", "count", "tags", "moment", "__typename"]
 
 
@@ -187,6 +201,18 @@ async def test_arguments_written_out_are_coerced_once_and_mutable_ones_each_time
         assert await mutable.execute(None, None) == {"noted": 1}
     reference = await SCHEMA.execute("{ noted(note: {seen: 0}) }")
     assert reference.data == {"noted": 1}
+
+
+@pytest.mark.parametrize(
+    "query", ["{ counted extensions }", "query ($x: Int) { counted first(index: $x) { name } }"]
+)
+async def test_the_resolver_gets_the_request_as_the_view_gives_it(query: str) -> None:
+    prepared = prepare(SCHEMA._schema, parse(query), None, ROOTS)
+    assert prepared is not None
+    for _ in range(3):
+        reference = await SCHEMA.execute(query, variable_values={"x": 1})
+        assert not reference.errors
+        assert await prepared.execute(None, {"x": 1}) == reference.data
 
 
 @pytest.mark.parametrize(
