@@ -3,6 +3,7 @@ with uvicorn's own protocol."""
 
 import asyncio
 import socket
+import sys
 import tracemalloc
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -20,6 +21,7 @@ from starlette.websockets import WebSocket
 
 from server.http_protocol import FLUSH_BYTES, CoalescingHttpToolsProtocol, CoalescingTransport
 from tests.polling import eventually
+from tests.servers import free_port
 
 
 class RecordingTransport(asyncio.Transport):
@@ -111,6 +113,17 @@ async def test_writelines_keeps_the_order_of_what_is_held() -> None:
     transport.writelines([b"second ", b"third"])
     await _next_turn()
     assert socket_side.writes == [b"first second third"]
+
+
+async def test_a_write_to_a_closing_transport_is_not_held() -> None:
+    # The client sent its EOF and the transport is closing: written at once, as uvicorn's own
+    # protocol writes, not held to the turn's end, when the connection may be gone.
+    socket_side = RecordingTransport()
+    transport = CoalescingTransport(socket_side, asyncio.get_running_loop())
+    transport.write(b"held ")
+    socket_side.closed = True
+    transport.write(b"answer")
+    assert socket_side.writes == [b"held ", b"answer"]
 
 
 async def test_an_aborted_connection_writes_nothing_more() -> None:
@@ -228,6 +241,58 @@ async def test_a_closing_answer_is_written_before_the_connection_closes() -> Non
         writer.close()
         assert answer.startswith(b"HTTP/1.1 200 OK")
         assert answer.endswith(b"\r\n\r\nbye")
+
+
+@asynccontextmanager
+async def serving_on_uvloop() -> AsyncIterator[str]:
+    """The app in its own process on uvloop, the loop `insighta serve` runs on (the test's own
+    loop is asyncio's, whose callbacks run in another order)."""
+    port = free_port()
+    process = await asyncio.create_subprocess_exec(
+        sys.executable,
+        "-c",
+        "import uvicorn; from server.http_protocol import CoalescingHttpToolsProtocol;"
+        f" uvicorn.run('tests.server.test_http_protocol:APP', port={port}, loop='uvloop',"
+        " http=CoalescingHttpToolsProtocol, log_config=None, lifespan='off')",
+    )
+    try:
+
+        async def listening() -> bool:
+            try:
+                _, writer = await asyncio.open_connection("127.0.0.1", port)
+            except OSError:
+                return False
+            writer.close()
+            return True
+
+        await eventually(listening, message="uvicorn on uvloop to listen", within=30)
+        yield f"127.0.0.1:{port}"
+    finally:
+        process.terminate()
+        await process.wait()
+
+
+async def _ask_then_half_close(address: str, request: bytes) -> bytes:
+    host, port = address.split(":")
+    reader, writer = await asyncio.open_connection(host, int(port))
+    writer.write(request)
+    writer.write_eof()  # the request and the end of what the client sends, in one burst
+    try:
+        return await asyncio.wait_for(reader.read(), 5)
+    finally:
+        writer.close()
+
+
+@pytest.mark.parametrize("loop", ["asyncio", "uvloop"])
+async def test_a_client_that_half_closes_after_its_request_gets_the_answer(loop: str) -> None:
+    server = serving() if loop == "asyncio" else serving_on_uvloop()
+    async with server as address:
+        for _ in range(10):
+            answer = await _ask_then_half_close(address, b"GET /page HTTP/1.1\r\nhost: x\r\n\r\n")
+            assert answer.startswith(b"HTTP/1.1 200 OK"), answer
+            assert answer.endswith(b'{"data": {"page": [1, 2, 3]}}')
+            answer = await _ask_then_half_close(address, b"GET /page HTTP/1.0\r\n\r\n")
+            assert answer.startswith(b"HTTP/1.1 200 OK"), answer
 
 
 async def test_websockets_upgrade_and_talk() -> None:

@@ -11,7 +11,7 @@ with its usual errors, counted once against the rate limit.
 import random
 from datetime import UTC, datetime, timedelta, timezone
 from enum import Enum
-from typing import Any, Final
+from typing import Any, Final, cast
 from unittest.mock import patch
 
 import httpx
@@ -113,8 +113,9 @@ class Query:
     @strawberry.field
     def noted(self, note: JSON) -> int:
         # A resolver that changes its argument: what it is given must be its own.
-        note["seen"] = note.get("seen", 0) + 1
-        return int(note["seen"])
+        given = cast(dict[str, Any], note)
+        given["seen"] = given.get("seen", 0) + 1
+        return int(given["seen"])
 
 
 SCHEMA = strawberry.Schema(query=Query, execution_context_class=PlainFieldExecutionContext)
