@@ -48,8 +48,8 @@ def ingest(
         Path, typer.Argument(help="CSV of profiles", exists=True, dir_okay=False, readable=True)
     ],
 ) -> None:
-    """Upload a CSV to the server (INSIGHTA_URL, else the stored login's), follow the job,
-    print the summary.
+    """Upload a CSV to the server the client commands talk to, follow the job, print the
+    summary.
 
     Exits 0 when the job COMPLETED, 1 when it FAILED, otherwise as every client command
     (README, CLI: exit codes).
