@@ -1,4 +1,5 @@
-"""`GET /exports/profiles.csv?token=...`: the download behind `profileExport` links.
+"""`GET /exports/profiles.csv?token=...`: the download behind `profileExport` links (`HEAD`
+checks the link and answers the headers without running the export).
 
 Headers go out at once and rows follow as PostgreSQL produces them; memory stays flat for
 any row count. A failure after the first byte can only cut the stream short (the status is
@@ -30,6 +31,15 @@ EXPORT_ROUTE_NAME: Final = "profile_export_csv"
 logger = logging.getLogger(__name__)
 
 RETRY_AFTER_SECONDS: Final = 10
+CSV: Final = "text/csv; charset=utf-8"
+
+
+def _download_headers(filename: str) -> dict[str, str]:
+    return {
+        "Content-Disposition": f'attachment; filename="{filename}"',
+        "Cache-Control": "no-store",
+        "X-Content-Type-Options": "nosniff",
+    }
 
 
 class _ExportResponse(StreamingResponse):
@@ -40,15 +50,7 @@ class _ExportResponse(StreamingResponse):
     def __init__(
         self, stream: AsyncGenerator[bytes, None], release: Callable[[], None], filename: str
     ) -> None:
-        super().__init__(
-            stream,
-            media_type="text/csv; charset=utf-8",
-            headers={
-                "Content-Disposition": f'attachment; filename="{filename}"',
-                "Cache-Control": "no-store",
-                "X-Content-Type-Options": "nosniff",
-            },
-        )
+        super().__init__(stream, media_type=CSV, headers=_download_headers(filename))
         self._stream, self._release = stream, release
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
@@ -85,6 +87,14 @@ def export_routes(secret_key: Secret, *, slots: ExportSlots | None = None) -> li
                     raise account_disabled()
         except ServiceError as error:
             return service_error_response(error)
+        stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ")
+        if request.method == "HEAD":
+            # The headers a download would get (the link is checked as for GET), without
+            # running the export or taking one of the caller's slots. Its length is unknown
+            # before the rows are read: no Content-Length, as the streamed GET has none.
+            head = Response(media_type=CSV, headers=_download_headers(f"profiles-{stamp}.csv"))
+            del head.headers["content-length"]
+            return head
         reads: ReadRouting = request.app.state.reads
         pool = (await reads.target(caller_key(grant.subject))).pool
         try:
@@ -95,7 +105,6 @@ def export_routes(secret_key: Secret, *, slots: ExportSlots | None = None) -> li
             "profile export started",
             extra={"subject": grant.subject, "filter": grant.filter.describe()},
         )
-        stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ")
         return _ExportResponse(
             stream_profiles_csv(pool, grant.filter),
             functools.partial(export_slots.release, grant.subject),

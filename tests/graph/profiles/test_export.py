@@ -168,6 +168,30 @@ async def test_past_the_export_cap_a_download_is_rate_limited_and_slots_come_bac
     assert busy.json()["errors"][0]["extensions"]["code"] == "RATE_LIMITED"
 
 
+async def test_head_checks_the_link_without_running_the_export(
+    gql: GraphQLCall, pool: asyncpg.Pool, demo_profiles: None, caplog: pytest.LogCaptureFixture
+) -> None:
+    url = (await _export(gql, query="seniors"))["url"]
+    slots = ExportSlots(limit=1)
+    app = Starlette(routes=export_routes(TEST_SECRET, slots=slots))
+    app.state.pool = pool
+    app.state.reads = ReadRouting.primary_only(pool)
+    slots.acquire("someone-else", pool_size=10)  # every slot taken: a GET would be refused
+    async with httpx.AsyncClient(
+        transport=httpx.ASGITransport(app=app), base_url="http://testserver"
+    ) as http:
+        head = await http.head(url)
+        refused = await http.head("/exports/profiles.csv", params={"token": "garbage"})
+    assert head.status_code == 200
+    assert head.content == b""
+    assert head.headers["content-type"] == "text/csv; charset=utf-8"
+    assert head.headers["content-disposition"].startswith("attachment; filename=")
+    assert "content-length" not in head.headers
+    assert slots.active == 1
+    assert not any("profile export started" in record.getMessage() for record in caplog.records)
+    assert refused.status_code == 401
+
+
 async def _analyst_and_admin(gql: GraphQLCall, pool: asyncpg.Pool) -> tuple[Account, Account]:
     admin = await sign_up(gql)
     email = unique_email("analyst")
