@@ -148,17 +148,20 @@ async def test_cells_that_look_like_formulas_are_escaped(
     assert all(name == country for name, country in exported.items())
 
 
+def _downloads(pool: asyncpg.Pool, slots: ExportSlots) -> httpx.AsyncClient:
+    """A client of the download route alone, with its own export slots."""
+    app = Starlette(routes=export_routes(TEST_SECRET, slots=slots))
+    app.state.pool = pool
+    app.state.reads = ReadRouting.primary_only(pool)
+    return httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://testserver")
+
+
 async def test_past_the_export_cap_a_download_is_rate_limited_and_slots_come_back(
     gql: GraphQLCall, pool: asyncpg.Pool, demo_profiles: None
 ) -> None:
     url = (await _export(gql, query="seniors"))["url"]
     slots = ExportSlots(limit=1)
-    app = Starlette(routes=export_routes(TEST_SECRET, slots=slots))
-    app.state.pool = pool
-    app.state.reads = ReadRouting.primary_only(pool)
-    async with httpx.AsyncClient(
-        transport=httpx.ASGITransport(app=app), base_url="http://testserver"
-    ) as http:
+    async with _downloads(pool, slots) as http:
         assert (await http.get(url)).status_code == 200
         assert slots.active == 0, "a finished export gives its slot back"
         slots.acquire("someone-else", pool_size=10)  # another export is streaming
@@ -173,13 +176,8 @@ async def test_head_checks_the_link_without_running_the_export(
 ) -> None:
     url = (await _export(gql, query="seniors"))["url"]
     slots = ExportSlots(limit=1)
-    app = Starlette(routes=export_routes(TEST_SECRET, slots=slots))
-    app.state.pool = pool
-    app.state.reads = ReadRouting.primary_only(pool)
     slots.acquire("someone-else", pool_size=10)  # every slot taken: a GET would be refused
-    async with httpx.AsyncClient(
-        transport=httpx.ASGITransport(app=app), base_url="http://testserver"
-    ) as http:
+    async with _downloads(pool, slots) as http:
         head = await http.head(url)
         refused = await http.head("/exports/profiles.csv", params={"token": "garbage"})
     assert head.status_code == 200
