@@ -142,8 +142,6 @@ class _RootField:
 @dataclass(frozen=True, slots=True)
 class PreparedOperation:
     schema: GraphQLSchema
-    document: DocumentNode
-    operation_name: str | None
     root_fields: tuple[_RootField, ...]
     # What keeping it costs, estimated (PLAN_BYTES_PER_TOKEN).
     cost: int
@@ -280,8 +278,6 @@ def prepare(
         no_variables = coerced
     return PreparedOperation(
         schema,
-        document,
-        operation_name,
         tuple(roots),
         cost,
         reads_profiles,

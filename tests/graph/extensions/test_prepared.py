@@ -378,7 +378,8 @@ def test_a_plan_keeps_no_text_and_costs_its_tokens_not_its_comments() -> None:
     padded = prepare(SCHEMA._schema, parse("#" + "x" * 50_000 + "\n" + query), None, ROOTS)
     assert plain is not None
     assert padded is not None
-    assert padded.document.loc is None
+    assert padded.operation.loc is None
+    assert all(node.loc is None for root in padded.root_fields for node in root.nodes)
     assert padded.cost == plain.cost < 10_000
 
 
