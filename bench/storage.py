@@ -12,8 +12,8 @@ from db.pool import Connection
 ROLLUPS: Final = (
     "profile_counts",
     "profile_totals",
-    "profile_probability_counts",
-    "profile_country_probability_counts",
+    "profile_probability_histograms",
+    "profile_country_probability_histograms",
 )
 
 _PROFILES = """

@@ -34,8 +34,8 @@ REFERENCE_TABLES: Final = (
     "data_version",
     "profile_counts",
     "profile_totals",
-    "profile_probability_counts",
-    "profile_country_probability_counts",
+    "profile_probability_histograms",
+    "profile_country_probability_histograms",
 )
 _DISTRIBUTE_PROFILES: Final = (
     # Functions that statements over profiles call: the shards run them on the workers (a
@@ -50,6 +50,13 @@ _DISTRIBUTE_PROFILES: Final = (
     "select truncate_local_data_after_distributing_table('profiles')",
 )
 _MAKE_REFERENCE: Final = "select create_reference_table($1::regclass)"
+# Tables a later migration added to REFERENCE_TABLES on a database laid out before it.
+_NOT_YET_REFERENCE: Final = """
+select name
+  from unnest($1::text[]) with ordinality as t(name, position)
+ where not exists (select 1 from pg_dist_partition where logicalrelid = t.name::regclass)
+ order by position
+"""
 _TRUNCATE_LOCAL: Final = "select truncate_local_data_after_distributing_table($1::regclass)"
 
 
@@ -64,18 +71,27 @@ async def is_distributed(conn: Connection) -> bool:
 
 async def lay_out(conn: Connection) -> bool:
     """Distribute `profiles` and make the rollups reference tables, when this database is a
-    Citus coordinator with workers and is not laid out yet. Returns whether it did."""
+    Citus coordinator with workers and is not laid out yet. Returns whether it did. On a
+    database laid out already, rollups added since become reference tables too."""
     if not await conn.fetchval(HAS_CITUS):
         return False
     state = await conn.fetchrow(CLUSTER_STATE)
     assert state is not None
-    if not state["coordinator"] or state["workers"] == 0 or state["laid_out"]:
+    if not state["coordinator"] or state["workers"] == 0:
         return False
     async with conn.transaction():
-        for statement in _DISTRIBUTE_PROFILES:
-            await conn.execute(statement)
-        for table in REFERENCE_TABLES:
+        if state["laid_out"]:
+            tables = [r["name"] for r in await conn.fetch(_NOT_YET_REFERENCE, REFERENCE_TABLES)]
+        else:
+            tables = list(REFERENCE_TABLES)
+            for statement in _DISTRIBUTE_PROFILES:
+                await conn.execute(statement)
+        for table in tables:
             await conn.execute(_MAKE_REFERENCE, table)
             await conn.execute(_TRUNCATE_LOCAL, table)
+    if state["laid_out"]:
+        if tables:
+            logger.info("made new rollups reference tables", extra={"tables": tables})
+        return False
     logger.info("laid out on citus", extra={"workers": state["workers"]})
     return True

@@ -26,6 +26,7 @@ STAGING_COLUMNS: Final = (
     "country_id",
     "country_name",
     "country_probability",
+    "id",
     "line",
 )
 
@@ -139,8 +140,6 @@ SET_BATCH_TIMEOUT = "set local statement_timeout = '5min'"
 
 CREATE_STAGING_TABLE = """
 create temporary table if not exists ingestion_staging (
-    -- Made here, so that a row that lost to an existing name can be told from one inserted.
-    id                  uuid not null default uuid_v7(),
     name                text,
     name_key            text collate "C",
     gender              text,
@@ -149,6 +148,8 @@ create temporary table if not exists ingestion_staging (
     country_id          char(2),
     country_name        text,
     country_probability double precision,
+    -- Made by the parse process; also tells a row that lost to a stored name from one inserted.
+    id                  uuid not null,
     line                integer
 ) on commit delete rows;
 -- The ids of the staged rows the batch's insert really wrote.

@@ -154,25 +154,26 @@ select coalesce(sum(count), 0)::bigint
   from profile_counts
  where {_ROLLUP_FILTER}
 """
-# One threshold that is a whole percentage ($5 or $6 = b/100), no country: the histogram.
-# round(t * 100) is b exactly for such t (count_source checks it in Python).
+# One threshold that is a whole percentage ($5 or $6 = b/100), no country: the histogram
+# (0049; counts[b + 2] is bucket b). round(t * 100) is b exactly for such t (count_source
+# checks it in Python).
 _TOTAL_FROM_GENDER_PROBABILITY_BUCKETS: Final = f"""
-select coalesce(sum(count), 0)::bigint
-  from profile_probability_counts
+select coalesce(sum(c), 0)::bigint
+  from profile_probability_histograms
+ cross join unnest(counts[round($5::float8 * 100)::int + 2:]) as c
  where kind = 'g'
-   and bucket >= round($5::float8 * 100)
    and $6::float8 is null
    and {_TOTALS_FILTER}
 """
 _TOTAL_FROM_COUNTRY_PROBABILITY_BUCKETS: Final = f"""
-select coalesce(sum(count), 0)::bigint
-  from profile_probability_counts
+select coalesce(sum(c), 0)::bigint
+  from profile_probability_histograms
+ cross join unnest(counts[round($6::float8 * 100)::int + 2:]) as c
  where kind = 'c'
-   and bucket >= round($6::float8 * 100)
    and $5::float8 is null
    and {_TOTALS_FILTER}
 """
-# The same with a country and whole age groups: the histogram by country (0046). Ages $3..$4
+# The same with a country and whole age groups: the histogram by country (0049). Ages $3..$4
 # on group edges (count_source checks it) select exactly the groups that start inside them.
 _BY_COUNTRY_FILTER: Final = """
        ($1::text is null or gender = $1)
@@ -180,18 +181,18 @@ _BY_COUNTRY_FILTER: Final = """
    and age_group_start between $3 and $4
 """
 _TOTAL_FROM_GENDER_PROBABILITY_BUCKETS_BY_COUNTRY: Final = f"""
-select coalesce(sum(count), 0)::bigint
-  from profile_country_probability_counts
+select coalesce(sum(c), 0)::bigint
+  from profile_country_probability_histograms
+ cross join unnest(counts[round($5::float8 * 100)::int + 2:]) as c
  where kind = 'g'
-   and bucket >= round($5::float8 * 100)
    and $6::float8 is null
    and {_BY_COUNTRY_FILTER}
 """
 _TOTAL_FROM_COUNTRY_PROBABILITY_BUCKETS_BY_COUNTRY: Final = f"""
-select coalesce(sum(count), 0)::bigint
-  from profile_country_probability_counts
+select coalesce(sum(c), 0)::bigint
+  from profile_country_probability_histograms
+ cross join unnest(counts[round($6::float8 * 100)::int + 2:]) as c
  where kind = 'c'
-   and bucket >= round($6::float8 * 100)
    and $5::float8 is null
    and {_BY_COUNTRY_FILTER}
 """

@@ -63,11 +63,14 @@ select rollup, key, stored, recounted, differing
             on (s.gender, s.age) = (r.gender, r.age)
          where coalesce(s.count, 0) <> coalesce(r.count, 0)
         union all
-        select 'profile_probability_counts',
-               concat_ws('/', coalesce(s.kind, r.kind), coalesce(s.bucket, r.bucket),
-                         coalesce(s.gender, r.gender), coalesce(s.age, r.age)),
+        select 'profile_probability_histograms',
+               concat_ws('/', coalesce(s.kind, r.kind), coalesce(s.gender, r.gender),
+                         coalesce(s.age, r.age), coalesce(s.bucket, r.bucket)),
                coalesce(s.count, 0), coalesce(r.count, 0)
-          from profile_probability_counts s
+          from (select kind, gender, age, (at - 2)::smallint as bucket, count
+                  from profile_probability_histograms,
+                       unnest(counts) with ordinality as u(count, at)
+                 where count <> 0) s
           full join (select kind, bucket, gender, age, sum(count) as count
                        from (select 'g'::char(1) as kind, gender_bucket as bucket, gender, age,
                                     count
@@ -78,13 +81,17 @@ select rollup, key, stored, recounted, differing
             on (s.kind, s.bucket, s.gender, s.age) = (r.kind, r.bucket, r.gender, r.age)
          where coalesce(s.count, 0) <> coalesce(r.count, 0)
         union all
-        select 'profile_country_probability_counts',
+        select 'profile_country_probability_histograms',
                concat_ws('/', coalesce(s.kind, r.kind), coalesce(s.country_id, r.country_id),
                          coalesce(s.gender, r.gender),
                          coalesce(s.age_group_start, r.age_group_start),
                          coalesce(s.bucket, r.bucket)),
                coalesce(s.count, 0), coalesce(r.count, 0)
-          from profile_country_probability_counts s
+          from (select kind, country_id, gender, age_group_start, (at - 2)::smallint as bucket,
+                       count
+                  from profile_country_probability_histograms,
+                       unnest(counts) with ordinality as u(count, at)
+                 where count <> 0) s
           full join (select kind, country_id, gender, age_group_start(age) as age_group_start,
                             bucket, sum(count) as count
                        from (select 'g'::char(1) as kind, country_id, gender, age,
@@ -106,15 +113,15 @@ select rollup, key, stored, recounted, differing
 KEY_SHAPES: Final = {
     "profile_counts": "country/gender/age",
     "profile_totals": "gender/age",
-    "profile_probability_counts": "kind/bucket/gender/age",
-    "profile_country_probability_counts": "kind/country/gender/age group start/bucket",
+    "profile_probability_histograms": "kind/gender/age/bucket",
+    "profile_country_probability_histograms": "kind/country/gender/age group start/bucket",
 }
 REBUILD: Final = "select profile_rollups_rebuild()"
 # Profiles and every rollup at once (tests, benchmarks): TRUNCATE is not a write the
 # rollups see, so it takes them along.
 DELETE_ALL_PROFILES: Final = """
-truncate profiles, profile_counts, profile_totals, profile_probability_counts,
-         profile_country_probability_counts
+truncate profiles, profile_counts, profile_totals, profile_probability_histograms,
+         profile_country_probability_histograms
 """
 BUMP_DATA_VERSION: Final = "select data_version_bump()"
 

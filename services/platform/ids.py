@@ -4,11 +4,36 @@ import os
 import time
 from uuid import UUID
 
+_RANDOM_BITS = 74  # 128 - 48 timestamp bits - 4 version bits - 2 variant bits
+
 
 def uuid7(now_ms: int | None = None) -> UUID:
     """A version-7 UUID (RFC 9562): 48 bits of Unix milliseconds, then random bits."""
     timestamp = time.time_ns() // 1_000_000 if now_ms is None else now_ms
-    value = (timestamp & ((1 << 48) - 1)) << 80 | int.from_bytes(os.urandom(10), "big")
-    value = (value & ~(0xF << 76)) | (0x7 << 76)  # version 7
-    value = (value & ~(0x3 << 62)) | (0x2 << 62)  # RFC 4122 variant
-    return UUID(int=value)
+    random_bits = int.from_bytes(os.urandom(10), "big") >> (80 - _RANDOM_BITS)
+    return UUID(hex=uuid7_hex(timestamp, random_bits))
+
+
+def uuid7_hexes(count: int) -> list[str]:
+    """`count` UUIDv7s of this millisecond, as 32 hex digits each (PostgreSQL's uuid input
+    reads them): a batch's ids made where the batch is made, not one SQL call per row."""
+    timestamp = time.time_ns() // 1_000_000
+    randoms = os.urandom(10 * count)
+    from_bytes, shift = int.from_bytes, 80 - _RANDOM_BITS
+    return [
+        uuid7_hex(timestamp, from_bytes(randoms[at : at + 10], "big") >> shift)
+        for at in range(0, 10 * count, 10)
+    ]
+
+
+def uuid7_hex(millis: int, random_bits: int) -> str:
+    """A UUIDv7 as 32 hex digits: 48 bits of Unix milliseconds, version 7, 12 random bits,
+    the RFC 4122 variant, 62 random bits (of `random_bits`' lowest 74)."""
+    value = (
+        (millis & ((1 << 48) - 1)) << 80
+        | 0x7 << 76
+        | ((random_bits >> 62) & 0xFFF) << 64
+        | 0x2 << 62
+        | (random_bits & ((1 << 62) - 1))
+    )
+    return f"{value:032x}"

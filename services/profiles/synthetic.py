@@ -23,6 +23,7 @@ from typing import Any, Final
 
 import orjson
 
+from services.platform.ids import uuid7_hex
 from services.profiles.countries import COUNTRY_NAMES
 from services.profiles.seed import DEMO_PROFILES
 
@@ -92,7 +93,7 @@ class SyntheticProfiles:
             # Each row's instant lies inside its own slot, so ids (and created_at) only increase.
             millis = _START_MS + int(index * step + draw() * step)
             yield (
-                _uuid7_hex(millis, bits(74)),
+                uuid7_hex(millis, bits(74)),
                 name,
                 key,
                 gender,
@@ -153,19 +154,6 @@ class _Permutation:
         value = (self._multiplier * self._next + self._offset) % self.size
         self._next += 1
         return value
-
-
-def _uuid7_hex(millis: int, random_bits: int) -> str:
-    """A UUIDv7 as 32 hex digits: 48 bits of Unix milliseconds, version 7, 12 random bits,
-    the RFC 4122 variant, 62 random bits."""
-    value = (
-        millis << 80
-        | 0x7 << 76
-        | (random_bits >> 62) << 64
-        | 0x2 << 62
-        | (random_bits & ((1 << 62) - 1))
-    )
-    return f"{value:032x}"
 
 
 def _quantile_table(quantile: Callable[[float], float]) -> list[float | None]:

@@ -51,6 +51,32 @@ async def test_profiles_are_distributed_and_the_rollups_are_reference_tables(
     assert shards == 4
 
 
+async def test_a_rollup_added_after_the_layout_becomes_a_reference_table_with_its_rows(
+    database_dsn: str,
+) -> None:
+    """A database laid out before a migration added a rollup: the next run makes it a
+    reference table too (as migration 0049's histograms on a cluster laid out at 0048)."""
+    table = "profile_probability_histograms"
+    kind_of = "select citus_table_type from citus_tables where table_name = $1::regclass"
+    conn = await asyncpg.connect(database_dsn)
+    try:
+        await conn.execute(
+            "insert into profile_probability_histograms (kind, gender, age, counts)"
+            " values ('g', 'female', 149, array_fill(1::bigint, array[102]))"
+        )
+        await conn.execute("select undistribute_table($1::regclass)", table)
+        assert await conn.fetchval(kind_of, table) is None
+        assert not await citus.lay_out(conn)  # laid out already: profiles are left alone
+        assert await conn.fetchval(kind_of, table) == "reference"
+        stored = await conn.fetchval(
+            "select counts from profile_probability_histograms where age = 149"
+        )
+        assert stored == [1] * 102
+    finally:
+        await conn.execute("delete from profile_probability_histograms where age = 149")
+        await conn.close()
+
+
 async def test_a_single_node_database_moves_onto_citus_with_its_profiles(
     citus_nodes: CitusServers, database_dsn: str
 ) -> None:

@@ -118,8 +118,8 @@ async def test_check_finds_a_write_that_bypassed_the_path_and_rebuild_mends_it(
         assert {d.rollup for d in differences} == {
             "profile_counts",
             "profile_totals",
-            "profile_probability_counts",
-            "profile_country_probability_counts",
+            "profile_probability_histograms",
+            "profile_country_probability_histograms",
         }
         assert rollups_db.RollupDifference("profile_counts", "KE/female/70", 1, 0, 3) in differences
         assert rollups_db.RollupDifference("profile_totals", "female/12", 0, 1, 3) in differences
@@ -175,7 +175,9 @@ THRESHOLDS = [0.0, 0.01, 0.29, 0.3, 0.5, 0.9, 0.925, 0.99, 1.0]
 
 async def histogram(conn: Connection) -> dict[tuple[str, int, str, int], int]:
     rows = await conn.fetch(
-        "select kind, bucket, gender, age, count from profile_probability_counts where count > 0"
+        "select kind, (at - 2)::smallint as bucket, gender, age, count"
+        "  from profile_probability_histograms, unnest(counts) with ordinality as u(count, at)"
+        " where count > 0"
     )
     return {(r["kind"], r["bucket"], r["gender"], r["age"]): r["count"] for r in rows}
 
@@ -195,8 +197,11 @@ async def histogram_from_rows(conn: Connection) -> dict[tuple[str, int, str, int
 
 async def histogram_by_country(conn: Connection) -> dict[tuple[str, str, str, int, int], int]:
     rows = await conn.fetch(
-        "select kind, country_id, gender, age_group_start as age, bucket, count"
-        "  from profile_country_probability_counts where count > 0"
+        "select kind, country_id, gender, age_group_start as age, (at - 2)::smallint as bucket,"
+        "       count"
+        "  from profile_country_probability_histograms,"
+        "       unnest(counts) with ordinality as u(count, at)"
+        " where count > 0"
     )
     return {
         (r["kind"], r["country_id"], r["gender"], r["age"], r["bucket"]): r["count"] for r in rows

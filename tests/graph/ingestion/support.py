@@ -110,8 +110,9 @@ async def assert_rollups_match_profiles(conn: asyncpg.Connection | asyncpg.Pool)
             "select gender, age, count from profile_totals where count > 0",
             "select gender, age, count(*) from profiles group by 1, 2",
         ),
-        "profile_probability_counts": (
-            "select kind, bucket, gender, age, count from profile_probability_counts"
+        "profile_probability_histograms": (
+            "select kind, (at - 2)::smallint, gender, age, count"
+            "  from profile_probability_histograms, unnest(counts) with ordinality as u(count, at)"
             " where count > 0",
             "select kind, bucket, gender, age, count(*) from ("
             " select 'g' as kind, probability_bucket(gender_probability) as bucket, gender, age"
@@ -120,9 +121,11 @@ async def assert_rollups_match_profiles(conn: asyncpg.Connection | asyncpg.Pool)
             " select 'c', probability_bucket(country_probability), gender, age from profiles"
             ") b group by 1, 2, 3, 4",
         ),
-        "profile_country_probability_counts": (
-            "select kind, country_id, gender, age_group_start, bucket, count"
-            "  from profile_country_probability_counts where count > 0",
+        "profile_country_probability_histograms": (
+            "select kind, country_id, gender, age_group_start, (at - 2)::smallint, count"
+            "  from profile_country_probability_histograms,"
+            "       unnest(counts) with ordinality as u(count, at)"
+            " where count > 0",
             "select kind, country_id, gender, age_group_start(age), bucket, count(*) from ("
             " select 'g' as kind, country_id, gender, age,"
             "        probability_bucket(gender_probability) as bucket"
