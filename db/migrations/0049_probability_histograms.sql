@@ -3,9 +3,9 @@
 --
 -- 0007's profile_probability_counts (kind, bucket, gender, age) and 0046's
 -- profile_country_probability_counts (kind, country, gender, age group, bucket) held a row per
--- bucket: a 50,000-row ingestion batch at 10M profiles upserted ~37k and ~48k of their rows,
--- 1.3 s of rollup upkeep per batch, more than the insert into profiles itself, and 6.2 s of a
--- 250,000-row COPY's 13.9 s (docs/ingestion.md, "Where the time goes"). Here a batch updates
+-- bucket: at 10M profiles, adding 50,000 new rows upserted ~37k and ~48k of their rows (1.3 s
+-- of rollup upkeep), and the rollups took 6.2 s of a 250,000-row COPY's 13.9 s
+-- (docs/ingestion.md, "Where the time goes"). Here a batch updates
 -- one row per key it touches (at most 604 and ~4k rows), adding its bucket counts to the
 -- stored array. Buckets are 0007's: kind 'g' gender_probability, 'c' country_probability;
 -- bucket b holds b/100 <= p < (b+1)/100, NULL is -1; counts[b + 2] is bucket b's count.
@@ -118,6 +118,12 @@ begin
     group_starts := array(select age_group_start(a)
                             from unnest(ages) with ordinality as u(a, n)
                            order by n);
+    -- A probability outside 0..1 has no bucket in the arrays (profiles' CHECK keeps such rows
+    -- out; a call by hand must not count them in profile_counts and drop them here).
+    if exists (select 1 from unnest(gender_buckets || country_buckets) as b
+                where b not between -1 and 100) then
+        raise exception 'profile_rollups_apply: a probability is outside 0..1';
+    end if;
 
     if sign > 0 then
         insert into profile_counts (country_id, gender, age, count)
@@ -174,6 +180,7 @@ begin
         insert into profile_probability_histograms (kind, gender, age, counts)
         select kind, gender, age, array_fill(0::bigint, array[102])
           from unnest(key_kinds, key_genders, key_ages) as k(kind, gender, age)
+         order by 1, 2, 3
             on conflict (kind, gender, age) do nothing;
     end if;
     perform 1
@@ -216,6 +223,7 @@ begin
         select kind, country_id, gender, group_start, array_fill(0::bigint, array[102])
           from unnest(key_kinds, key_countries, key_genders, key_ages)
                as k(kind, country_id, gender, group_start)
+         order by 1, 2, 3, 4
             on conflict (kind, country_id, gender, age_group_start) do nothing;
     end if;
     perform 1

@@ -7,18 +7,14 @@ inserted rows made page queries 2.5x slower on 2 cores with no CPU load at all).
 does depends on the machine and the data: at 10M profiles, query p95 stayed 12-15 ms with or
 without ingestion, and slowing down whenever a request arrived gave up throughput for nothing.
 
-So the process keeps samples of its profile reads (graph/extensions/query_load.py reports
-each one): those served while no ingestion job ran here (the idle level), those served while a
-job ran (what ingestion costs them: reads overlapping a batch write, and reads in the writer's
-rests, which the parse process and the write's after-effects still slow), and, of the latter,
-those that overlapped no write (the level while resting, the idle level's stand-in until reads
-without a job were seen). After each batch the job's `Pacer` compares the p95 of the recent
-reads during the job with the idle p95: above `SLOWDOWN_LIMIT`, batches halve (down to
-`MIN_BATCH_ROWS`) and the writer rests so that writing takes a smaller share of the time (down
-to `MIN_WRITE_SHARE`: with writing under 5% of the time, the reads a write slows fall out of the
-p95); below it, they grow back to full speed. Without profile reads in the last `QUIET_SECONDS`
-ingestion runs at full speed; with reads but no idle level yet, it starts at `BUSY_BATCH_ROWS`
-with half the time writing, and its rests give a level.
+So the process keeps two samples of its profile reads (graph/extensions/query_load.py reports
+each one): those during which no batch was being written (the idle level) and those that
+overlapped a write (what ingestion costs them). After each batch the job's `Pacer` compares the
+p95 of the recent overlapped reads with the idle p95: above `SLOWDOWN_LIMIT`, batches halve
+(down to `MIN_BATCH_ROWS`) and the writer rests so that writing takes a smaller share of the
+time (down to `MIN_WRITE_SHARE`); below it, they grow back to full speed. Without profile reads
+in the last `QUIET_SECONDS` ingestion runs at full speed; with reads but no idle level yet, it
+starts as it used to (`BUSY_BATCH_ROWS`, half the time writing), and its rests give the level.
 Only reads of the profiles are reported: uploads, interview queries and a client following its
 job (by polling or subscription) never slow ingestion. Each process knows only the requests it
 serves itself.
@@ -38,14 +34,17 @@ QUIET_SECONDS: Final = 1.0
 RECENT_SECONDS: Final = 3.0
 MIN_SAMPLES: Final = 5
 IDLE_SAMPLES: Final = 200
-# A p95 of reads during a job above this multiple of the idle p95 makes ingestion back off.
-# Below the 2x that docs/ingestion.md promises, so that one batch of over-shoot stays inside it.
-SLOWDOWN_LIMIT: Final = 1.7
+# Overlapped p95 above this multiple of the idle p95 makes ingestion back off. Below the 2x
+# the issue allows, so that one batch of over-shoot stays inside it.
+SLOWDOWN_LIMIT: Final = 1.5
 # Where pacing starts while reads are served and no idle level is known.
 BUSY_BATCH_ROWS: Final = 5_000
 BUSY_WRITE_SHARE: Final = 0.5
-MIN_BATCH_ROWS: Final = 500
-MIN_WRITE_SHARE: Final = 0.03
+MIN_BATCH_ROWS: Final = 1_000
+MIN_WRITE_SHARE: Final = 0.2
+# The longest rest after one batch: a write's wall time includes waiting for another writer's
+# locks (up to the batch's statement timeout), which must not buy a rest of minutes.
+MAX_REST_SECONDS: Final = 5.0
 
 
 @dataclass(frozen=True, slots=True)
@@ -53,13 +52,11 @@ class ReadTicket:
     started: float
     writes_started: int
     writing: bool
-    jobs_started: int
-    ingesting: bool
 
 
 class QueryActivity:
-    """This process's profile reads (the API layer reports each one), its ingestion jobs and
-    their batch writes (the ingestion runner reports each)."""
+    """This process's profile reads (the API layer reports each one) and batch writes (the
+    ingestion runner reports each one)."""
 
     def __init__(self, clock: Callable[[], float] = time.monotonic) -> None:
         self._clock = clock
@@ -67,46 +64,26 @@ class QueryActivity:
         self._last = -math.inf
         self._writing = 0
         self._writes_started = 0
-        self._ingesting = 0
-        self._jobs_started = 0
         self._idle: deque[float] = deque(maxlen=IDLE_SAMPLES)
-        self._resting: deque[float] = deque(maxlen=IDLE_SAMPLES)
-        self._during_jobs: deque[tuple[float, float]] = deque(maxlen=IDLE_SAMPLES)
+        self._overlapped: deque[tuple[float, float]] = deque(maxlen=IDLE_SAMPLES)
 
     def started(self) -> ReadTicket:
         self._in_flight += 1
         now = self._last = self._clock()
-        return ReadTicket(
-            now, self._writes_started, self._writing > 0, self._jobs_started, self._ingesting > 0
-        )
+        return ReadTicket(now, self._writes_started, self._writing > 0)
 
     def finished(self, ticket: ReadTicket) -> None:
         self._in_flight -= 1
         now = self._last = self._clock()
         latency = now - ticket.started
-        wrote = ticket.writing or self._writing or self._writes_started != ticket.writes_started
-        in_job = ticket.ingesting or self._ingesting or self._jobs_started != ticket.jobs_started
-        if wrote or in_job:
-            self._during_jobs.append((now, latency))
-            if not wrote:
-                self._resting.append(latency)
+        if ticket.writing or self._writing or self._writes_started != ticket.writes_started:
+            self._overlapped.append((now, latency))
         else:
             self._idle.append(latency)
 
     @contextmanager
-    def ingesting(self) -> Iterator[None]:
-        """Around one job's run: reads served meanwhile count as what ingestion costs them."""
-        self._ingesting += 1
-        self._jobs_started += 1
-        try:
-            yield
-        finally:
-            self._ingesting -= 1
-
-    @contextmanager
     def writing(self) -> Iterator[None]:
-        """Around one batch write (within `ingesting`): reads that overlap it count as slowed
-        by ingestion, and never as the level while resting."""
+        """Around one batch write: reads that overlap it count as slowed by ingestion."""
         self._writing += 1
         self._writes_started += 1
         try:
@@ -119,24 +96,16 @@ class QueryActivity:
         return self._in_flight > 0 or self._clock() - self._last < QUIET_SECONDS
 
     def slowdown(self) -> float | None:
-        """p95 of the recent reads during jobs / idle p95; None without enough of either."""
+        """Recent overlapped p95 / idle p95; None without enough of either."""
         since = self._clock() - RECENT_SECONDS
-        recent = [latency for at, latency in self._during_jobs if at >= since]
-        level = self._idle_level()
-        if len(recent) < MIN_SAMPLES or not level:
+        recent = [latency for at, latency in self._overlapped if at >= since]
+        if len(recent) < MIN_SAMPLES or len(self._idle) < MIN_SAMPLES:
             return None
-        idle = _p95(level)
+        idle = _p95(list(self._idle))
         return _p95(recent) / idle if idle > 0 else None
 
     def knows_idle_level(self) -> bool:
-        return bool(self._idle_level())
-
-    def _idle_level(self) -> list[float]:
-        """Reads without a job, else (none seen yet) reads in the writer's rests."""
-        for sample in (self._idle, self._resting):
-            if len(sample) >= MIN_SAMPLES:
-                return list(sample)
-        return []
+        return len(self._idle) >= MIN_SAMPLES
 
 
 def _p95(values: list[float]) -> float:
@@ -173,4 +142,4 @@ class Pacer:
         else:
             self._cap = math.inf if self._cap * 2 > 10**9 else self._cap * 2
             self._share = min(1.0, self._share + 0.1)
-        return write_seconds * (1 - self._share) / self._share
+        return min(MAX_REST_SECONDS, write_seconds * (1 - self._share) / self._share)

@@ -2,6 +2,7 @@
 
 import os
 import time
+from collections.abc import Iterator
 from uuid import UUID
 
 _RANDOM_BITS = 74  # 128 - 48 timestamp bits - 4 version bits - 2 variant bits
@@ -14,16 +15,16 @@ def uuid7(now_ms: int | None = None) -> UUID:
     return UUID(hex=uuid7_hex(timestamp, random_bits))
 
 
-def uuid7_hexes(count: int) -> list[str]:
-    """`count` UUIDv7s of this millisecond, as 32 hex digits each (PostgreSQL's uuid input
-    reads them): a batch's ids made where the batch is made, not one SQL call per row."""
-    timestamp = time.time_ns() // 1_000_000
-    randoms = os.urandom(10 * count)
+def uuid7_hexes(chunk: int = 4096) -> Iterator[str]:
+    """UUIDv7s as 32 hex digits each (PostgreSQL's uuid input reads them), endlessly: many
+    rows' ids made where the rows are made, not one SQL call per row. Random bytes are read
+    `chunk` ids at a time; each chunk takes the millisecond it starts in."""
     from_bytes, shift = int.from_bytes, 80 - _RANDOM_BITS
-    return [
-        uuid7_hex(timestamp, from_bytes(randoms[at : at + 10], "big") >> shift)
-        for at in range(0, 10 * count, 10)
-    ]
+    while True:
+        timestamp = time.time_ns() // 1_000_000
+        randoms = os.urandom(10 * chunk)
+        for at in range(0, 10 * chunk, 10):
+            yield uuid7_hex(timestamp, from_bytes(randoms[at : at + 10], "big") >> shift)
 
 
 def uuid7_hex(millis: int, random_bits: int) -> str:

@@ -2,7 +2,9 @@
 profiles distributed by name_key, the rollups and data_version as reference tables, the rest
 local; a second run changes nothing; a single-node database moves onto Citus with its rows."""
 
+import shutil
 import uuid
+from pathlib import Path
 
 import asyncpg
 import pytest
@@ -10,7 +12,7 @@ import pytest
 from db import citus
 from db import profiles as profiles_db
 from db import rollups as rollups_db
-from db.migrations import apply_migrations
+from db.migrations import apply_migrations, available_migrations
 from db.pool import create_pool
 from services.ingestion.runner import BATCH_ROWS, CITUS_BATCH_ROWS, default_batch_rows
 from services.profiles.seed import seed_demo_profiles
@@ -120,6 +122,60 @@ async def test_a_single_node_database_moves_onto_citus_with_its_profiles(
                 some = await conn.fetchval("select id from profiles limit 1")
                 assert await profiles_db.delete_profile(conn, some)
                 assert await rollups_db.select_differences(conn, limit=5) == []
+        finally:
+            await pool.close()
+    finally:
+        await drop_database(nodes, name)
+
+
+async def test_a_cluster_laid_out_before_the_array_histograms_migrates_with_its_counts(
+    citus_nodes: CitusServers, tmp_path: Path
+) -> None:
+    """A database laid out on Citus at migration 0048, with profiles, applies 0049: the
+    histograms are converted from the old reference tables, become reference tables
+    themselves, and agree with a recount; writes go on through the new function."""
+    earlier = tmp_path / "migrations"
+    earlier.mkdir()
+    for migration in available_migrations():
+        if migration.version < "0049":
+            shutil.copy(migration.path, earlier / migration.path.name)
+    name = f"upgraded_{uuid.uuid4().hex[:8]}"
+    nodes = (citus_nodes.coordinator, *citus_nodes.workers)
+    await create_database(nodes, name)
+    dsn = with_database(citus_nodes.coordinator.dsn, name)
+    try:
+        await form_cluster(citus_nodes, database=name)
+        pool = await create_pool(dsn, max_size=2)
+        try:
+            async with pool.acquire() as conn:
+                await apply_migrations(conn, earlier)
+                assert await citus.is_distributed(conn)
+            seeded = await seed_demo_profiles(pool)
+            threshold = profiles_db.ProfileFilterValues("female", "NG", 0, 150, 0.5)
+            async with pool.acquire() as conn:
+                expected = await conn.fetchval(
+                    "select count(*) from profiles"
+                    " where gender = 'female' and country_id = 'NG' and gender_probability >= 0.5"
+                )
+                assert await apply_migrations(conn) == ["0049_probability_histograms"]
+                kinds = {
+                    row["table_name"]: row["citus_table_type"]
+                    for row in await conn.fetch(
+                        "select table_name::text, citus_table_type from citus_tables"
+                        " where table_name::text like 'profile%histograms'"
+                    )
+                }
+                assert kinds == {
+                    "profile_probability_histograms": "reference",
+                    "profile_country_probability_histograms": "reference",
+                }
+                assert threshold.count_source == "gender_probability_buckets_by_country"
+                assert await profiles_db.count_profiles(conn, threshold) == expected
+                assert await rollups_db.select_differences(conn, limit=5) == []
+                some = await conn.fetchval("select id from profiles limit 1")
+                assert await profiles_db.delete_profile(conn, some)
+                assert await rollups_db.select_differences(conn, limit=5) == []
+                assert await conn.fetchval("select count(*) from profiles") == seeded.total - 1
         finally:
             await pool.close()
     finally:

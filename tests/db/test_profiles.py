@@ -398,6 +398,9 @@ async def test_migrations_apply_once(pool: asyncpg.Pool) -> None:
         (["NG"], [None], [30], [0.9], [0.5]),
         ([None], ["female"], [30], [0.9], [0.5]),
         (["NG"], ["female"], [None], [0.9], [0.5]),
+        # A probability outside 0..1: no histogram bucket holds it.
+        (["NG"], ["female"], [30], [1.5], [0.5]),
+        (["NG"], ["female"], [30], [0.9], [-0.25]),
     ],
 )
 async def test_apply_refuses_arrays_that_are_not_whole_rows(

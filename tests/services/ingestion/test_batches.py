@@ -3,6 +3,7 @@
 import codecs
 from collections import Counter
 from pathlib import Path
+from uuid import UUID
 
 import pytest
 from hypothesis import HealthCheck, given, settings
@@ -72,9 +73,14 @@ def test_each_batch_is_staged_in_name_key_order(tmp_path: Path) -> None:
     names = ["zoë", "Ada", "ÉMILE", "bola", "Zack", "Ñandú", "ada b", "Émile A"]
     data = HEADER_LINE + "".join(f"{name},f,3,NG\n" for name in names).encode()
     [batch] = parse_all(write(tmp_path, data))
-    keys = [line.split("\t")[1] for line in batch.copy_data.decode().splitlines()]
+    fields = [line.split("\t") for line in batch.copy_data.decode().splitlines()]
+    keys = [row[1] for row in fields]
     assert keys == sorted(keys, key=lambda key: key.encode())  # byte order: collation "C"
     assert len(keys) == len(names)
+    # Each row carries its id (db/ingestion.py STAGING_COLUMNS: ..., id, line), a UUIDv7.
+    ids = [UUID(hex=row[-2]) for row in fields]
+    assert {value.version for value in ids} == {7}
+    assert len(set(ids)) == len(ids)
 
 
 @pytest.mark.parametrize("max_rows", [1, 1000])
