@@ -1,7 +1,7 @@
 """Tells background ingestion when this process serves reads of the profiles.
 
-services/ingestion/pacing.py paces ingestion by how much slower these reads get while a batch
-is written than when none is. Only reads of the profiles count: a client that polls its own
+services/ingestion/pacing.py paces ingestion by how much slower these reads get while a job
+runs than without one. Only reads of the profiles count: a client that polls its own
 job's progress, an interview query or an upload costs the profiles nothing, and counting them
 made a followed job take twice as long (a poll five times a second kept ingestion in its slow
 mode for the whole file).

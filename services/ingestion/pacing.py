@@ -7,14 +7,24 @@ inserted rows made page queries 2.5x slower on 2 cores with no CPU load at all).
 does depends on the machine and the data: at 10M profiles, query p95 stayed 12-15 ms with or
 without ingestion, and slowing down whenever a request arrived gave up throughput for nothing.
 
-So the process keeps two samples of its profile reads (graph/extensions/query_load.py reports
-each one): those during which no batch was being written (the idle level) and those that
-overlapped a write (what ingestion costs them). After each batch the job's `Pacer` compares the
-p95 of the recent overlapped reads with the idle p95: above `SLOWDOWN_LIMIT`, batches halve
-(down to `MIN_BATCH_ROWS`) and the writer rests so that writing takes a smaller share of the
-time (down to `MIN_WRITE_SHARE`); below it, they grow back to full speed. Without profile reads
-in the last `QUIET_SECONDS` ingestion runs at full speed; with reads but no idle level yet, it
-starts as it used to (`BUSY_BATCH_ROWS`, half the time writing), and its rests give the level.
+So the process keeps samples of its profile reads (graph/extensions/query_load.py reports
+each one), by when they were served: while no ingestion job ran here (without a job), while a
+job ran but none of its batches was being written (in the writer's rests), and overlapping a
+write. After each batch the job's `Pacer` measures what the job costs reads:
+
+- with reads without a job from the last `FRESH_IDLE_SECONDS`: the p95 of all recent reads
+  during the job (writes and rests: the parse process, a write's after-effects and the answers
+  its commit takes out of the cache slow those in the rests too) against theirs. Reads in
+  the rests alone looked like the idle level while the bench measured p95 2.2-2.6x of it;
+- otherwise (a long job, or reads that began with it): the p95 of the recent reads that
+  overlapped a write against the p95 of those in the rests.
+
+Above `SLOWDOWN_LIMIT`, batches halve (down to `MIN_BATCH_ROWS`) and the writer rests so that
+writing takes a smaller share of the time (down to `MIN_WRITE_SHARE`, so a job under any read
+load, hostile or not, still moves at a fifth of its speed at least); below it, they grow back
+to full speed. Without profile reads in the last `QUIET_SECONDS` ingestion runs at full speed;
+with reads but no level yet, it starts at `BUSY_BATCH_ROWS` with half the time writing, and its
+rests give a level.
 Only reads of the profiles are reported: uploads, interview queries and a client following its
 job (by polling or subscription) never slow ingestion. Each process knows only the requests it
 serves itself.
@@ -34,6 +44,9 @@ QUIET_SECONDS: Final = 1.0
 RECENT_SECONDS: Final = 3.0
 MIN_SAMPLES: Final = 5
 IDLE_SAMPLES: Final = 200
+# Reads without a job older than this no longer stand for the idle level (the load may have
+# changed); the reads in the writer's rests stand in for it.
+FRESH_IDLE_SECONDS: Final = 600.0
 # Overlapped p95 above this multiple of the idle p95 makes ingestion back off. Below the 2x
 # the issue allows, so that one batch of over-shoot stays inside it.
 SLOWDOWN_LIMIT: Final = 1.5
@@ -52,11 +65,13 @@ class ReadTicket:
     started: float
     writes_started: int
     writing: bool
+    jobs_started: int
+    ingesting: bool
 
 
 class QueryActivity:
-    """This process's profile reads (the API layer reports each one) and batch writes (the
-    ingestion runner reports each one)."""
+    """This process's profile reads (the API layer reports each one), its ingestion jobs and
+    their batch writes (the ingestion runner reports both)."""
 
     def __init__(self, clock: Callable[[], float] = time.monotonic) -> None:
         self._clock = clock
@@ -64,22 +79,40 @@ class QueryActivity:
         self._last = -math.inf
         self._writing = 0
         self._writes_started = 0
-        self._idle: deque[float] = deque(maxlen=IDLE_SAMPLES)
+        self._ingesting = 0
+        self._jobs_started = 0
+        # (finished at, latency) of reads without a job, in the writer's rests, over a write.
+        self._without_job: deque[tuple[float, float]] = deque(maxlen=IDLE_SAMPLES)
+        self._resting: deque[tuple[float, float]] = deque(maxlen=IDLE_SAMPLES)
         self._overlapped: deque[tuple[float, float]] = deque(maxlen=IDLE_SAMPLES)
 
     def started(self) -> ReadTicket:
         self._in_flight += 1
         now = self._last = self._clock()
-        return ReadTicket(now, self._writes_started, self._writing > 0)
+        return ReadTicket(
+            now, self._writes_started, self._writing > 0, self._jobs_started, self._ingesting > 0
+        )
 
     def finished(self, ticket: ReadTicket) -> None:
         self._in_flight -= 1
         now = self._last = self._clock()
-        latency = now - ticket.started
+        sample = (now, now - ticket.started)
         if ticket.writing or self._writing or self._writes_started != ticket.writes_started:
-            self._overlapped.append((now, latency))
+            self._overlapped.append(sample)
+        elif ticket.ingesting or self._ingesting or self._jobs_started != ticket.jobs_started:
+            self._resting.append(sample)
         else:
-            self._idle.append(latency)
+            self._without_job.append(sample)
+
+    @contextmanager
+    def ingesting(self) -> Iterator[None]:
+        """Around one job's run: reads served meanwhile are what the job costs them."""
+        self._ingesting += 1
+        self._jobs_started += 1
+        try:
+            yield
+        finally:
+            self._ingesting -= 1
 
     @contextmanager
     def writing(self) -> Iterator[None]:
@@ -96,16 +129,28 @@ class QueryActivity:
         return self._in_flight > 0 or self._clock() - self._last < QUIET_SECONDS
 
     def slowdown(self) -> float | None:
-        """Recent overlapped p95 / idle p95; None without enough of either."""
-        since = self._clock() - RECENT_SECONDS
-        recent = [latency for at, latency in self._overlapped if at >= since]
-        if len(recent) < MIN_SAMPLES or len(self._idle) < MIN_SAMPLES:
+        """Recent reads' p95 over the idle level's p95 (see the module's docstring); None
+        without enough of either."""
+        now = self._clock()
+        since = now - RECENT_SECONDS
+        without_job = [
+            latency for at, latency in self._without_job if at >= now - FRESH_IDLE_SECONDS
+        ]
+        slowed: list[deque[tuple[float, float]]]
+        if len(without_job) >= MIN_SAMPLES:
+            level, slowed = without_job, [self._overlapped, self._resting]
+        else:
+            level, slowed = [latency for _, latency in self._resting], [self._overlapped]
+        recent = [latency for sample in slowed for at, latency in sample if at >= since]
+        if len(recent) < MIN_SAMPLES or len(level) < MIN_SAMPLES:
             return None
-        idle = _p95(list(self._idle))
+        idle = _p95(level)
         return _p95(recent) / idle if idle > 0 else None
 
     def knows_idle_level(self) -> bool:
-        return len(self._idle) >= MIN_SAMPLES
+        fresh = self._clock() - FRESH_IDLE_SECONDS
+        recent_without_job = sum(1 for at, _ in self._without_job if at >= fresh)
+        return recent_without_job >= MIN_SAMPLES or len(self._resting) >= MIN_SAMPLES
 
 
 def _p95(values: list[float]) -> float:

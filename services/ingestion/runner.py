@@ -336,7 +336,8 @@ class _JobRun:
         if not self._path.exists() and not await self._restore():
             return False
         async with self._parsers.borrow() as parser:
-            return await self._run(parser)
+            with self._activity.ingesting():
+                return await self._run(parser)
 
     async def _restore(self) -> bool:
         """Fetch the upload from the database into this host's spool (submitted elsewhere)."""

@@ -3,6 +3,7 @@
 from services.ingestion.pacing import (
     BUSY_BATCH_ROWS,
     BUSY_WRITE_SHARE,
+    FRESH_IDLE_SECONDS,
     MAX_REST_SECONDS,
     MIN_BATCH_ROWS,
     QUIET_SECONDS,
@@ -128,3 +129,40 @@ def test_a_write_that_waited_long_buys_no_rest_longer_than_the_cap() -> None:
         read_during_write(activity, clock, 0.050)
     assert pacer.rest_after(0.1) > 0
     assert pacer.rest_after(60.0) == MAX_REST_SECONDS
+
+
+def test_reads_in_the_writers_rests_count_against_recent_reads_without_a_job() -> None:
+    """The parse process, a write's after-effects and the answers its commit takes out of the
+    cache slow reads between writes too: against reads served without a job, they count."""
+    clock = Clock()
+    activity = QueryActivity(clock)
+    pacer = Pacer(activity)
+    for _ in range(20):
+        read(activity, clock, 0.010)
+    with activity.ingesting():
+        for _ in range(10):
+            read(activity, clock, 0.030)  # in a rest: no write overlaps them
+        slowdown = activity.slowdown()
+        assert slowdown is not None
+        assert abs(slowdown - 3.0) < 1e-9
+        assert pacer.rest_after(1.0) > 0
+        assert pacer.batch_rows(50_000) < 50_000
+
+
+def test_without_fresh_reads_without_a_job_writes_are_measured_against_the_rests() -> None:
+    clock = Clock()
+    activity = QueryActivity(clock)
+    for _ in range(20):
+        read(activity, clock, 0.001)  # long before: the load may have changed since
+    clock.now += FRESH_IDLE_SECONDS
+    with activity.ingesting():
+        for _ in range(10):
+            read_during_write(activity, clock, 0.020)
+        assert not activity.knows_idle_level()
+        assert activity.slowdown() is None
+        for _ in range(10):
+            read(activity, clock, 0.010)  # served while the writer rests
+        assert activity.knows_idle_level()
+        slowdown = activity.slowdown()
+        assert slowdown is not None
+        assert abs(slowdown - 2.0) < 1e-9
