@@ -1,5 +1,5 @@
-"""Ingestion yields to queries by what they suffer: the recent latency of profile reads that
-overlapped a batch write, against the latency of those that did not.
+"""Ingestion yields to queries by what they suffer: the recent latency of profile reads served
+while a job runs, against the latency of reads served without one.
 
 A batch write can slow the reads that run beside it: it takes CPU, and its not yet committed
 rows are stepped over by index scans of the newest profiles (an open transaction holding 50k
@@ -20,14 +20,15 @@ write. After each batch the job's `Pacer` measures what the job costs reads:
   overlapped a write against the p95 of those in the rests.
 
 Above `SLOWDOWN_LIMIT`, batches halve (down to `MIN_BATCH_ROWS`) and the writer rests so that
-writing takes a smaller share of the time (down to `MIN_WRITE_SHARE`, so a job under any read
-load, hostile or not, still moves at a fifth of its speed at least); below it, they grow back
-to full speed. Without profile reads in the last `QUIET_SECONDS` ingestion runs at full speed;
-with reads but no level yet, it starts at `BUSY_BATCH_ROWS` with half the time writing, and its
-rests give a level.
-Only reads of the profiles are reported: uploads, interview queries and a client following its
-job (by polling or subscription) never slow ingestion. Each process knows only the requests it
-serves itself.
+writing takes a smaller share of the time (down to `MIN_WRITE_SHARE`: under any read load,
+hostile or not, a job writes a fifth of the time at least, in batches of `MIN_BATCH_ROWS`);
+below it, they grow back to full speed. The reads decide: a reader can hold a job at that
+floor, or hide others' slow reads among many fast ones of its own; the floor bounds the first.
+Without profile reads in the last `QUIET_SECONDS` ingestion runs at full speed; with reads but
+no level yet, it starts at `BUSY_BATCH_ROWS` with half the time writing, and its rests give a
+level. Only reads of the profiles are reported: uploads, interview queries and a client
+following its job (by polling or subscription) never slow ingestion. Each process knows only
+the requests it serves itself.
 """
 
 import math
@@ -40,15 +41,16 @@ from typing import Final
 
 # Reads within this long make ingestion watch its effect on them; without any, full speed.
 QUIET_SECONDS: Final = 1.0
-# Overlapped reads finished within this long are "recent"; fewer than MIN_SAMPLES: no verdict.
+# Reads during a job finished within this long are "recent"; fewer than MIN_SAMPLES: no
+# verdict.
 RECENT_SECONDS: Final = 3.0
 MIN_SAMPLES: Final = 5
 IDLE_SAMPLES: Final = 200
-# Reads without a job older than this no longer stand for the idle level (the load may have
-# changed); the reads in the writer's rests stand in for it.
+# Reads older than this no longer stand for the idle level (the load may have changed): reads
+# without a job, else reads in a writer's rests, from within this long.
 FRESH_IDLE_SECONDS: Final = 600.0
-# Overlapped p95 above this multiple of the idle p95 makes ingestion back off. Below the 2x
-# the issue allows, so that one batch of over-shoot stays inside it.
+# A slowdown (recent p95 over the idle level's p95) above this makes ingestion back off. Below
+# the 2x docs/ingestion.md aims at, so that one batch of over-shoot stays inside it.
 SLOWDOWN_LIMIT: Final = 1.5
 # Where pacing starts while reads are served and no idle level is known.
 BUSY_BATCH_ROWS: Final = 5_000
@@ -132,15 +134,14 @@ class QueryActivity:
         """Recent reads' p95 over the idle level's p95 (see the module's docstring); None
         without enough of either."""
         now = self._clock()
-        since = now - RECENT_SECONDS
-        without_job = [
-            latency for at, latency in self._without_job if at >= now - FRESH_IDLE_SECONDS
-        ]
+        since, fresh = now - RECENT_SECONDS, now - FRESH_IDLE_SECONDS
+        without_job = [latency for at, latency in self._without_job if at >= fresh]
         slowed: list[deque[tuple[float, float]]]
         if len(without_job) >= MIN_SAMPLES:
             level, slowed = without_job, [self._overlapped, self._resting]
         else:
-            level, slowed = [latency for _, latency in self._resting], [self._overlapped]
+            level = [latency for at, latency in self._resting if at >= fresh]
+            slowed = [self._overlapped]
         recent = [latency for sample in slowed for at, latency in sample if at >= since]
         if len(recent) < MIN_SAMPLES or len(level) < MIN_SAMPLES:
             return None
@@ -149,8 +150,10 @@ class QueryActivity:
 
     def knows_idle_level(self) -> bool:
         fresh = self._clock() - FRESH_IDLE_SECONDS
-        recent_without_job = sum(1 for at, _ in self._without_job if at >= fresh)
-        return recent_without_job >= MIN_SAMPLES or len(self._resting) >= MIN_SAMPLES
+        return any(
+            sum(1 for at, _ in sample if at >= fresh) >= MIN_SAMPLES
+            for sample in (self._without_job, self._resting)
+        )
 
 
 def _p95(values: list[float]) -> float:

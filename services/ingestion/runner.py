@@ -333,10 +333,10 @@ class _JobRun:
     async def run(self) -> bool:
         """Run to the end: True once COMPLETED; False if it FAILED for want of a usable file
         (stored nowhere, no required header)."""
-        if not self._path.exists() and not await self._restore():
-            return False
-        async with self._parsers.borrow() as parser:
-            with self._activity.ingesting():
+        with self._activity.ingesting():  # restoring the upload loads the database too
+            if not self._path.exists() and not await self._restore():
+                return False
+            async with self._parsers.borrow() as parser:
                 return await self._run(parser)
 
     async def _restore(self) -> bool:

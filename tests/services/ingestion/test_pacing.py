@@ -161,8 +161,11 @@ def test_without_fresh_reads_without_a_job_writes_are_measured_against_the_rests
         assert not activity.knows_idle_level()
         assert activity.slowdown() is None
         for _ in range(10):
-            read(activity, clock, 0.010)  # served while the writer rests
+            read(activity, clock, 0.030)  # served while the writer rests, slower still
         assert activity.knows_idle_level()
+        # Only the reads over a write count as slowed here: 0.020 against the rests' 0.030.
         slowdown = activity.slowdown()
         assert slowdown is not None
-        assert abs(slowdown - 2.0) < 1e-9
+        assert abs(slowdown - 2 / 3) < 1e-9
+        clock.now += FRESH_IDLE_SECONDS + 1  # the rests' level grows old too
+        assert not activity.knows_idle_level()
