@@ -50,11 +50,13 @@ _DISTRIBUTE_PROFILES: Final = (
     "select truncate_local_data_after_distributing_table('profiles')",
 )
 _MAKE_REFERENCE: Final = "select create_reference_table($1::regclass)"
-# Tables a later migration added to REFERENCE_TABLES on a database laid out before it.
+# Tables of REFERENCE_TABLES that exist and are not reference tables yet: a later migration
+# added them on a database laid out before it (or an earlier one has not made them yet).
 _NOT_YET_REFERENCE: Final = """
 select name
   from unnest($1::text[]) with ordinality as t(name, position)
- where not exists (select 1 from pg_dist_partition where logicalrelid = t.name::regclass)
+ where to_regclass(t.name) is not null
+   and not exists (select 1 from pg_dist_partition where logicalrelid = to_regclass(t.name))
  order by position
 """
 _TRUNCATE_LOCAL: Final = "select truncate_local_data_after_distributing_table($1::regclass)"
@@ -80,12 +82,10 @@ async def lay_out(conn: Connection) -> bool:
     if not state["coordinator"] or state["workers"] == 0:
         return False
     async with conn.transaction():
-        if state["laid_out"]:
-            tables = [r["name"] for r in await conn.fetch(_NOT_YET_REFERENCE, REFERENCE_TABLES)]
-        else:
-            tables = list(REFERENCE_TABLES)
+        if not state["laid_out"]:
             for statement in _DISTRIBUTE_PROFILES:
                 await conn.execute(statement)
+        tables = [r["name"] for r in await conn.fetch(_NOT_YET_REFERENCE, REFERENCE_TABLES)]
         for table in tables:
             await conn.execute(_MAKE_REFERENCE, table)
             await conn.execute(_TRUNCATE_LOCAL, table)

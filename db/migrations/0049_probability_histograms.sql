@@ -1,5 +1,6 @@
--- The probability histograms become one row per key holding all 102 bucket counts, and the
--- rollups that take an update per written batch leave room for it on their pages.
+-- The probability histograms become one row per key holding all 102 bucket counts, with room
+-- on their pages for the update each written batch makes (0050 does the same for
+-- profile_counts).
 --
 -- 0007's profile_probability_counts (kind, bucket, gender, age) and 0046's
 -- profile_country_probability_counts (kind, country, gender, age group, bucket) held a row per
@@ -36,18 +37,27 @@ create table profile_country_probability_histograms (
     primary key (kind, country_id, gender, age_group_start)
 ) with (fillfactor = 50);
 
-alter table profile_counts set (fillfactor = 50);
-
 lock table profile_probability_counts, profile_country_probability_counts in exclusive mode;
+
+-- Each key's buckets gathered into this session's temporary tables first: on Citus the old
+-- tables are reference tables, and the arrays are then built from local rows alone.
+create temporary table old_probability_keys on commit drop as
+select kind, gender, age, array_agg(bucket) as buckets, array_agg(count) as counts
+  from profile_probability_counts
+ group by 1, 2, 3;
+
+create temporary table old_country_probability_keys on commit drop as
+select kind, country_id, gender, age_group_start,
+       array_agg(bucket) as buckets, array_agg(count) as counts
+  from profile_country_probability_counts
+ group by 1, 2, 3, 4;
 
 insert into profile_probability_histograms (kind, gender, age, counts)
 select kind, gender, age,
        (select array_agg(coalesce(c.count, 0) order by b)
           from generate_series(-1, 100) as b
           left join unnest(k.buckets, k.counts) as c(bucket, count) on c.bucket = b)
-  from (select kind, gender, age, array_agg(bucket) as buckets, array_agg(count) as counts
-          from profile_probability_counts
-         group by 1, 2, 3) k;
+  from old_probability_keys k;
 
 insert into profile_country_probability_histograms
        (kind, country_id, gender, age_group_start, counts)
@@ -55,17 +65,17 @@ select kind, country_id, gender, age_group_start,
        (select array_agg(coalesce(c.count, 0) order by b)
           from generate_series(-1, 100) as b
           left join unnest(k.buckets, k.counts) as c(bucket, count) on c.bucket = b)
-  from (select kind, country_id, gender, age_group_start,
-               array_agg(bucket) as buckets, array_agg(count) as counts
-          from profile_country_probability_counts
-         group by 1, 2, 3, 4) k;
+  from old_country_probability_keys k;
 
 drop table profile_probability_counts;
 drop table profile_country_probability_counts;
 
--- As 0048's, with the histograms by key. Each rollup's rows are changed in key order: missing
--- keys inserted in key order, then the keys locked in key order, then updated, so two writers
--- never wait for each other in opposite directions.
+-- As 0048's, with the histograms by key. The counts are changed as 0048 changes them (in key
+-- order). The histograms are changed by one writer at a time: a transaction-level advisory lock
+-- (held to commit) comes first, then missing keys are inserted and every key's array updated.
+-- Locking the keys in order with SELECT ... FOR UPDATE instead deadlocked on Citus, where
+-- a modification of a reference table also holds a lock on its shard until commit. Every batch
+-- touches most histogram rows anyway, so concurrent writers waited for each other already.
 create or replace function profile_rollups_apply(
     sign                  integer,
     country_ids           char(2)[],
@@ -168,26 +178,24 @@ begin
          where (t.gender, t.age) = (d.gender, d.age);
     end if;
 
+    -- Any fixed number (db/migrations.py holds 7311964021): one histogram writer at a time.
+    perform pg_advisory_xact_lock(7311964022);
+
     -- Histogram by (kind, gender, age).
-    select array_agg(kind order by kind, gender, age),
-           array_agg(gender order by kind, gender, age),
-           array_agg(age order by kind, gender, age)
-      into key_kinds, key_genders, key_ages
-      from (select distinct 'g'::char(1) as kind, gender, age from unnest(genders, ages) as f(gender, age)
-            union all
-            select distinct 'c'::char(1), gender, age from unnest(genders, ages) as f(gender, age)) k;
     if sign > 0 then
+        select array_agg(kind order by kind, gender, age),
+               array_agg(gender order by kind, gender, age),
+               array_agg(age order by kind, gender, age)
+          into key_kinds, key_genders, key_ages
+          from (select distinct 'g'::char(1) as kind, gender, age from unnest(genders, ages) as f(gender, age)
+                union all
+                select distinct 'c'::char(1), gender, age from unnest(genders, ages) as f(gender, age)) k;
         insert into profile_probability_histograms (kind, gender, age, counts)
         select kind, gender, age, array_fill(0::bigint, array[102])
           from unnest(key_kinds, key_genders, key_ages) as k(kind, gender, age)
          order by 1, 2, 3
             on conflict (kind, gender, age) do nothing;
     end if;
-    perform 1
-       from profile_probability_histograms h
-      where (h.kind, h.gender, h.age) in (select * from unnest(key_kinds, key_genders, key_ages))
-      order by h.kind, h.gender, h.age
-        for update;
     update profile_probability_histograms h
        set counts = (select array_agg(u.count + coalesce(c.change, 0) order by u.at)
                        from unnest(h.counts) with ordinality as u(count, at)
@@ -206,18 +214,18 @@ begin
      where (h.kind, h.gender, h.age) = (d.kind, d.gender, d.age);
 
     -- Histogram by (kind, country, gender, age group).
-    select array_agg(kind order by kind, country_id, gender, group_start),
-           array_agg(country_id order by kind, country_id, gender, group_start),
-           array_agg(gender order by kind, country_id, gender, group_start),
-           array_agg(group_start order by kind, country_id, gender, group_start)
-      into key_kinds, key_countries, key_genders, key_ages
-      from (select distinct 'g'::char(1) as kind, country_id, gender, group_start
-              from unnest(country_ids, genders, group_starts) as f(country_id, gender, group_start)
-            union all
-            select distinct 'c'::char(1), country_id, gender, group_start
-              from unnest(country_ids, genders, group_starts)
-                   as f(country_id, gender, group_start)) k;
     if sign > 0 then
+        select array_agg(kind order by kind, country_id, gender, group_start),
+               array_agg(country_id order by kind, country_id, gender, group_start),
+               array_agg(gender order by kind, country_id, gender, group_start),
+               array_agg(group_start order by kind, country_id, gender, group_start)
+          into key_kinds, key_countries, key_genders, key_ages
+          from (select distinct 'g'::char(1) as kind, country_id, gender, group_start
+                  from unnest(country_ids, genders, group_starts) as f(country_id, gender, group_start)
+                union all
+                select distinct 'c'::char(1), country_id, gender, group_start
+                  from unnest(country_ids, genders, group_starts)
+                       as f(country_id, gender, group_start)) k;
         insert into profile_country_probability_histograms
                (kind, country_id, gender, age_group_start, counts)
         select kind, country_id, gender, group_start, array_fill(0::bigint, array[102])
@@ -226,12 +234,6 @@ begin
          order by 1, 2, 3, 4
             on conflict (kind, country_id, gender, age_group_start) do nothing;
     end if;
-    perform 1
-       from profile_country_probability_histograms h
-      where (h.kind, h.country_id, h.gender, h.age_group_start) in
-            (select * from unnest(key_kinds, key_countries, key_genders, key_ages))
-      order by h.kind, h.country_id, h.gender, h.age_group_start
-        for update;
     update profile_country_probability_histograms h
        set counts = (select array_agg(u.count + coalesce(c.change, 0) order by u.at)
                        from unnest(h.counts) with ordinality as u(count, at)
@@ -258,10 +260,19 @@ begin
 end
 $$;
 
+-- The histograms are counted from profiles into arrays first, then built from those alone: on
+-- Citus an INSERT into a reference table whose SELECT reads the distributed profiles through a
+-- subquery like the one that builds each key's array crashed the coordinator (Citus 13.0).
 create or replace function profile_rollups_rebuild() returns bigint
 language plpgsql as $$
 declare
-    counted bigint;
+    counted     bigint;
+    f_kinds     char(1)[];
+    f_countries char(2)[];
+    f_genders   text[];
+    f_ages      smallint[];
+    f_buckets   smallint[];
+    f_counts    bigint[];
 begin
     lock table profiles in share row exclusive mode;
     delete from profile_counts;
@@ -279,22 +290,40 @@ begin
       from profile_counts
      group by 1, 2;
 
+    select array_agg(kind), array_agg(gender), array_agg(age), array_agg(bucket),
+           array_agg(count)
+      into f_kinds, f_genders, f_ages, f_buckets, f_counts
+      from (select kind, gender, age, bucket, count(*) as count
+              from (select 'g'::char(1) as kind, gender, age,
+                           probability_bucket(gender_probability) as bucket
+                      from profiles
+                    union all
+                    select 'c'::char(1), gender, age, probability_bucket(country_probability)
+                      from profiles) facts
+             group by 1, 2, 3, 4) b;
     insert into profile_probability_histograms (kind, gender, age, counts)
     select kind, gender, age,
            (select array_agg(coalesce(c.count, 0) order by b)
               from generate_series(-1, 100) as b
               left join unnest(k.buckets, k.counts) as c(bucket, count) on c.bucket = b)
       from (select kind, gender, age, array_agg(bucket) as buckets, array_agg(count) as counts
-              from (select kind, gender, age, bucket, count(*) as count
-                      from (select 'g' as kind, gender, age,
-                                   probability_bucket(gender_probability) as bucket
-                              from profiles
-                            union all
-                            select 'c', gender, age, probability_bucket(country_probability)
-                              from profiles) facts
-                     group by 1, 2, 3, 4) b
+              from unnest(f_kinds, f_genders, f_ages, f_buckets, f_counts)
+                   as f(kind, gender, age, bucket, count)
              group by 1, 2, 3) k;
 
+    select array_agg(kind), array_agg(country_id), array_agg(gender), array_agg(group_start),
+           array_agg(bucket), array_agg(count)
+      into f_kinds, f_countries, f_genders, f_ages, f_buckets, f_counts
+      from (select kind, country_id, gender, age_group_start(age) as group_start, bucket,
+                   count(*) as count
+              from (select 'g'::char(1) as kind, country_id, gender, age,
+                           probability_bucket(gender_probability) as bucket
+                      from profiles
+                    union all
+                    select 'c'::char(1), country_id, gender, age,
+                           probability_bucket(country_probability)
+                      from profiles) facts
+             group by 1, 2, 3, 4, 5) b;
     insert into profile_country_probability_histograms
            (kind, country_id, gender, age_group_start, counts)
     select kind, country_id, gender, group_start,
@@ -303,16 +332,8 @@ begin
               left join unnest(k.buckets, k.counts) as c(bucket, count) on c.bucket = b)
       from (select kind, country_id, gender, group_start,
                    array_agg(bucket) as buckets, array_agg(count) as counts
-              from (select kind, country_id, gender, age_group_start(age) as group_start,
-                           bucket, count(*) as count
-                      from (select 'g' as kind, country_id, gender, age,
-                                   probability_bucket(gender_probability) as bucket
-                              from profiles
-                            union all
-                            select 'c', country_id, gender, age,
-                                   probability_bucket(country_probability)
-                              from profiles) facts
-                     group by 1, 2, 3, 4, 5) b
+              from unnest(f_kinds, f_countries, f_genders, f_ages, f_buckets, f_counts)
+                   as f(kind, country_id, gender, group_start, bucket, count)
              group by 1, 2, 3, 4) k;
 
     select coalesce(sum(count), 0) into counted from profile_totals;

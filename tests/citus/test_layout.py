@@ -150,6 +150,12 @@ async def test_a_cluster_laid_out_before_the_array_histograms_migrates_with_its_
             async with pool.acquire() as conn:
                 await apply_migrations(conn, earlier)
                 assert await citus.is_distributed(conn)
+                # As the layout of that time did: its histograms were reference tables.
+                for table in ("profile_probability_counts", "profile_country_probability_counts"):
+                    await conn.execute("select create_reference_table($1::regclass)", table)
+                    await conn.execute(
+                        "select truncate_local_data_after_distributing_table($1::regclass)", table
+                    )
             seeded = await seed_demo_profiles(pool)
             threshold = profiles_db.ProfileFilterValues("female", "NG", 0, 150, 0.5)
             async with pool.acquire() as conn:
@@ -157,7 +163,10 @@ async def test_a_cluster_laid_out_before_the_array_histograms_migrates_with_its_
                     "select count(*) from profiles"
                     " where gender = 'female' and country_id = 'NG' and gender_probability >= 0.5"
                 )
-                assert await apply_migrations(conn) == ["0049_probability_histograms"]
+                assert await apply_migrations(conn) == [
+                    "0049_probability_histograms",
+                    "0050_profile_counts_fillfactor",
+                ]
                 kinds = {
                     row["table_name"]: row["citus_table_type"]
                     for row in await conn.fetch(
