@@ -37,11 +37,18 @@ REFERENCE_TABLES: Final = (
     "profile_probability_histograms",
     "profile_country_probability_histograms",
 )
+# Functions that statements over profiles and the rollups call: the shards and the reference
+# tables' copies run them on the workers (a database migrated before Citus came has them on the
+# coordinator only; one created later is sent to the workers by Citus itself).
+_DISTRIBUTE_FUNCTIONS: Final = """
+select create_distributed_function(to_regprocedure(f))
+  from unnest(array['probability_bucket(double precision)',
+                    'age_group_start(smallint)',
+                    'histogram_add(bigint[], smallint[], bigint[])']) as f
+ where to_regprocedure(f) is not null
+"""
 _DISTRIBUTE_PROFILES: Final = (
-    # Functions that statements over profiles call: the shards run them on the workers (a
-    # database migrated before Citus came has them on the coordinator only).
-    "select create_distributed_function('probability_bucket(double precision)')",
-    "select create_distributed_function('age_group_start(smallint)')",
+    _DISTRIBUTE_FUNCTIONS,
     "alter table profiles drop constraint profiles_pkey",
     "alter table profiles add primary key (name_key, id)",
     "create index profiles_id_idx on profiles (id)",

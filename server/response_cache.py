@@ -73,6 +73,8 @@ class _Known:
     reach: Reach
     name: str | None
     prepared: PreparedOperation | None = None
+    # Its execution read the profiles: answers from the cache count as profile reads too.
+    reads_profiles: bool = False
 
 
 @dataclass(frozen=True, slots=True)
@@ -181,6 +183,7 @@ class ResponseCache:
         self._known: OrderedDict[tuple[str, str | None], _Known] = OrderedDict()
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        arrived = time.monotonic()
         if scope["type"] != "http" or scope["method"] not in ("GET", "POST"):
             await self.app(scope, receive, send)
             return
@@ -216,7 +219,13 @@ class ResponseCache:
                     # Counted only when answered here: a miss is counted by the view it goes to.
                     if stored is not None and await _admitted(scope, caller.principal):
                         self._touch(request.operation)
-                        await _send(send, stored, media_type, headers, scope["method"])
+                        # A cached answer is a profile read too: the reads whose answers a
+                        # batch's commit takes out of the cache are what ingestion weighs.
+                        activity = getattr(scope["app"].state, "activity", None)
+                        with profile_reads(
+                            activity if known.reads_profiles else None, arrived=arrived
+                        ):
+                            await _send(send, stored, media_type, headers, scope["method"])
                         seconds = time.perf_counter() - started
                         finish_operation(
                             request_record(scope),
@@ -229,11 +238,13 @@ class ResponseCache:
                         return
             if known.prepared is not None and not request.registers:
                 answered = await self._answer_prepared(
-                    scope, receive, send, request, known, version, headers, media_type
+                    scope, receive, send, request, known, version, headers, media_type, arrived
                 )
                 if answered:
                     return
-        await self._execute(scope, receive, send, request, version, headers, learning=known is None)
+        await self._execute(
+            scope, receive, send, request, version, headers, learning=known is None, arrived=arrived
+        )
 
     async def _answer_prepared(
         self,
@@ -245,13 +256,14 @@ class ResponseCache:
         version: str | None,
         headers: Headers,
         media_type: str,
+        arrived: float,
     ) -> bool:
         """Answer with the operation's plan, without Strawberry's view or graphql-core's
         executor; False (nothing sent) sends the request down the ordinary path, which answers
         whatever departs from the plain case (graph/extensions/prepared.py)."""
         assert known.prepared is not None
         started = time.perf_counter()
-        slot = ResponseSlot()
+        slot = ResponseSlot(arrived=arrived)
         scope[SLOT_KEY] = slot
         context = await self.context_for(Request(scope, receive), Response())
         try:
@@ -259,7 +271,8 @@ class ResponseCache:
         except RateLimited:
             return False  # the view answers the 429 with the verdict kept on the record
         with tracing.span("graphql.operation") as span:
-            with profile_reads(context.query_load if known.prepared.reads_profiles else None):
+            reads = known.prepared.reads_profiles
+            with profile_reads(context.query_load if reads else None, arrived=arrived):
                 try:
                     data = await known.prepared.execute(context, request.values)
                 except Unprepared:
@@ -300,10 +313,11 @@ class ResponseCache:
         headers: Headers,
         *,
         learning: bool,
+        arrived: float,
     ) -> None:
         """Run the view; learn the operation, keep its answer when it may be stored, and tag it
         for revalidation."""
-        slot = ResponseSlot(learning=learning)
+        slot = ResponseSlot(learning=learning, arrived=arrived)
         scope[SLOT_KEY] = slot
         start: Message | None = None
         chunks: list[bytes] = []
@@ -342,7 +356,10 @@ class ResponseCache:
         name = slot.operation_name
         remembered = name is None or len(name) <= MAX_OPERATION_NAME
         if remembered and (slot.learning or request.operation not in self._known):
-            self._remember(request.operation, _Known(reach, name, slot.prepared))
+            reads = slot.reads_profiles or (
+                slot.prepared is not None and slot.prepared.reads_profiles
+            )
+            self._remember(request.operation, _Known(reach, name, slot.prepared, reads))
         if self.store is None:
             # Nothing is stored and no answer is tagged: the view's answer as it was.
             await send(start)

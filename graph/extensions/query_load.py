@@ -27,17 +27,23 @@ class ProfileReadLoad(SchemaExtension):
         if activity is None or not root_field_count(execution, PROFILE_READS):
             yield
             return
-        with profile_reads(activity):
+        slot = getattr(execution.context, "response_slot", None)
+        if slot is not None:
+            slot.reads_profiles = True
+        with profile_reads(activity, arrived=slot.arrived if slot is not None else None):
             yield
 
 
 @contextmanager
-def profile_reads(activity: QueryActivity | None) -> Iterator[None]:
-    """Tells ingestion that profiles are being read for the time of the block."""
+def profile_reads(
+    activity: QueryActivity | None, *, arrived: float | None = None
+) -> Iterator[None]:
+    """Tells ingestion that profiles are being read for the time of the block, from `arrived`
+    (time.monotonic() when the request came in) if known."""
     if activity is None:
         yield
         return
-    ticket = activity.started()
+    ticket = activity.started(arrived)
     try:
         yield
     finally:

@@ -1,16 +1,18 @@
 """Ingestion yields to queries by what they suffer: the recent latency of profile reads served
 while a job runs, against the latency of reads served without one.
 
-A batch write can slow the reads that run beside it: it takes CPU, and its not yet committed
-rows are stepped over by index scans of the newest profiles (an open transaction holding 50k
-inserted rows made page queries 2.5x slower on 2 cores with no CPU load at all). Whether it
-does depends on the machine and the data: at 10M profiles, query p95 stayed 12-15 ms with or
-without ingestion, and slowing down whenever a request arrived gave up throughput for nothing.
+A batch write can slow the reads that run beside it: it takes CPU, its not yet committed rows
+are stepped over by index scans of the newest profiles, and its commit takes every stored
+answer out of the response cache (server/response_cache.py), so the next request of each
+cached query is executed again. Whether that matters depends on the machine, the data and the
+reads: at 10M profiles, query p95 stayed 12-15 ms with or without ingestion, and slowing down
+whenever a request arrived gave up throughput for nothing.
 
-So the process keeps samples of its profile reads (graph/extensions/query_load.py reports
-each one), by when they were served: while no ingestion job ran here (without a job), while a
-job ran but none of its batches was being written (in the writer's rests), and overlapping a
-write. After each batch the job's `Pacer` measures what the job costs reads:
+So the process keeps samples of its profile reads, answered from the response cache or
+executed (graph/extensions/query_load.py and the response cache report each one), by when
+they were served: while no ingestion job ran here (without a job), while a job ran but none of
+its batches was being written (in the writer's rests), and overlapping a write. After each
+batch the job's `Pacer` measures what the job costs reads:
 
 - with reads without a job from the last `FRESH_IDLE_SECONDS`: the p95 of all recent reads
   during the job (writes and rests: the parse process, a write's after-effects and the answers
@@ -19,13 +21,16 @@ write. After each batch the job's `Pacer` measures what the job costs reads:
 - otherwise (a long job, or reads that began with it): the p95 of the recent reads that
   overlapped a write against the p95 of those in the rests.
 
-Above `SLOWDOWN_LIMIT`, batches halve (down to `MIN_BATCH_ROWS`) and the writer rests so that
-writing takes a smaller share of the time (down to `MIN_WRITE_SHARE`: under any read load,
-hostile or not, a job writes a fifth of the time at least, in batches of `MIN_BATCH_ROWS`);
-below it, they grow back to full speed. The reads decide: a reader can hold a job at that
-floor, or hide others' slow reads among many fast ones of its own; the floor bounds the first.
-Without profile reads in the last `QUIET_SECONDS` ingestion runs at full speed; with reads but
-no level yet, it starts at `BUSY_BATCH_ROWS` with half the time writing, and its rests give a
+Above `SLOWDOWN_LIMIT` the writer rests after each batch so that writing takes a smaller share
+of the time (down to `MIN_WRITE_SHARE`: under any read load, hostile or not, a job writes a
+fifth of the time at least); below it, the share grows back to all of it. Batches keep their
+size: each commit empties the response cache, so smaller batches meant more of the reads were
+executed again; the pacer that halved them under load took 34 s for a 250,000-row job that
+took 15 s without halving, with the cached reads' p95 3.0x idle against 2.4x
+(docs/ingestion.md, "Where the time goes"). The reads decide: a
+reader can hold a job at that floor, or hide others' slow reads among many fast ones of its
+own; the floor bounds the first. Without profile reads in the last `QUIET_SECONDS` ingestion
+runs at full speed; with reads but no level yet, it writes half the time, and its rests give a
 level. Only reads of the profiles are reported: uploads, interview queries and a client
 following its job (by polling or subscription) never slow ingestion. Each process knows only
 the requests it serves itself.
@@ -53,9 +58,7 @@ FRESH_IDLE_SECONDS: Final = 600.0
 # the 2x docs/ingestion.md aims at, so that one batch of over-shoot stays inside it.
 SLOWDOWN_LIMIT: Final = 1.5
 # Where pacing starts while reads are served and no idle level is known.
-BUSY_BATCH_ROWS: Final = 5_000
 BUSY_WRITE_SHARE: Final = 0.5
-MIN_BATCH_ROWS: Final = 1_000
 MIN_WRITE_SHARE: Final = 0.2
 # The longest rest after one batch: a write's wall time includes waiting for another writer's
 # locks (up to the batch's statement timeout), which must not buy a rest of minutes.
@@ -88,11 +91,17 @@ class QueryActivity:
         self._resting: deque[tuple[float, float]] = deque(maxlen=IDLE_SAMPLES)
         self._overlapped: deque[tuple[float, float]] = deque(maxlen=IDLE_SAMPLES)
 
-    def started(self) -> ReadTicket:
+    def started(self, arrived: float | None = None) -> ReadTicket:
+        """A read begins; `arrived` (this clock's time, by default now) is when its request
+        came in, so that the time it waited to be served counts too."""
         self._in_flight += 1
         now = self._last = self._clock()
         return ReadTicket(
-            now, self._writes_started, self._writing > 0, self._jobs_started, self._ingesting > 0
+            now if arrived is None else min(arrived, now),
+            self._writes_started,
+            self._writing > 0,
+            self._jobs_started,
+            self._ingesting > 0,
         )
 
     def finished(self, ticket: ReadTicket) -> None:
@@ -162,32 +171,24 @@ def _p95(values: list[float]) -> float:
 
 
 class Pacer:
-    """One job's batch size and rests, adjusted after every batch by what reads suffered."""
+    """One job's rests, adjusted after every batch by what reads suffered."""
 
     def __init__(self, activity: QueryActivity) -> None:
         self._activity = activity
-        self._cap: float = math.inf
         self._share = 1.0
-
-    def batch_rows(self, wanted: int) -> int:
-        """Rows for the next batch: `wanted`, or fewer while reads suffer."""
-        return wanted if self._cap >= wanted else max(1, int(self._cap))
 
     def rest_after(self, write_seconds: float) -> float:
         """Adjust to what the last batch did to reads; returns the seconds to rest now."""
         activity = self._activity
         if not activity.busy():
-            self._cap, self._share = math.inf, 1.0
+            self._share = 1.0
             return 0.0
         slowdown = activity.slowdown()
         if slowdown is None:
             if not activity.knows_idle_level():
-                self._cap = min(self._cap, BUSY_BATCH_ROWS)
                 self._share = min(self._share, BUSY_WRITE_SHARE)
         elif slowdown > SLOWDOWN_LIMIT:
-            self._cap = max(MIN_BATCH_ROWS, min(self._cap, BUSY_BATCH_ROWS * 4) / 2)
             self._share = max(MIN_WRITE_SHARE, self._share * 0.7)
         else:
-            self._cap = math.inf if self._cap * 2 > 10**9 else self._cap * 2
             self._share = min(1.0, self._share + 0.1)
         return min(MAX_REST_SECONDS, write_seconds * (1 - self._share) / self._share)

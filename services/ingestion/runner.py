@@ -386,7 +386,7 @@ class _JobRun:
                     # Parse the next batch while this one is written. Sizes double up to
                     # batch_rows: writing a batch takes about as long as parsing twice as many
                     # rows, so the database is kept busy from the start.
-                    size = self._pacer.batch_rows(min(size * 2, self._batch_rows))
+                    size = min(size * 2, self._batch_rows)
                     pending = asyncio.ensure_future(
                         parser.parse_batch(self._request(layout, batch.end, max_rows=size))
                     )

@@ -166,6 +166,7 @@ async def test_a_cluster_laid_out_before_the_array_histograms_migrates_with_its_
                 assert await apply_migrations(conn) == [
                     "0049_probability_histograms",
                     "0050_profile_counts_fillfactor",
+                    "0051_histogram_add",
                 ]
                 kinds = {
                     row["table_name"]: row["citus_table_type"]

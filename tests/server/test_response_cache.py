@@ -20,6 +20,7 @@ from starlette.applications import Starlette
 from db.rollups import written_then_applied
 from server.app import create_app
 from services.auth.tokens import Role
+from services.ingestion.pacing import QueryActivity
 from services.platform import data_version
 from services.platform.ids import uuid7
 from services.platform.settings import Settings
@@ -490,3 +491,26 @@ async def test_a_hash_alone_is_answered_only_while_its_text_is_registered(
         headers={"Authorization": f"Bearer {ANALYST}"},
     )
     assert alone.json()["errors"][0]["extensions"]["code"] == "PERSISTED_QUERY_NOT_FOUND"
+
+
+async def test_a_cached_answer_of_a_profile_read_counts_as_a_profile_read(
+    settings: Settings, pool: asyncpg.Pool, database_dsn: str, sql_log: StatementLog
+) -> None:
+    """Ingestion weighs what its commits cost the reads of the profiles, the cached ones too
+    (services/ingestion/pacing.py): each answer from the cache is a profile read. A cached
+    answer of an operation that reads no profile is not."""
+    async with _serving(settings, pool, database_dsn) as (app, http):
+        activity = app.state.activity = QueryActivity()
+        interpret = '{ interpretQuery(text: "women in Kenya") { unmatched } }'
+        for _ in range(6):
+            assert (await _post(http, interpret)).status_code == 200
+        assert not activity.busy()
+        assert (await _post(http, PAGE, NIGERIAN_WOMEN)).status_code == 200  # executed
+        with sql_log.counting() as hits:
+            for _ in range(3):
+                assert (await _post(http, PAGE, NIGERIAN_WOMEN)).status_code == 200
+        assert hits.statements == 0
+        assert activity.busy()
+        assert not activity.knows_idle_level()  # 4 reads so far: a level needs 5
+        assert (await _post(http, PAGE, NIGERIAN_WOMEN)).status_code == 200
+        assert activity.knows_idle_level()
