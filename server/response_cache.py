@@ -35,7 +35,7 @@ from graph.core.authorization import PERMISSIONS
 from graph.core.context import Context
 from graph.extensions.metrics import describe_operation, finish_operation
 from graph.extensions.prepared import PreparedOperation, Unprepared
-from graph.extensions.query_load import profile_reads
+from graph.extensions.query_load import answered_profile_read, profile_reads
 from graph.extensions.rate_limits import admit
 from graph.extensions.response_cache import Reach, ResponseSlot
 from graph.schema import schema
@@ -183,7 +183,6 @@ class ResponseCache:
         self._known: OrderedDict[tuple[str, str | None], _Known] = OrderedDict()
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        arrived = time.monotonic()
         if scope["type"] != "http" or scope["method"] not in ("GET", "POST"):
             await self.app(scope, receive, send)
             return
@@ -205,6 +204,9 @@ class ResponseCache:
         if request is None:
             await self.app(scope, receive, send)
             return
+        # Profile reads are timed from here (services/ingestion/pacing.py): a body sent slowly
+        # is the sender's own time.
+        arrived = time.monotonic()
         live: LiveVersion | None = getattr(scope["app"].state, "live_version", None)
         if live is not None:
             await _deliver_pending_notifications()
@@ -221,11 +223,10 @@ class ResponseCache:
                         self._touch(request.operation)
                         # A cached answer is a profile read too: the reads whose answers a
                         # batch's commit takes out of the cache are what ingestion weighs.
-                        activity = getattr(scope["app"].state, "activity", None)
-                        with profile_reads(
-                            activity if known.reads_profiles else None, arrived=arrived
-                        ):
-                            await _send(send, stored, media_type, headers, scope["method"])
+                        if known.reads_profiles:
+                            activity = getattr(scope["app"].state, "activity", None)
+                            answered_profile_read(activity, arrived=arrived)
+                        await _send(send, stored, media_type, headers, scope["method"])
                         seconds = time.perf_counter() - started
                         finish_operation(
                             request_record(scope),

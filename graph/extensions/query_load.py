@@ -7,6 +7,7 @@ made a followed job take twice as long (a poll five times a second kept ingestio
 mode for the whole file).
 """
 
+import time
 from collections.abc import AsyncIterator, Iterator
 from contextlib import contextmanager
 from typing import Final
@@ -23,13 +24,13 @@ PROFILE_READS: Final = frozenset({"profiles", "profile", "profileStats"})
 class ProfileReadLoad(SchemaExtension):
     async def on_execute(self) -> AsyncIterator[None]:
         execution = self.execution_context
-        activity = getattr(execution.context, "query_load", None)
-        if activity is None or not root_field_count(execution, PROFILE_READS):
+        if not root_field_count(execution, PROFILE_READS):
             yield
             return
         slot = getattr(execution.context, "response_slot", None)
         if slot is not None:
             slot.reads_profiles = True
+        activity = getattr(execution.context, "query_load", None)
         with profile_reads(activity, arrived=slot.arrived if slot is not None else None):
             yield
 
@@ -38,13 +39,26 @@ class ProfileReadLoad(SchemaExtension):
 def profile_reads(
     activity: QueryActivity | None, *, arrived: float | None = None
 ) -> Iterator[None]:
-    """Tells ingestion that profiles are being read for the time of the block, from `arrived`
-    (time.monotonic() when the request came in) if known."""
+    """Tells ingestion that profiles are being read for the time of the block, and how long
+    the request waited before it (from `arrived`, its time.monotonic() once its body was
+    read)."""
     if activity is None:
         yield
         return
-    ticket = activity.started(arrived)
+    ticket = activity.started(_waited_since(arrived))
     try:
         yield
     finally:
         activity.finished(ticket)
+
+
+def answered_profile_read(activity: QueryActivity | None, *, arrived: float) -> None:
+    """Tells ingestion of a profile read answered already (from the response cache): its
+    time is the time since `arrived`. Sending the answer is not part of it: a client that
+    reads its answer slowly must not make reads look slow."""
+    if activity is not None:
+        activity.finished(activity.started(_waited_since(arrived)))
+
+
+def _waited_since(arrived: float | None) -> float:
+    return 0.0 if arrived is None else time.monotonic() - arrived

@@ -168,6 +168,19 @@ async def test_a_cluster_laid_out_before_the_array_histograms_migrates_with_its_
                     "0050_profile_counts_fillfactor",
                     "0051_histogram_add",
                 ]
+                # What the rollups' writes call on the workers' copies of the tables.
+                distributed = {
+                    row["function"]
+                    for row in await conn.fetch(
+                        "select objid::regprocedure::text as function from pg_dist_object"
+                        " where classid = 'pg_proc'::regclass"
+                    )
+                }
+                assert {
+                    "probability_bucket(double precision)",
+                    "age_group_start(smallint)",
+                    "histogram_add(bigint[],smallint[],bigint[])",
+                } <= distributed
                 kinds = {
                     row["table_name"]: row["citus_table_type"]
                     for row in await conn.fetch(

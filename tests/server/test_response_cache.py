@@ -497,8 +497,9 @@ async def test_a_cached_answer_of_a_profile_read_counts_as_a_profile_read(
     settings: Settings, pool: asyncpg.Pool, database_dsn: str, sql_log: StatementLog
 ) -> None:
     """Ingestion weighs what its commits cost the reads of the profiles, the cached ones too
-    (services/ingestion/pacing.py): each answer from the cache is a profile read. A cached
-    answer of an operation that reads no profile is not."""
+    (services/ingestion/pacing.py): each answer from the cache is a profile read, and those
+    served while a job runs are the job's. A cached answer of an operation that reads no
+    profile is not."""
     async with _serving(settings, pool, database_dsn) as (app, http):
         activity = app.state.activity = QueryActivity()
         interpret = '{ interpretQuery(text: "women in Kenya") { unmatched } }'
@@ -514,3 +515,64 @@ async def test_a_cached_answer_of_a_profile_read_counts_as_a_profile_read(
         assert not activity.knows_idle_level()  # 4 reads so far: a level needs 5
         assert (await _post(http, PAGE, NIGERIAN_WOMEN)).status_code == 200
         assert activity.knows_idle_level()
+        with activity.ingesting():
+            assert activity.slowdown() is None  # nothing read during the job yet
+            for _ in range(5):
+                assert (await _post(http, PAGE, NIGERIAN_WOMEN)).status_code == 200
+            assert activity.slowdown() is not None
+
+
+async def test_a_refused_cached_answer_is_no_profile_read(
+    settings: Settings, pool: asyncpg.Pool, database_dsn: str
+) -> None:
+    async with _serving(settings, pool, database_dsn, rate_limit_per_minute=3) as (app, http):
+        activity = app.state.activity = QueryActivity()
+        token = make_token(Role.ANALYST, ttl=600)
+        statuses = [
+            (await _post(http, PAGE, NIGERIAN_WOMEN, token=token)).status_code for _ in range(8)
+        ]
+        assert statuses == [200] * 3 + [429] * 5
+        assert not activity.knows_idle_level()  # 3 reads: the 429s are none
+
+
+class ManualClock:
+    now = 1_000.0
+
+    def __call__(self) -> float:
+        return self.now
+
+
+async def test_a_body_sent_slowly_is_not_a_slow_read(
+    settings: Settings, pool: asyncpg.Pool, database_dsn: str
+) -> None:
+    """A read is timed once its request's body is in: a client that trickles its body must
+    not make ingestion believe reads suffer (and hold it at its slowest)."""
+    clock = ManualClock()
+    async with _serving(settings, pool, database_dsn) as (app, http):
+        activity = app.state.activity = QueryActivity(clock)
+        for _ in range(5):  # the level: reads of 10 ms without a job
+            ticket = activity.started()
+            clock.now += 0.010
+            activity.finished(ticket)
+        body = json.dumps({"query": PAGE, "variables": NIGERIAN_WOMEN}).encode()
+
+        async def trickled() -> AsyncIterator[bytes]:
+            for start in range(0, len(body), len(body) // 4 + 1):
+                await asyncio.sleep(0.1)
+                yield body[start : start + len(body) // 4 + 1]
+
+        with activity.ingesting():
+            for _ in range(6):  # the first executes, the rest are cached answers
+                response = await http.post(
+                    "/graphql",
+                    content=trickled(),
+                    headers={
+                        "Authorization": f"Bearer {ANALYST}",
+                        "Content-Type": "application/json",
+                    },
+                )
+                assert response.status_code == 200, response.text
+            slowdown = activity.slowdown()
+    # Each body took 0.4 s to arrive: counted, that is a slowdown of 40 or more.
+    assert slowdown is not None
+    assert slowdown < 10

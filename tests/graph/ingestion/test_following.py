@@ -62,7 +62,7 @@ async def test_a_client_polling_its_job_does_not_slow_ingestion(
     assert status == "COMPLETED"
     assert polls > 1
     [completed] = [r for r in caplog.records if r.getMessage() == "ingestion job completed"]
-    # Every batch as large as the setting allows (none capped by pacing), and no rest taken.
+    # Every batch as large as the setting allows, and no rest taken: following is not reading.
     assert settings.ingestion_batch_rows is not None  # the suite sets it (tests/conftest.py)
     assert completed.__dict__["batches"] == -(-ROWS // settings.ingestion_batch_rows)
     assert completed.__dict__["rest_seconds"] == 0.0

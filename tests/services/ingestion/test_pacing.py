@@ -172,3 +172,18 @@ def test_without_fresh_reads_without_a_job_writes_are_measured_against_the_rests
         assert abs(slowdown - 2 / 3) < 1e-9
         clock.now += FRESH_IDLE_SECONDS + 1  # the rests' level grows old too
         assert not activity.knows_idle_level()
+
+
+def test_the_time_a_read_waited_to_be_served_counts() -> None:
+    clock = Clock()
+    activity = QueryActivity(clock)
+    for _ in range(10):
+        read(activity, clock, 0.010)
+    with activity.ingesting():
+        for _ in range(10):
+            ticket = activity.started(waited=0.020)  # queued behind the event loop's work
+            clock.now += 0.010
+            activity.finished(ticket)
+    slowdown = activity.slowdown()
+    assert slowdown is not None
+    assert slowdown == pytest.approx(3.0)
