@@ -167,6 +167,7 @@ async def test_a_cluster_laid_out_before_the_array_histograms_migrates_with_its_
                     "0049_probability_histograms",
                     "0050_profile_counts_fillfactor",
                     "0051_histogram_add",
+                    "0052_histograms_in_one_statement",
                 ]
                 # What the rollups' writes call on the workers' copies of the tables.
                 distributed = {
