@@ -2,10 +2,17 @@
 -- (histogram_add, 0051), then the keys that were not stored yet are inserted with the changes as
 -- their counts. 0051 first gathered the batch's keys, inserted the missing ones with zero
 -- counts (ON CONFLICT DO NOTHING) and then updated every key. At 10M profiles, 25,000 new rows
--- (rolled back, five runs each, interleaved), the histogram by country: 252-323 ms that way,
--- 135-172 ms this way, against 122-178 ms for its update alone (docs/ingestion.md, "Where the
--- time goes"). The histogram writers hold one advisory lock, so no key can appear between the
--- update and the insert; a key missing on a decrease is left alone, as before.
+-- (rolled back, runs interleaved), the histogram by country alone: 252-323 ms that way,
+-- 135-172 ms this way, against 122-178 ms for its update alone; the whole call: medians 416
+-- and 318 ms (docs/ingestion.md, "Where the time goes").
+--
+-- No key can appear between the update and the insert: the write path's callers hold the
+-- advisory lock below, `profile_rollups_rebuild` is kept out by its lock on profiles (every
+-- caller of the write path writes profiles in the same transaction first) and TRUNCATE by its
+-- own. Callers run in READ COMMITTED, as all of this project's do: the statement then sees
+-- every key committed before the lock was granted. (Under REPEATABLE READ a key committed
+-- after the snapshot would make the insert fail with a unique violation: never a miscount.)
+-- A key missing on a decrease is left alone, as before.
 
 -- As 0051's, with the histograms written as above.
 create or replace function profile_rollups_apply(
