@@ -357,10 +357,8 @@ class ResponseCache:
         name = slot.operation_name
         remembered = name is None or len(name) <= MAX_OPERATION_NAME
         if remembered and (slot.learning or request.operation not in self._known):
-            reads = slot.reads_profiles or (
-                slot.prepared is not None and slot.prepared.reads_profiles
-            )
-            self._remember(request.operation, _Known(reach, name, slot.prepared, reads))
+            known = _Known(reach, name, slot.prepared, slot.reads_profiles)
+            self._remember(request.operation, known)
         if self.store is None:
             # Nothing is stored and no answer is tagged: the view's answer as it was.
             await send(start)

@@ -65,8 +65,8 @@ class ResponseSlot:
     # then prepared (graph/extensions/prepared.py) for its next requests.
     learning: bool = False
     prepared: PreparedOperation | None = None
-    # When the request came in (time.monotonic()): profile reads are timed from then, waiting
-    # included (services/ingestion/pacing.py).
+    # When the request's body was in (time.monotonic()): profile reads are timed from then,
+    # waiting included (services/ingestion/pacing.py).
     arrived: float | None = None
     # Set when the execution read the profiles: the operation's answers from the cache then
     # count as profile reads too.
